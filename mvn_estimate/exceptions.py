@@ -1,0 +1,156 @@
+"""Errors and warnings raised by :mod:`mvn_estimate`.
+
+Every error derives from :class:`MVNEstimateError`, itself a :class:`ValueError`, so that
+``except ValueError`` keeps working for callers who do not know the package. Messages follow
+one template: the argument's name, the rule it breaks, the value received, and what to do.
+
+Examples
+--------
+>>> import mvn_estimate as me
+>>> try:
+...     me.linalg.hadamard([[1.0, 2.0]], [[1.0], [2.0]])
+... except me.exceptions.ShapeError as exc:
+...     print(type(exc).__name__)
+ShapeError
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "ConvergenceWarning",
+    "DtypeError",
+    "DroppedRowsWarning",
+    "InvalidOptionError",
+    "MVNEstimateError",
+    "MVNEstimateWarning",
+    "MissingValueError",
+    "NonFiniteError",
+    "NotIdentifiedError",
+    "NotPositiveDefiniteError",
+    "NotSymmetricError",
+    "RepairWarning",
+    "ShapeError",
+    "SingularCovarianceError",
+    "TooLargeError",
+    "describe",
+]
+
+
+class MVNEstimateError(ValueError):
+    """Base class of every error raised by mvn_estimate."""
+
+
+class ShapeError(MVNEstimateError):
+    """An argument has the wrong number of dimensions, the wrong size, or is empty."""
+
+
+class DtypeError(MVNEstimateError):
+    """An argument is not numeric (strings, objects, booleans where numbers are needed)."""
+
+
+class NonFiniteError(MVNEstimateError):
+    """An argument holds NaN or infinite values where finite numbers are required."""
+
+
+class MissingValueError(NonFiniteError):
+    """Data hold missing values and the chosen missing-value policy does not allow them."""
+
+
+class InvalidOptionError(MVNEstimateError):
+    """An option string or keyword value is not one of the documented choices."""
+
+
+class NotSymmetricError(MVNEstimateError):
+    """A matrix that must be symmetric (Hermitian for complex input) is not, within tolerance."""
+
+
+class NotPositiveDefiniteError(MVNEstimateError):
+    """A matrix that must be positive definite is not.
+
+    Attributes
+    ----------
+    min_eigenvalue : float
+        The smallest eigenvalue of the matrix (NaN when it could not be computed).
+    tol : float
+        The absolute tolerance below which an eigenvalue counts as non-positive.
+    """
+
+    def __init__(self, message: str, *, min_eigenvalue: float = float("nan"),
+                 tol: float = float("nan")) -> None:
+        super().__init__(message)
+        self.min_eigenvalue = min_eigenvalue
+        self.tol = tol
+
+
+class SingularCovarianceError(NotPositiveDefiniteError):
+    """An estimated covariance matrix is singular (n ≤ p, constant or collinear columns).
+
+    Attributes
+    ----------
+    columns : list of str
+        The columns involved in the singularity.
+    """
+
+    def __init__(self, message: str, *, columns: list[str] | None = None,
+                 min_eigenvalue: float = float("nan"), tol: float = float("nan")) -> None:
+        super().__init__(message, min_eigenvalue=min_eigenvalue, tol=tol)
+        self.columns = list(columns or [])
+
+
+class NotIdentifiedError(MVNEstimateError):
+    """A parameter cannot be estimated from the data (e.g. two columns never observed together)."""
+
+
+class TooLargeError(MVNEstimateError):
+    """A dense object was requested whose size would exhaust memory."""
+
+
+class MVNEstimateWarning(UserWarning):
+    """Base class of every warning issued by mvn_estimate."""
+
+
+class DroppedRowsWarning(MVNEstimateWarning):
+    """Rows were dropped because the caller asked for it (``missing="drop"``)."""
+
+
+class RepairWarning(MVNEstimateWarning):
+    """A matrix was changed by an explicitly requested repair."""
+
+
+class ConvergenceWarning(MVNEstimateWarning):
+    """An iterative algorithm stopped at its iteration limit before meeting its tolerance."""
+
+
+def describe(value: Any) -> str:
+    """Return a short description of ``value`` for error messages.
+
+    Parameters
+    ----------
+    value : object
+        Anything passed by a caller.
+
+    Returns
+    -------
+    str
+        Type, and for arrays the shape and dtype; scalars and short sequences are shown.
+
+    Examples
+    --------
+    >>> describe(np.zeros((2, 3)))
+    'ndarray of shape (2, 3) and dtype float64'
+    >>> describe("abc")
+    "str 'abc'"
+    """
+    if isinstance(value, np.ndarray):
+        return f"ndarray of shape {value.shape} and dtype {value.dtype}"
+    shape = getattr(value, "shape", None)
+    if shape is not None and hasattr(value, "dtypes"):
+        return f"{type(value).__name__} of shape {tuple(shape)}"
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{type(value).__name__} {text}"

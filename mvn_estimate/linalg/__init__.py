@@ -1,0 +1,112 @@
+"""Linear-algebra utilities behind mvn_estimate (DIGEST §1, §2, §4, §5).
+
+This subpackage knows no statistics; the estimator is built on it.
+
+Products (``products``)
+    :func:`hadamard` ``A∘B``, :func:`inner` ``aᴴb``, :func:`frobenius` ``tr(AᴴB)``,
+    :func:`kron` ``A⊗B``, :func:`trace`, :func:`trace_product` ``tr(AB)``.
+vec / vech (``vech``)
+    :func:`vec`, :func:`vech`, :func:`unvech`, :func:`vech_size`, :func:`vech_indices`;
+    duplication :func:`duplication_matrix` ``D_p``, elimination :func:`elimination_matrix`
+    ``L_p``, commutation :func:`commutation_matrix` ``K_{m,n}``, :func:`duplication_pinv`
+    ``D_p⁺``; index forms :func:`duplication_indices`, :func:`elimination_indices`,
+    :func:`commutation_indices` that never build the matrices; :func:`duplication_sandwich`
+    ``D_pᵀ(A⊗B)D_p`` and :func:`duplication_pinv_sandwich` ``D_p⁺(A⊗B)D_p⁺ᵀ`` without ``A⊗B``.
+Hermitian matrices (``hermitian``)
+    :func:`is_hermitian`, :func:`eigh`, :func:`null_space_elimination`, :func:`gram_schmidt`,
+    :func:`eigenvectors` (elimination + Gram–Schmidt), :func:`eigen_expand`
+    ``Σλuuᴴ``, :func:`inverse_expand` ``Σλ⁻¹uuᴴ``, :func:`quadratic_form` ``Σλ|uᴴx|²``.
+Definite matrices (``definite``)
+    :func:`classify` (``method="eigen" | "sylvester" | "cholesky"``), :func:`principal_minors`,
+    :func:`factor` ``M = BᴴB``, :class:`PDFactor` (Cholesky once → ``logdet``, ``solve``,
+    ``mahalanobis``).
+Matrix calculus (``calculus``)
+    :func:`sym_gradient` ``A + Aᵀ − A∘I``; finite differences :func:`num_gradient`,
+    :func:`num_gradient_sym`, :func:`num_jacobian`, :func:`num_hessian`.
+Tolerance
+    :data:`RTOL` and the rule in :mod:`mvn_estimate.linalg._checks`: a quantity is zero when
+    it is at most ``tol · scale``; ``tol`` defaults to ``RTOL = 1e6·eps``.
+
+Examples
+--------
+>>> import numpy as np
+>>> from mvn_estimate import linalg
+>>> A = np.array([[2.0, 1.0], [1.0, 2.0]])
+>>> linalg.classify(A)
+'positive definite'
+>>> linalg.vech(A)
+array([2., 1., 2.])
+"""
+
+from ._checks import RTOL
+from .calculus import num_gradient, num_gradient_sym, num_hessian, num_jacobian, sym_gradient
+from .definite import MINORS_LIMIT, PDFactor, classify, factor, principal_minors
+from .hermitian import (
+    eigen_expand,
+    eigenvectors,
+    eigh,
+    gram_schmidt,
+    inverse_expand,
+    is_hermitian,
+    null_space_elimination,
+    quadratic_form,
+)
+from .products import frobenius, hadamard, inner, kron, trace, trace_product
+from .vech import (
+    commutation_indices,
+    commutation_matrix,
+    duplication_indices,
+    duplication_matrix,
+    duplication_pinv,
+    duplication_pinv_sandwich,
+    duplication_sandwich,
+    elimination_indices,
+    elimination_matrix,
+    unvech,
+    vec,
+    vech,
+    vech_indices,
+    vech_size,
+)
+
+__all__ = [
+    "MINORS_LIMIT",
+    "RTOL",
+    "PDFactor",
+    "classify",
+    "commutation_indices",
+    "commutation_matrix",
+    "duplication_indices",
+    "duplication_matrix",
+    "duplication_pinv",
+    "duplication_pinv_sandwich",
+    "duplication_sandwich",
+    "eigen_expand",
+    "eigenvectors",
+    "eigh",
+    "elimination_indices",
+    "elimination_matrix",
+    "factor",
+    "frobenius",
+    "gram_schmidt",
+    "hadamard",
+    "inner",
+    "inverse_expand",
+    "is_hermitian",
+    "kron",
+    "null_space_elimination",
+    "num_gradient",
+    "num_gradient_sym",
+    "num_hessian",
+    "num_jacobian",
+    "principal_minors",
+    "quadratic_form",
+    "sym_gradient",
+    "trace",
+    "trace_product",
+    "unvech",
+    "vec",
+    "vech",
+    "vech_indices",
+    "vech_size",
+]

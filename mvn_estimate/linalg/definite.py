@@ -1,0 +1,307 @@
+"""Definite matrices: classification three ways, factors ``M = BᴴB``, and the PD factor object.
+
+DIGEST §5. A Hermitian ``M`` is positive definite iff ``zᴴMz > 0`` for every ``z ≠ 0``; the
+equivalent tests implemented here are: all eigenvalues positive; all leading principal minors
+positive (Sylvester); a Cholesky factorisation ``M = LLᴴ`` with positive pivots. Semidefinite
+cases use all principal minors (not only the leading ones) or a pivoted Cholesky whose
+trailing block vanishes. Zero is judged by the package tolerance rule (``linalg._checks``).
+
+:class:`PDFactor` is the one place in the package where a covariance matrix is factorised:
+Cholesky once, then the log-determinant, solves and Mahalanobis terms all come from ``L``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Literal
+
+import numpy as np
+import scipy.linalg as sla
+
+from .._typing import ArrayLike, Definiteness, FloatArray, NumArray
+from ..exceptions import InvalidOptionError, NotPositiveDefiniteError, ShapeError
+from ._checks import as_square, require_hermitian, resolve_tol
+
+__all__ = ["MINORS_LIMIT", "PDFactor", "classify", "factor", "principal_minors"]
+
+MINORS_LIMIT = 12
+"""Largest order for which all ``2ⁿ − 1`` principal minors are enumerated."""
+
+Method = Literal["eigen", "sylvester", "cholesky"]
+
+
+def _sign_class(pos: bool, nonneg: bool, neg: bool, nonpos: bool) -> Definiteness:
+    if pos:
+        return "positive definite"
+    if neg:
+        return "negative definite"
+    if nonneg:
+        return "positive semidefinite"
+    if nonpos:
+        return "negative semidefinite"
+    return "indefinite"
+
+
+def _by_eigen(m: np.ndarray, rtol: float) -> Definiteness:
+    w = np.linalg.eigvalsh(m)
+    zero = rtol * max(float(np.max(np.abs(w))), np.finfo(float).tiny)
+    return _sign_class(bool(w[0] > zero), bool(w[0] >= -zero),
+                       bool(w[-1] < -zero), bool(w[-1] <= zero))
+
+
+def principal_minors(M: ArrayLike, *, leading: bool = False) -> dict[tuple[int, ...], float]:
+    """Principal minors of a square matrix, keyed by the index subsets that define them.
+
+    Parameters
+    ----------
+    M : array-like of shape (n, n)
+    leading : bool, default False
+        Only the ``n`` leading minors (subsets ``(0,)``, ``(0, 1)``, …) instead of all
+        ``2ⁿ − 1``; the full enumeration is refused above ``MINORS_LIMIT``.
+
+    Returns
+    -------
+    dict
+        ``{subset: det(M[subset, subset])}`` (real part for Hermitian input).
+
+    Examples
+    --------
+    >>> principal_minors([[2.0, 1.0], [1.0, 2.0]], leading=True)
+    {(0,): 2.0, (0, 1): 3.0}
+    """
+    m = as_square(M, "M")
+    n = m.shape[0]
+    if leading:
+        subsets = [tuple(range(k)) for k in range(1, n + 1)]
+    else:
+        if n > MINORS_LIMIT:
+            raise ShapeError(
+                f"All principal minors of an {n}×{n} matrix number 2^{n} − 1; the limit is "
+                f"order {MINORS_LIMIT}. Use leading=True or method='eigen'."
+            )
+        subsets = [c for k in range(1, n + 1) for c in combinations(range(n), k)]
+    return {s: float(np.real(np.linalg.det(m[np.ix_(s, s)]))) for s in subsets}
+
+
+def _by_minors(m: np.ndarray, rtol: float) -> Definiteness:
+    n = m.shape[0]
+    scale = max(float(np.max(np.abs(m))), np.finfo(float).tiny)
+
+    def zero(size: int) -> float:  # a k×k minor is a degree-k polynomial in the entries
+        return rtol * scale**size * n
+
+    lead = principal_minors(m, leading=True)
+    pos = all(d > zero(len(s)) for s, d in lead.items())
+    neg = all((-1) ** len(s) * d > zero(len(s)) for s, d in lead.items())
+    if pos or neg or n > MINORS_LIMIT:
+        return _sign_class(pos, False, neg, False) if (pos or neg) else _by_eigen(m, rtol)
+    allm = principal_minors(m)
+    nonneg = all(d >= -zero(len(s)) for s, d in allm.items())
+    nonpos = all((-1) ** len(s) * d >= -zero(len(s)) for s, d in allm.items())
+    return _sign_class(False, nonneg, False, nonpos)
+
+
+def _chol_ok(m: np.ndarray, rtol: float) -> bool:
+    try:
+        low = np.linalg.cholesky(m)
+    except np.linalg.LinAlgError:
+        return False
+    pivots = np.abs(np.diag(low)) ** 2
+    return bool(np.all(pivots > rtol * float(np.max(np.abs(np.diag(m))))))
+
+
+def _psd_by_pivoted_cholesky(m: np.ndarray, rtol: float) -> bool:
+    scale = float(np.max(np.abs(m)))
+    if scale == 0:
+        return True
+    routine = sla.lapack.zpstrf if np.iscomplexobj(m) else sla.lapack.dpstrf
+    c, piv, rank, info = routine(m, lower=1, tol=rtol * scale)
+    if info < 0:
+        return False
+    low = np.tril(c)[:, :rank]
+    order = piv - 1
+    residual = m[np.ix_(order, order)] - low @ low.conj().T
+    return bool(np.max(np.abs(residual)) <= rtol * scale * m.shape[0])
+
+
+def _by_cholesky(m: np.ndarray, rtol: float) -> Definiteness:
+    pos = _chol_ok(m, rtol)
+    neg = not pos and _chol_ok(-m, rtol)
+    nonneg = pos or (not neg and _psd_by_pivoted_cholesky(m, rtol))
+    nonpos = neg or (not nonneg and _psd_by_pivoted_cholesky(-m, rtol))
+    return _sign_class(pos, nonneg, neg, nonpos)
+
+
+def classify(M: ArrayLike, *, method: Method = "eigen", tol: float | None = None) -> Definiteness:
+    """Classify a Hermitian matrix as positive/negative (semi)definite or indefinite.
+
+    Parameters
+    ----------
+    M : array-like of shape (n, n)
+        Real symmetric or complex Hermitian matrix.
+    method : {"eigen", "sylvester", "cholesky"}, default "eigen"
+        ``"eigen"``: signs of the eigenvalues. ``"sylvester"``: leading principal minors for
+        definiteness, all principal minors for semidefiniteness (``n <= MINORS_LIMIT``; above
+        that the semidefinite cases fall back to eigenvalues). ``"cholesky"``: Cholesky of
+        ``M`` and ``−M``, and pivoted Cholesky with a vanishing trailing block for the
+        semidefinite cases. The three agree (tested).
+    tol : float, optional
+        Relative tolerance for "zero" (package rule, default ``RTOL``).
+
+    Returns
+    -------
+    str
+        One of ``"positive definite"``, ``"positive semidefinite"``, ``"negative definite"``,
+        ``"negative semidefinite"``, ``"indefinite"``. A definite matrix is reported as
+        definite, not semidefinite.
+
+    Raises
+    ------
+    NotSymmetricError
+        If ``M`` is not Hermitian.
+    InvalidOptionError
+        If ``method`` is unknown.
+
+    Examples
+    --------
+    >>> classify([[2.0, 1.0], [1.0, 2.0]])
+    'positive definite'
+    >>> classify([[1.0, 1.0], [1.0, 1.0]], method="cholesky")
+    'positive semidefinite'
+    >>> classify([[1.0, 0.0], [0.0, -1.0]], method="sylvester")
+    'indefinite'
+    """
+    m = as_square(M, "M")
+    require_hermitian(m, "M", tol)
+    rtol = resolve_tol(tol)
+    m = (m + m.conj().T) / 2
+    methods = {"eigen": _by_eigen, "sylvester": _by_minors, "cholesky": _by_cholesky}
+    if method not in methods:
+        raise InvalidOptionError(
+            f"The 'method' argument must be one of {sorted(methods)}; got {method!r}."
+        )
+    return methods[method](m, rtol)
+
+
+def factor(M: ArrayLike, *, tol: float | None = None) -> NumArray:
+    """A factor ``B`` with ``M = BᴴB`` for a positive semidefinite Hermitian ``M``.
+
+    For a positive definite ``M``, ``B`` is the upper Cholesky factor (invertible); for a
+    semidefinite one, ``B = Λ^{1/2}Uᴴ`` from the eigen-decomposition, with eigenvalues within
+    tolerance of zero set to zero.
+
+    Raises
+    ------
+    NotPositiveDefiniteError
+        If ``M`` has an eigenvalue below ``−tol · max|λ|`` (not semidefinite).
+
+    Examples
+    --------
+    >>> B = factor([[4.0, 2.0], [2.0, 2.0]])
+    >>> B
+    array([[2., 1.],
+           [0., 1.]])
+    """
+    m = as_square(M, "M")
+    require_hermitian(m, "M", tol)
+    m = (m + m.conj().T) / 2
+    rtol = resolve_tol(tol)
+    if _chol_ok(m, rtol):
+        return np.linalg.cholesky(m).conj().T
+    w, u = np.linalg.eigh(m)
+    zero = rtol * float(np.max(np.abs(w)))
+    if w[0] < -zero:
+        raise NotPositiveDefiniteError(
+            f"The 'M' argument must be positive semidefinite to have a factor M = BᴴB; got "
+            f"smallest eigenvalue {w[0]:.6g} below −{zero:.3g}.",
+            min_eigenvalue=float(w[0]), tol=zero,
+        )
+    return np.sqrt(np.clip(w, 0.0, None))[:, None] * u.conj().T
+
+
+@dataclass(frozen=True, eq=False)
+class PDFactor:
+    """Cholesky factor of a positive definite matrix, computed once and reused.
+
+    Build it with :meth:`PDFactor.of`; every other number (log-determinant, solves, squared
+    Mahalanobis distances, the inverse when one is really needed) comes from ``lower``.
+
+    Attributes
+    ----------
+    lower : ndarray of shape (p, p)
+        Lower-triangular ``L`` with ``M = LLᵀ``.
+
+    Examples
+    --------
+    >>> f = PDFactor.of(np.array([[4.0, 2.0], [2.0, 3.0]]))
+    >>> round(f.logdet, 12) == round(float(np.log(8.0)), 12)
+    True
+    >>> f.solve(np.array([4.0, 2.0]))
+    array([1., 0.])
+    """
+
+    lower: FloatArray
+
+    @classmethod
+    def of(cls, M: ArrayLike, *, name: str = "cov", tol: float | None = None) -> PDFactor:
+        """Check and factorise ``M`` (finite, square, symmetric, positive definite).
+
+        Raises
+        ------
+        ShapeError, DtypeError, NonFiniteError, NotSymmetricError
+            For malformed input.
+        NotPositiveDefiniteError
+            If Cholesky fails or a pivot ``L[i, i]²`` is at most ``tol · max diag(M)``; the
+            message reports the smallest eigenvalue and the tolerance.
+        """
+        m = as_square(M, name, complex_ok=False)
+        require_hermitian(m, name, tol)
+        rtol = resolve_tol(tol)
+        limit = rtol * float(np.max(np.abs(np.diag(m))))
+        try:
+            low = sla.cholesky(m, lower=True, check_finite=False)
+        except np.linalg.LinAlgError:
+            low = None
+        if low is None or np.min(np.diag(low)) ** 2 <= limit:
+            smallest = float(np.linalg.eigvalsh((m + m.T) / 2)[0])
+            raise NotPositiveDefiniteError(
+                f"The '{name}' argument must be positive definite; got smallest eigenvalue "
+                f"{smallest:.6g} (tolerance {limit:.3g} = {rtol:.3g} · max diagonal). Check how "
+                "it was computed, or repair it explicitly with mvn_estimate.nearest_pd.",
+                min_eigenvalue=smallest, tol=limit,
+            )
+        return cls(low)
+
+    @property
+    def dim(self) -> int:
+        """Order ``p`` of the matrix."""
+        return int(self.lower.shape[0])
+
+    @property
+    def logdet(self) -> float:
+        """``log |M| = 2 Σ log L[i, i]``."""
+        return float(2.0 * np.sum(np.log(np.diag(self.lower))))
+
+    def solve(self, b: np.ndarray) -> np.ndarray:
+        """``M⁻¹ b`` for ``b`` of shape (p,) or (p, k), by two triangular solves."""
+        return sla.cho_solve((self.lower, True), b, check_finite=False)
+
+    def whiten(self, resid: np.ndarray) -> np.ndarray:
+        """``L⁻¹ rᵢ`` for each row ``rᵢ`` of ``resid`` (shape (n, p) → (n, p))."""
+        return sla.solve_triangular(self.lower, resid.T, lower=True, check_finite=False).T
+
+    def mahalanobis(self, resid: np.ndarray) -> FloatArray:
+        """Squared Mahalanobis terms ``rᵢᵀ M⁻¹ rᵢ`` for each row of ``resid``."""
+        z = self.whiten(resid)
+        return np.einsum("ij,ij->i", z, z)
+
+    def inverse(self) -> FloatArray:
+        """``M⁻¹`` (symmetric) — only for formulas that need the matrix itself."""
+        inv = self.solve(np.eye(self.dim))
+        return (inv + inv.T) / 2
+
+    def matrix(self) -> FloatArray:
+        """``M = LLᵀ`` rebuilt from the factor."""
+        return self.lower @ self.lower.T
+

@@ -1,0 +1,135 @@
+import numpy as np
+import pytest
+
+from mvn_estimate import linalg as L
+from mvn_estimate.exceptions import (
+    InvalidOptionError,
+    NonFiniteError,
+    NotPositiveDefiniteError,
+    NotSymmetricError,
+    ShapeError,
+)
+
+from .conftest import random_spd
+
+METHODS = ["eigen", "sylvester", "cholesky"]
+
+
+def _with_spectrum(rng, w, complex_=False):
+    n = len(w)
+    z = rng.standard_normal((n, n)) + (1j * rng.standard_normal((n, n)) if complex_ else 0)
+    q, _ = np.linalg.qr(z)
+    m = (q * np.asarray(w, float)) @ q.conj().T
+    return (m + m.conj().T) / 2
+
+
+SPECTRA = {
+    "positive definite": [1.0, 2.0, 3.0, 4.0],
+    "positive semidefinite": [0.0, 0.0, 2.0, 3.0],
+    "negative definite": [-1.0, -2.0, -0.5, -4.0],
+    "negative semidefinite": [0.0, -1.0, -2.0, -3.0],
+    "indefinite": [-1.0, 0.0, 2.0, 3.0],
+}
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("expected", list(SPECTRA))
+@pytest.mark.parametrize("complex_", [False, True])
+def test_three_methods_agree_with_known_spectrum(rng, method, expected, complex_):
+    m = _with_spectrum(rng, SPECTRA[expected], complex_)
+    assert L.classify(m, method=method) == expected
+
+
+def test_methods_agree_on_random_matrices(rng):
+    for _ in range(30):
+        b = rng.standard_normal((4, rng.integers(1, 6)))
+        sign = rng.choice([-1.0, 1.0])
+        m = sign * b @ b.T if rng.random() < 0.7 else b @ b.T - b[:, :1] @ b[:, :1].T * 3
+        verdicts = {L.classify(m, method=k) for k in METHODS}
+        assert len(verdicts) == 1, verdicts
+
+
+def test_definition_quadratic_form_positive(rng):
+    m = random_spd(rng, 5)
+    assert L.classify(m) == "positive definite"
+    z = rng.standard_normal((1000, 5))
+    assert np.all(np.einsum("ij,jk,ik->i", z, m, z) > 0)
+
+
+def test_sylvester_leading_minors_are_determinants(rng):
+    m = random_spd(rng, 4)
+    minors = L.principal_minors(m, leading=True)
+    for k in range(1, 5):
+        assert np.isclose(minors[tuple(range(k))], np.linalg.det(m[:k, :k]))
+    assert len(L.principal_minors(m)) == 2**4 - 1
+
+
+def test_psd_needs_all_principal_minors_not_only_leading():
+    # leading minors are 0, 0, 0 (all >= 0) but the matrix is indefinite
+    m = np.array([[0.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, -1.0]])
+    assert L.classify(m, method="sylvester") == "indefinite"
+
+
+def test_principal_minors_refused_above_limit():
+    with pytest.raises(ShapeError, match="2\\^13 − 1"):
+        L.principal_minors(np.eye(13))
+
+
+def test_factor_reconstructs(rng):
+    pd_ = random_spd(rng, 4)
+    b = L.factor(pd_)
+    np.testing.assert_allclose(b.conj().T @ b, pd_, atol=1e-12)
+    assert np.linalg.matrix_rank(b) == 4
+    psd = _with_spectrum(rng, [0.0, 1.0, 2.0, 0.0], complex_=True)
+    b = L.factor(psd)
+    np.testing.assert_allclose(b.conj().T @ b, psd, atol=1e-12)
+
+
+def test_factor_rejects_indefinite():
+    with pytest.raises(NotPositiveDefiniteError, match="smallest eigenvalue -1"):
+        L.factor(np.diag([1.0, -1.0]))
+
+
+def test_pdfactor_logdet_solve_mahalanobis(rng):
+    m = random_spd(rng, 6, cond=100.0)
+    f = L.PDFactor.of(m)
+    assert np.isclose(f.logdet, np.linalg.slogdet(m)[1], rtol=1e-13)
+    b = rng.standard_normal((6, 3))
+    np.testing.assert_allclose(m @ f.solve(b), b, atol=1e-11)
+    r = rng.standard_normal((10, 6))
+    expected = np.array([x @ np.linalg.solve(m, x) for x in r])
+    np.testing.assert_allclose(f.mahalanobis(r), expected, rtol=1e-11)
+    np.testing.assert_allclose(f.inverse() @ m, np.eye(6), atol=1e-11)
+    np.testing.assert_allclose(f.matrix(), m, rtol=1e-13)
+
+
+def test_pdfactor_error_reports_smallest_eigenvalue_and_tolerance():
+    with pytest.raises(NotPositiveDefiniteError,
+                       match=r"smallest eigenvalue -1 \(tolerance 6.66e-10") as info:
+        L.PDFactor.of(np.diag([3.0, -1.0]))
+    assert info.value.min_eigenvalue < 0
+
+
+def test_pdfactor_rejects_numerically_singular():
+    with pytest.raises(NotPositiveDefiniteError, match="must be positive definite"):
+        L.PDFactor.of(np.array([[1.0, 1.0], [1.0, 1.0 + 1e-14]]))
+
+
+def test_pdfactor_rejects_asymmetric():
+    with pytest.raises(NotSymmetricError, match="'cov' argument must be symmetric"):
+        L.PDFactor.of(np.array([[1.0, 0.5], [0.0, 1.0]]))
+
+
+def test_pdfactor_rejects_nan():
+    with pytest.raises(NonFiniteError, match="'cov' argument must hold only finite"):
+        L.PDFactor.of(np.array([[1.0, np.nan], [np.nan, 1.0]]))
+
+
+def test_classify_unknown_method():
+    with pytest.raises(InvalidOptionError, match=r"'method' argument must be one of \['cholesky'"):
+        L.classify(np.eye(2), method="svd")
+
+
+def test_classify_bad_tol():
+    with pytest.raises(InvalidOptionError, match="'tol' argument must be a relative tolerance"):
+        L.classify(np.eye(2), tol=-1.0)
