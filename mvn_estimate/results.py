@@ -1,0 +1,267 @@
+"""``MVNResult``: the frozen, pandas-labelled result of a fit, and its summary."""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from ._data import as_dataset
+from ._params import aligned_params, param_names
+from ._typing import FloatArray
+from .exceptions import InvalidOptionError, TooLargeError
+from .fisher import DENSE_PARAM_LIMIT, param_cov
+from .likelihood import _loglike_obs_kernel
+from .linalg.vech import vech_indices
+
+__all__ = ["EMInfo", "MVNResult"]
+
+
+@dataclass(frozen=True)
+class EMInfo:
+    """How an EM fit with missing data went.
+
+    Attributes
+    ----------
+    iterations : int
+    converged : bool
+    npatterns : int
+        Distinct missingness patterns among the rows used.
+    missing_fraction : Series
+        Fraction of missing values per column.
+    rows_all_missing : int
+        Rows with no observed value (reported and excluded).
+    information : str
+        ``"observed"`` or ``"expected"``.
+    """
+
+    iterations: int
+    converged: bool
+    npatterns: int
+    missing_fraction: pd.Series
+    rows_all_missing: int
+    information: str
+
+
+@dataclass(frozen=True)
+class MVNResult:
+    """Maximum-likelihood fit of a multivariate normal.
+
+    Attributes
+    ----------
+    mean : Series
+        ``μ̂``, indexed by variable.
+    cov : DataFrame
+        ``Σ̂ = S/n``, the ML (biased) covariance.
+    nobs : float
+        Number of observations (total weight when weighted).
+    loglike : float
+        Log-likelihood at the estimate.
+    std_errors : Series
+        Standard errors of ``params`` (per ``cov_type``).
+    cov_type : str
+        ``"classic"`` or ``"robust"``.
+    missing : str
+        Missing-value policy used (``"raise"``, ``"drop"``, ``"em"``).
+    nobs_dropped : int
+        Rows dropped (``missing="drop"``) or excluded as entirely missing (``"em"``).
+    em : EMInfo or None
+        Iterations, convergence and patterns for ``missing="em"``.
+
+    Examples
+    --------
+    >>> import mvn_estimate as me
+    >>> res = me.fit(np.array([[1.0, 2.0], [2.0, 1.0], [4.0, 5.0], [3.0, 3.0]]))
+    >>> res.params.index.tolist()
+    ['mean[x0]', 'mean[x1]', 'cov[x0,x0]', 'cov[x0,x1]', 'cov[x1,x1]']
+    """
+
+    mean: pd.Series
+    cov: pd.DataFrame
+    nobs: float
+    loglike: float
+    std_errors: pd.Series
+    cov_type: str = "classic"
+    missing: str = "raise"
+    nobs_dropped: int = 0
+    em: EMInfo | None = None
+    robust_param_cov: FloatArray | None = field(default=None, repr=False)
+
+    @property
+    def names(self) -> list[str]:
+        """Variable names."""
+        return [str(c) for c in self.mean.index]
+
+    @property
+    def nvars(self) -> int:
+        """Number of variables ``p``."""
+        return int(self.mean.size)
+
+    @property
+    def nparams(self) -> int:
+        """``p + p(p+1)/2``."""
+        return self.nvars + self.nvars * (self.nvars + 1) // 2
+
+    @property
+    def cov_unbiased(self) -> pd.DataFrame:
+        """Unbiased covariance ``S/(n−1)`` (not the MLE)."""
+        return self.cov * (self.nobs / (self.nobs - 1.0))
+
+    @property
+    def aic(self) -> float:
+        """``−2 ln L + 2k``."""
+        return -2.0 * self.loglike + 2.0 * self.nparams
+
+    @property
+    def bic(self) -> float:
+        """``−2 ln L + k ln n``."""
+        return -2.0 * self.loglike + self.nparams * float(np.log(self.nobs))
+
+    @property
+    def params(self) -> pd.Series:
+        """``(μ̂, vech Σ̂)`` labelled ``mean[x]``, ``cov[x,y]``."""
+        rows, cols = vech_indices(self.nvars)
+        values = np.concatenate([self.mean.to_numpy(), self.cov.to_numpy()[rows, cols]])
+        return pd.Series(values, index=param_names(self.names), name="params")
+
+    @property
+    def zvalues(self) -> pd.Series:
+        """``params / std_errors``."""
+        return (self.params / self.std_errors).rename("zvalues")
+
+    @property
+    def pvalues(self) -> pd.Series:
+        """Two-sided normal p-values of ``zvalues``."""
+        return pd.Series(2 * sps.norm.sf(np.abs(self.zvalues)), index=self.params.index,
+                         name="pvalues")
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Wald confidence intervals ``params ± z_{(1+level)/2} · std_errors``.
+
+        Examples
+        --------
+        >>> import mvn_estimate as me
+        >>> ci = me.fit(np.array([[1.0], [2.0], [4.0], [3.0]])).conf_int(0.9)
+        >>> ci.columns.tolist()
+        ['lower', 'upper']
+        """
+        if not isinstance(level, float | int) or not 0 < level < 1:
+            raise InvalidOptionError(
+                f"The 'level' argument must be a number in (0, 1); got {level!r}."
+            )
+        q = float(sps.norm.ppf(0.5 + level / 2))
+        return pd.DataFrame({"lower": self.params - q * self.std_errors,
+                             "upper": self.params + q * self.std_errors})
+
+    def cov_params(self) -> pd.DataFrame:
+        """Dense covariance matrix of ``params`` (built on request; refused when huge)."""
+        names = param_names(self.names)
+        if self.cov_type == "robust":
+            if self.robust_param_cov is None:
+                raise TooLargeError(
+                    f"The robust parameter covariance for p = {self.nvars} was not stored "
+                    f"(more than {DENSE_PARAM_LIMIT // 4} parameters); std_errors are "
+                    "available.")
+            dense = self.robust_param_cov
+        else:
+            dense = param_cov(self.cov.to_numpy(), self.nobs)
+        return pd.DataFrame(dense, index=names, columns=names)
+
+    def _rows(self, data: Any) -> tuple[Any, FloatArray]:
+        ds = as_dataset(data)
+        if ds.labelled:
+            ds = as_dataset(data, columns=self.names)
+        mu, fac = aligned_params(self.mean.to_numpy(), self.cov.to_numpy(),
+                                 self.names if ds.labelled else ds.names)
+        out = _loglike_obs_kernel(ds.values, mu, fac)
+        return ds, (out, fac.logdet)
+
+    def logpdf(self, data: Any) -> FloatArray | pd.Series:
+        """Log-density of each row of ``data`` under the fitted normal."""
+        ds, (out, _) = self._rows(data)
+        return pd.Series(out, index=ds.index, name="logpdf") if ds.labelled else out
+
+    def mahalanobis(self, data: Any) -> FloatArray | pd.Series:
+        """Squared Mahalanobis distances ``(xᵢ−μ̂)ᵀΣ̂⁻¹(xᵢ−μ̂)`` of the rows of ``data``."""
+        ds, (out, logdet) = self._rows(data)
+        d2 = -2.0 * out - self.nvars * float(np.log(2 * np.pi)) - logdet
+        return pd.Series(d2, index=ds.index, name="mahalanobis") if ds.labelled else d2
+
+    def _table(self, level: float = 0.95) -> pd.DataFrame:
+        ci = self.conf_int(level)
+        return pd.DataFrame({"Estimate": self.params, "Std. Err.": self.std_errors,
+                             "z": self.zvalues, "P>|z|": self.pvalues,
+                             "Lower CI": ci["lower"], "Upper CI": ci["upper"]})
+
+    def _header(self) -> list[tuple[str, str, str, str]]:
+        conv = "" if self.em is None else ("yes" if self.em.converged else "NO")
+        rows = [("No. Observations:", f"{self.nobs:g}", "Log-Likelihood:", f"{self.loglike:.4f}"),
+                ("No. Variables:", str(self.nvars), "AIC:", f"{self.aic:.4f}"),
+                ("Missing:", self.missing, "BIC:", f"{self.bic:.4f}"),
+                ("Covariance Type:", self.cov_type, "No. Parameters:", str(self.nparams))]
+        if self.nobs_dropped:
+            rows.append(("Rows Dropped:", str(self.nobs_dropped), "", ""))
+        if self.em is not None:
+            rows.append(("EM Iterations:", str(self.em.iterations), "Converged:", conv))
+            rows.append(("Patterns:", str(self.em.npatterns), "Information:",
+                         self.em.information))
+        return rows
+
+    def summary(self) -> str:
+        """Text table: fit statistics, then each parameter with inference (95% CI)."""
+        table = self._table().to_string(float_format=lambda v: f"{v:.4g}")
+        width = max(78, len(table.splitlines()[0]))
+        half = width // 2
+        lines = ["MVN Maximum-Likelihood Estimates".center(width).rstrip(), "=" * width]
+        lines += [f"{a:<18}{b:>{half - 21}}   {c:<18}{d:>{width - half - 18}}"
+                  for a, b, c, d in self._header()]
+        if self.em is not None:
+            frac = ", ".join(f"{k}: {v:.1%}" for k, v in self.em.missing_fraction.items())
+            lines.append(f"Missing by column: {frac}")
+        lines.append("=" * width)
+        lines += table.splitlines()
+        lines.append("=" * width)
+        lines.append(f"Standard errors: {self.cov_type}; CI: 95% Wald.")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<tr><th>{html.escape(a)}</th><td>{html.escape(b)}</td>"
+                       f"<th>{html.escape(c)}</th><td>{html.escape(d)}</td></tr>"
+                       for a, b, c, d in self._header())
+        return (f"<h4>MVN Maximum-Likelihood Estimates</h4><table>{head}</table>"
+                + self._table().to_html(float_format=lambda v: f"{v:.4g}"))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dictionary of the fit (plain floats, lists and strings).
+
+        Examples
+        --------
+        >>> import json, mvn_estimate as me
+        >>> d = me.fit(np.array([[1.0], [2.0], [4.0]])).to_dict()
+        >>> sorted(d)[:4]
+        ['aic', 'bic', 'cov', 'cov_type']
+        >>> json.loads(json.dumps(d))["nobs"]
+        3.0
+        """
+        out: dict[str, Any] = {
+            "names": self.names, "nobs": self.nobs, "nvars": self.nvars,
+            "loglike": self.loglike, "aic": self.aic, "bic": self.bic,
+            "mean": self.mean.to_dict(), "cov": self.cov.to_numpy().tolist(),
+            "params": self.params.to_dict(), "std_errors": self.std_errors.to_dict(),
+            "cov_type": self.cov_type, "missing": self.missing,
+            "nobs_dropped": self.nobs_dropped,
+        }
+        if self.em is not None:
+            out["em"] = {"iterations": self.em.iterations, "converged": self.em.converged,
+                         "npatterns": self.em.npatterns, "information": self.em.information,
+                         "rows_all_missing": self.em.rows_all_missing,
+                         "missing_fraction": self.em.missing_fraction.to_dict()}
+        return json.loads(json.dumps(out, allow_nan=True))
