@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._params import param_names
 from ._data import Dataset, as_dataset, check_option, locate_nonfinite
+from ._params import param_names
 from ._typing import CovType, FloatArray, Missing
 from .exceptions import DroppedRowsWarning, NotPositiveDefiniteError, SingularCovarianceError
 from .fisher import DENSE_PARAM_LIMIT, param_cov, robust_variance, std_errors_classic

@@ -22,8 +22,8 @@ import numpy as np
 
 __all__ = [
     "ConvergenceWarning",
-    "DtypeError",
     "DroppedRowsWarning",
+    "DtypeError",
     "InvalidOptionError",
     "MVNEstimateError",
     "MVNEstimateWarning",

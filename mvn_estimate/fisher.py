@@ -159,7 +159,10 @@ def observed_information(data: Any, mean: ArrayLike, cov: ArrayLike) -> FloatArr
 
 
 def std_errors_classic(cov: FloatArray, nobs: float) -> FloatArray:
-    """Classic standard errors of ``(μ̂, vech Σ̂)`` in ``O(p²)``: ``√(σᵢᵢ/n)``, ``√((σᵢᵢσⱼⱼ + σᵢⱼ²)/n)``.
+    """Classic standard errors of ``(μ̂, vech Σ̂)`` in ``O(p²)``.
+
+    ``se(μ̂ᵢ) = √(σᵢᵢ/n)`` and ``se(σ̂ᵢⱼ) = √((σᵢᵢσⱼⱼ + σᵢⱼ²)/n)``: the diagonal of the inverse
+    expected information, without building or inverting it.
 
     Examples
     --------

@@ -28,11 +28,11 @@ def _syrk(r: FloatArray) -> FloatArray:
     return np.triu(upper) + np.triu(upper, 1).T
 
 
-def _chunk(x: FloatArray, w: FloatArray | None) -> SufficientStats:
-    """Statistics of one chunk: shift by its first row (exact for data with a large offset),
-    centre on the chunk mean, and accumulate the scatter with ``syrk``."""
-    shift = x[0]
-    r = x - shift
+def _chunk(x: FloatArray, w: FloatArray | None, origin: FloatArray) -> SufficientStats:
+    """Statistics of one chunk *relative to* ``origin``: shift (exact for data near the origin,
+    however large their offset), centre on the chunk mean, accumulate the scatter by ``syrk``.
+    The returned mean is ``chunk mean − origin``, small and free of the offset's rounding."""
+    r = x - origin
     if w is None:
         total = float(x.shape[0])
         centre = r.mean(axis=0)
@@ -44,7 +44,7 @@ def _chunk(x: FloatArray, w: FloatArray | None) -> SufficientStats:
         centre = (w @ r) / total
         r -= centre
         r *= np.sqrt(w)[:, None]
-    return SufficientStats(total, shift + centre, _syrk(r))
+    return SufficientStats(total, centre, _syrk(r))
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,8 +83,8 @@ class SufficientStats:
         return cls(0.0, np.zeros(p), np.zeros((p, p)))
 
     @classmethod
-    def from_array(cls, x: Any, weights: Any = None, *,
-                   chunk_size: int | None = None) -> SufficientStats:
+    def from_array(cls, x: Any, weights: Any = None, *, chunk_size: int | None = None,
+                   origin: Any = None) -> SufficientStats:
         """Statistics of the rows of ``x``, computed chunk by chunk.
 
         Parameters
@@ -96,6 +96,10 @@ class SufficientStats:
         chunk_size : int, optional
             Rows per chunk; default keeps a chunk at ``CHUNK_ELEMENTS`` values. Extra memory
             is ``O(chunk_size · p + p²)``.
+        origin : array-like of shape (p,), optional
+            Point subtracted before accumulating (default: the first row). Chunk means are
+            merged relative to it, so data with a large offset (1e9 with unit spread) keep
+            their covariance to 12+ significant digits.
 
         Returns
         -------
@@ -113,11 +117,14 @@ class SufficientStats:
             raise ShapeError(f"The 'x' argument must be 2-D with p >= 1; got {describe(arr)}.")
         w = None if weights is None else check_weights(weights, arr.shape[0])
         rows = chunk_size or max(64, CHUNK_ELEMENTS // arr.shape[1])
+        base = arr[0].copy() if origin is None else np.asarray(origin, dtype=np.float64)
         out = cls.empty(arr.shape[1])
-        for start in range(0, arr.shape[0], rows):
-            stop = start + rows
-            out = out.merge(_chunk(arr[start:stop], None if w is None else w[start:stop]))
-        return out
+        with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf are reported via .finite
+            for start in range(0, arr.shape[0], rows):
+                stop = start + rows
+                part = _chunk(arr[start:stop], None if w is None else w[start:stop], base)
+                out = out.merge(part)
+        return cls(out.n, base + out.mean, out.scatter)
 
     @classmethod
     def from_chunks(cls, chunks: Iterable[Any]) -> SufficientStats:
@@ -131,8 +138,13 @@ class SufficientStats:
         True
         """
         out: SufficientStats | None = None
+        origin = None
         for item in chunks:
-            part = cls.from_array(*item) if isinstance(item, tuple) else cls.from_array(item)
+            x, w = item if isinstance(item, tuple) else (item, None)
+            x = np.asarray(x, dtype=np.float64)
+            if origin is None and x.ndim == 2 and x.shape[0]:
+                origin = x[0].copy()
+            part = cls.from_array(x, w, origin=origin)
             out = part if out is None else out.merge(part)
         if out is None:
             raise ShapeError("The 'chunks' argument must yield at least one array; got none.")

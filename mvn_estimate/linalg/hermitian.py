@@ -16,9 +16,9 @@ from ..exceptions import InvalidOptionError, NotPositiveDefiniteError, ShapeErro
 from ._checks import as_array, as_square, asymmetry, require_hermitian, resolve_tol
 
 __all__ = [
-    "eigh",
     "eigen_expand",
     "eigenvectors",
+    "eigh",
     "gram_schmidt",
     "inverse_expand",
     "is_hermitian",

@@ -130,7 +130,7 @@ def unvech(v: ArrayLike) -> NumArray:
            [3., 4.]])
     """
     x = as_array(v, "v", ndim=1)
-    p = int(round((np.sqrt(8 * x.size + 1) - 1) / 2))
+    p = round((np.sqrt(8 * x.size + 1) - 1) / 2)
     if p * (p + 1) // 2 != x.size:
         raise ShapeError(
             f"The 'v' argument must have a triangular length p(p+1)/2; got {describe(x)}."

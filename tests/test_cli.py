@@ -1,0 +1,94 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import mvn_estimate as me
+from mvn_estimate.cli import main
+
+IRIS_COLS = "Sepal.Length,Sepal.Width,Petal.Length,Petal.Width"
+
+
+@pytest.fixture
+def iris_path(request):
+    return str(request.config.rootpath / "data" / "iris.csv")
+
+
+def test_fit_iris_summary(iris_path, capsys):
+    assert main(["fit", iris_path, "--columns", IRIS_COLS]) == 0
+    out = capsys.readouterr().out
+    iris = pd.read_csv(iris_path).iloc[:, :4]
+    expected = me.fit(iris)
+    assert f"{expected.loglike:.4f}" in out
+    assert "mean[Petal.Width]" in out
+
+
+def test_fit_json_round_trips(iris_path, capsys):
+    assert main(["fit", iris_path, "--columns", IRIS_COLS, "--format", "json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    iris = pd.read_csv(iris_path).iloc[:, :4].to_numpy()
+    np.testing.assert_allclose(np.array(d["cov"]), np.cov(iris, rowvar=False, bias=True))
+    assert d["names"] == IRIS_COLS.split(",")
+    assert json.loads(json.dumps(d)) == d
+
+
+def test_text_column_is_exit_2_one_line(iris_path, capsys):
+    assert main(["fit", iris_path]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "non-numeric ['Species']" in err
+
+
+def test_missing_file_is_exit_2(tmp_path, capsys):
+    assert main(["fit", str(tmp_path / "none.csv")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_missing_drop_via_cli(request, capsys):
+    path = str(request.config.rootpath / "data" / "airquality.csv")
+    assert main(["fit", path, "--columns", "Ozone,Solar.R,Wind,Temp", "--missing", "drop"]) == 0
+    captured = capsys.readouterr()
+    assert "dropped 42 of 153 rows" in captured.err
+    assert "No. Observations:" in captured.out
+
+
+def test_python_dash_m(iris_path):
+    proc = subprocess.run([sys.executable, "-m", "mvn_estimate", "fit", iris_path, "--columns",
+                           IRIS_COLS, "--format", "json"], capture_output=True, text=True,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["nobs"] == 150.0
+
+
+def _write(tmp_path, m, name="m.csv"):
+    path = tmp_path / name
+    pd.DataFrame(m, columns=list("abc")[: len(m)], index=list("abc")[: len(m)]).to_csv(path)
+    return str(path)
+
+
+def test_validate_exit_codes(tmp_path, capsys):
+    good = _write(tmp_path, np.array([[2.0, 0.5], [0.5, 1.0]]), "good.csv")
+    bad = _write(tmp_path, np.array([[1.0, 2.0], [2.0, 1.0]]), "bad.csv")
+    assert main(["validate", good, "--index-col"]) == 0
+    assert main(["validate", bad, "--index-col"]) == 1
+    assert "not positive definite" in capsys.readouterr().out
+    assert main(["validate", str(tmp_path / "nope.csv")]) == 2
+
+
+def test_validate_repair_writes_labelled_matrix(tmp_path):
+    bad = _write(tmp_path, np.array([[1.0, 1.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 1.0]]))
+    out = tmp_path / "fixed.csv"
+    code = main(["validate", bad, "--index-col", "--kind", "correlation", "--repair", "nearest",
+                 "--out", str(out)])
+    assert code == 1  # the input was invalid; the repair is in the file
+    fixed = pd.read_csv(out, index_col=0)
+    assert list(fixed.columns) == ["a", "b", "c"] and list(fixed.index) == ["a", "b", "c"]
+    assert me.validate_covariance(fixed, kind="correlation").valid
+
+
+def test_validate_repair_needs_out(tmp_path, capsys):
+    bad = _write(tmp_path, np.array([[1.0, 2.0], [2.0, 1.0]]))
+    assert main(["validate", bad, "--index-col", "--repair", "clip"]) == 2
+    assert "--out" in capsys.readouterr().err

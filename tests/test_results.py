@@ -1,0 +1,83 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import chi2, multivariate_normal
+
+import mvn_estimate as me
+from mvn_estimate.exceptions import InvalidOptionError
+
+from .conftest import as_frame, random_spd
+
+
+@pytest.fixture
+def fitted(rng):
+    x = rng.multivariate_normal([0.0, 1.0, 2.0], random_spd(rng, 3), size=120)
+    return x, me.fit(as_frame(x, "c"))
+
+
+def test_params_in_vech_order(fitted):
+    _, res = fitted
+    assert list(res.params.index) == [
+        "mean[c0]", "mean[c1]", "mean[c2]", "cov[c0,c0]", "cov[c0,c1]", "cov[c0,c2]",
+        "cov[c1,c1]", "cov[c1,c2]", "cov[c2,c2]"]
+    assert res.params["cov[c0,c2]"] == res.cov.loc["c2", "c0"]
+    assert res.nparams == 9 and res.nvars == 3
+
+
+def test_information_criteria(fitted):
+    x, res = fitted
+    k, n = 9, len(x)
+    assert np.isclose(res.aic, -2 * res.loglike + 2 * k)
+    assert np.isclose(res.bic, -2 * res.loglike + k * np.log(n))
+
+
+def test_logpdf_and_mahalanobis(fitted):
+    x, res = fitted
+    ref = multivariate_normal(res.mean.to_numpy(), res.cov.to_numpy())
+    np.testing.assert_allclose(res.logpdf(x), ref.logpdf(x), rtol=1e-10)
+    d = x - res.mean.to_numpy()
+    expected = np.einsum("ij,jk,ik->i", d, np.linalg.inv(res.cov.to_numpy()), d)
+    np.testing.assert_allclose(res.mahalanobis(x), expected, rtol=1e-9)
+    # the mean squared distance at the MLE is exactly p
+    assert np.isclose(res.mahalanobis(x).mean(), 3.0, rtol=1e-10)
+    lab = res.mahalanobis(as_frame(x, "c")[["c2", "c0", "c1"]])
+    assert isinstance(lab, pd.Series)
+    np.testing.assert_allclose(lab.to_numpy(), expected, rtol=1e-9)
+
+
+def test_mahalanobis_roughly_chi2(rng):
+    x = rng.multivariate_normal(np.zeros(4), np.eye(4), size=4000)
+    d2 = me.fit(x).mahalanobis(x)
+    assert abs(np.mean(d2 > chi2.ppf(0.95, 4)) - 0.05) < 0.015
+
+
+def test_summary_text_html_and_str(fitted):
+    _, res = fitted
+    text = res.summary()
+    assert str(res) == text
+    for needle in ["Log-Likelihood:", f"{res.loglike:.4f}", "mean[c0]", "cov[c1,c2]", "Std. Err."]:
+        assert needle in text
+    assert "<table>" in res._repr_html_() and "cov[c1,c2]" in res._repr_html_()
+
+
+def test_to_dict_is_json_roundtrip(fitted):
+    _, res = fitted
+    d = res.to_dict()
+    back = json.loads(json.dumps(d))
+    assert back == d
+    np.testing.assert_allclose(np.array(back["cov"]), res.cov.to_numpy())
+    assert back["params"]["cov[c0,c1]"] == res.params["cov[c0,c1]"]
+
+
+def test_result_is_frozen(fitted):
+    _, res = fitted
+    with pytest.raises(AttributeError):
+        res.nobs = 3
+
+
+def test_conf_int_level_checked(fitted):
+    _, res = fitted
+    with pytest.raises(InvalidOptionError, match="'level' argument must be a number in"):
+        res.conf_int(95)
