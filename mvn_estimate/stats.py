@@ -24,7 +24,10 @@ CHUNK_ELEMENTS = 1 << 18
 
 def _syrk(r: FloatArray) -> FloatArray:
     """``rᵀr`` by a symmetric rank-k update (half the flops of a general product)."""
-    upper = blas.dsyrk(1.0, r.T, trans=0, lower=0)
+    if r.flags.f_contiguous:  # e.g. a DataFrame's block: rᵀr directly, no copy
+        upper = blas.dsyrk(1.0, r, trans=1, lower=0)
+    else:
+        upper = blas.dsyrk(1.0, r.T, trans=0, lower=0)
     return np.triu(upper) + np.triu(upper, 1).T
 
 

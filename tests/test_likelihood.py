@@ -136,3 +136,10 @@ def test_nan_data_rejected():
 def test_inf_in_cov_rejected():
     with pytest.raises(NonFiniteError, match="'cov' argument must hold only finite values"):
         me.loglike(np.ones((3, 1)), [0.0], [[np.inf]])
+
+
+def test_loglike_obs_accurate_with_large_offset(rng):
+    x = 1e9 + rng.standard_normal((500, 3))
+    mean, cov = x.mean(0), np.cov(x, rowvar=False, bias=True)
+    reference = multivariate_normal(np.zeros(3), cov).logpdf(x - mean)  # centred exactly
+    np.testing.assert_allclose(me.loglike_obs(x, mean, cov), reference, rtol=1e-12)

@@ -1,0 +1,66 @@
+"""Run every benchmark case, print one table and write ``benchmarks/results/latest.json``.
+
+Usage: ``make bench`` (or ``python -m benchmarks.run [--quick]``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from . import cases
+
+
+def _table(rows) -> str:
+    head = (f"{'case':<28} {'ours':>30}  {'reference':<34} {'reference time':>30}  "
+            f"{'ratio':>8}  {'target':<34} {'met':<4} {'peak MB':>8} {'data MB':>8}")
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        ref = r.reference.text() if r.reference else ""
+        ratio = f"{r.ratio:8.2f}" if r.ratio is not None else ""
+        met = {True: "yes", False: "NO", None: ""}[r.met]
+        data = f"{r.data_mb:8.1f}" if r.data_mb is not None else ""
+        lines.append(f"{r.case:<28} {r.ours.text():>30}  {r.reference_name:<34} {ref:>30}  "
+                     f"{ratio}  {r.target:<34} {met:<4} {r.ours_peak_mb:8.1f} {data}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (smoke run)")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+    rng = np.random.default_rng(12345)
+    scale = 10 if args.quick else 1
+    rows = []
+    steps = [
+        lambda: cases.fit_case(rng, 1_000_000 // scale, 50, args.repeat, frame=False),
+        lambda: cases.fit_case(rng, 100_000 // scale, 200, args.repeat),
+        lambda: cases.fit_case(rng, 100_000 // scale, 10, args.repeat),
+        *[lambda p=p: cases.loglike_obs_case(rng, 100_000 // scale, p, args.repeat)
+          for p in (10, 50, 200)],
+        lambda: cases.glm_case(rng, args.repeat),
+        lambda: cases.std_errors_case(rng, args.repeat),
+    ]
+    if hasattr(cases, "em_case"):
+        steps.append(lambda: cases.em_case(rng, args.repeat))
+    for step in steps:
+        rows.extend(step())
+        print(f"  done: {rows[-1].case}", flush=True)
+    print(_table(rows))
+    out = Path(__file__).parent / "results"
+    out.mkdir(exist_ok=True)
+    meta = {"python": sys.version, "numpy": np.__version__, "machine": platform.machine()}
+    (out / "latest.json").write_text(json.dumps(
+        {"meta": meta, "rows": [r.to_json() for r in rows]}, indent=2))
+    print(f"written {out / 'latest.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,181 @@
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.stats.correlation_tools import corr_nearest, cov_nearest
+from statsmodels.tools.sm_exceptions import IterationLimitWarning
+
+import mvn_estimate as me
+from mvn_estimate.exceptions import (
+    ConvergenceWarning,
+    DtypeError,
+    InvalidOptionError,
+    NonFiniteError,
+    NotPositiveDefiniteError,
+    NotSymmetricError,
+    RepairWarning,
+    ShapeError,
+)
+
+HIGHAM = np.array([[1.0, 1.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 1.0]])
+
+
+def _quiet(fn, *args, **kw):
+    """Call a repair (ours or statsmodels') with its expected warnings silenced."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RepairWarning)
+        warnings.simplefilter("ignore", IterationLimitWarning)
+        return fn(*args, **kw)
+
+
+def test_report_on_valid_matrix():
+    r = me.validate_covariance([[4.0, 1.0], [1.0, 2.0]])
+    w = np.linalg.eigvalsh([[4.0, 1.0], [1.0, 2.0]])
+    assert r.valid and r.symmetric and r.finite and r.rank == 2
+    assert np.isclose(r.min_eigenvalue, w[0]) and np.isclose(r.condition_number, w[1] / w[0])
+    assert r.definiteness == "positive definite"
+
+
+@pytest.mark.parametrize(("matrix", "kind", "problem"), [
+    ([[1.0, 0.5], [0.2, 1.0]], "covariance", "not symmetric"),
+    ([[1.0, np.nan], [np.nan, 1.0]], "covariance", "NaN or infinite"),
+    ([[1.0, 0.5, 0.1], [0.5, 1.0, 0.2]], "covariance", "not square"),
+    ([[1.0, 2.0], [2.0, 1.0]], "covariance", "not positive definite"),
+    ([[1.0, 1.0], [1.0, 1.0]], "covariance", "positive semidefinite"),
+    ([[0.0, 0.0], [0.0, 1.0]], "correlation", "diagonal is not 1"),
+    ([[2.0, 0.1], [0.1, 2.0]], "correlation", "diagonal is not 1"),
+])
+def test_every_invalid_matrix_has_a_verdict(matrix, kind, problem):
+    r = me.validate_covariance(matrix, kind=kind)
+    assert not r.valid
+    assert any(problem in p for p in r.problems), r.problems
+
+
+@pytest.mark.parametrize(("matrix", "error", "match"), [
+    ([[1.0, 0.5], [0.2, 1.0]], NotSymmetricError, r"must be symmetric.*max\|A - A.T\| = 0.3"),
+    ([[1.0, np.nan], [np.nan, 1.0]], NonFiniteError, "2 NaN or infinite entries"),
+    ([[1.0, 0.5, 0.1], [0.5, 1.0, 0.2]], ShapeError, r"must be square; got shape \(2, 3\)"),
+    ([[1.0, 2.0], [2.0, 1.0]], NotPositiveDefiniteError, "smallest eigenvalue -1"),
+    ([["a"]], DtypeError, "must hold real numbers"),
+    (np.ones(3), ShapeError, "non-empty 2-D matrix"),
+])
+def test_check_covariance_raises_specific_error(matrix, error, match):
+    with pytest.raises(error, match=match):
+        me.check_covariance(matrix)
+
+
+def test_check_correlation_zero_diagonal():
+    with pytest.raises(NotPositiveDefiniteError, match="must be positive definite"):
+        me.check_covariance([[0.0, 0.0], [0.0, 1.0]], kind="correlation")
+    with pytest.raises(InvalidOptionError, match="correlation matrix; got diagonal is not 1"):
+        me.check_covariance([[2.0, 0.1], [0.1, 2.0]], kind="correlation")
+
+
+def test_unknown_kind():
+    with pytest.raises(InvalidOptionError, match="'kind' argument must be one of"):
+        me.validate_covariance(np.eye(2), kind="precision")
+
+
+def _kkt_residual(a, x):
+    """Optimality certificate of X = argmin ‖A − X‖_F over correlation matrices.
+
+    KKT: Z = X − A − Diag(y) ⪰ 0 with ZX = 0, where y makes diag(Z) consistent; we take
+    y from the diagonal of the projection identity Z = X − A − Diag(y) with Z X = 0.
+    """
+    off = x - a
+    np.fill_diagonal(off, 0.0)
+    # Z = off + Diag(z); choose z solving diag(Z X) = 0 → z_i = −(off X)_ii / X_ii
+    z = -np.einsum("ij,ji->i", off, x) / np.diag(x)
+    big_z = off + np.diag(z)
+    return np.linalg.eigvalsh(big_z)[0], np.linalg.norm(big_z @ x)
+
+
+def test_higham_example_reaches_nearest_correlation():
+    x = _quiet(me.nearest_pd, HIGHAM, kind="correlation")
+    np.testing.assert_allclose(np.diag(x), 1.0, atol=1e-15)
+    np.testing.assert_allclose(x, x.T, atol=0)
+    assert np.linalg.eigvalsh(x)[0] > 0
+    min_eig, comp = _kkt_residual(HIGHAM, x)
+    assert min_eig > -1e-8 and comp < 1e-8
+    # Higham (2002), Table: off-diagonals 0.7607, 0.1573
+    np.testing.assert_allclose(x[0, 1], 0.7607, atol=5e-5)
+    np.testing.assert_allclose(x[0, 2], 0.1573, atol=5e-5)
+
+
+def test_nearest_beats_statsmodels_and_agrees_with_it(rng):
+    b = rng.standard_normal((5, 5))
+    c = np.corrcoef(b @ b.T)
+    c[0, 4] = c[4, 0] = -0.9
+    c[1, 4] = c[4, 1] = 0.9
+    assert not me.validate_covariance(c, kind="correlation").valid
+    ours = _quiet(me.nearest_pd, c, kind="correlation")
+    theirs = _quiet(corr_nearest, c, threshold=1e-15, n_fact=1000)
+    np.testing.assert_allclose(ours, theirs, atol=1e-4)
+    assert np.linalg.norm(ours - c) <= np.linalg.norm(theirs - c) + 1e-8  # our floor: 2e-9
+    min_eig, comp = _kkt_residual(c, ours)
+    assert min_eig > -1e-8 and comp < 1e-8
+
+
+def test_nearest_covariance_matches_statsmodels_cov_nearest(rng):
+    sd = np.array([1.0, 2.0, 3.0])
+    c = np.array([[1.0, 0.9, 0.7], [0.9, 1.0, -0.3], [0.7, -0.3, 1.0]]) * np.outer(sd, sd)
+    theirs = _quiet(cov_nearest, c, method="nearest", threshold=1e-15, n_fact=1000)
+    # statsmodels repairs the correlation matrix and rescales: the same computation with ours
+    corr = c / np.outer(sd, sd)
+    via_corr = _quiet(me.nearest_pd, corr, kind="correlation") * np.outer(sd, sd)
+    np.testing.assert_allclose(via_corr, theirs, atol=1e-4 * np.abs(c).max())
+    # keep_diag=True is the nearest in the covariance's own Frobenius norm: at least as close
+    ours = _quiet(me.nearest_pd, c, keep_diag=True)
+    np.testing.assert_allclose(np.diag(ours), np.diag(c))
+    assert np.linalg.norm(ours - c) <= np.linalg.norm(theirs - c)
+    assert me.validate_covariance(ours).valid
+
+
+def test_unconstrained_nearest_is_eigenvalue_clipping(rng):
+    a = rng.standard_normal((4, 4))
+    a = a + a.T
+    out = _quiet(me.nearest_pd, a)
+    w, u = np.linalg.eigh(a)
+    np.testing.assert_allclose(out, (u * np.maximum(w, 0)) @ u.T, atol=1e-8)
+    # no PSD matrix is closer (random PSD competitors)
+    for _ in range(50):
+        b = rng.standard_normal((4, 4))
+        assert np.linalg.norm(a - out) <= np.linalg.norm(a - b @ b.T * 0.1)
+    assert me.validate_covariance(out).valid
+
+
+def test_repair_always_warns_and_keeps_labels():
+    df = pd.DataFrame(HIGHAM, index=list("abc"), columns=list("abc"))
+    with pytest.warns(RepairWarning, match="changed the matrix by"):
+        out = me.nearest_pd(df, kind="correlation")
+    assert list(out.index) == list("abc")
+    with pytest.warns(RepairWarning):
+        me.clip_eigenvalues(df)
+
+
+def test_repair_does_not_mutate_input():
+    a = HIGHAM.copy()
+    _quiet(me.nearest_pd, a, kind="correlation")
+    _quiet(me.clip_eigenvalues, a)
+    np.testing.assert_array_equal(a, HIGHAM)
+
+
+def test_clip_eigenvalues_floor():
+    out = _quiet(me.clip_eigenvalues, [[1.0, 2.0], [2.0, 1.0]], floor=0.25)
+    np.testing.assert_allclose(np.linalg.eigvalsh(out), [0.25, 3.0])
+
+
+def test_nearest_pd_convergence_warning():
+    with pytest.warns(ConvergenceWarning, match="stopped after 2 iterations"):
+        _quiet(me.nearest_pd, HIGHAM, kind="correlation", max_iter=2)
+
+
+def test_nearest_pd_rejects_nan():
+    with pytest.raises(ShapeError, match="square and finite to be repaired"):
+        me.nearest_pd([[1.0, np.nan], [np.nan, 1.0]])
+
+
+def test_fit_result_cov_passes_guard(rng):
+    res = me.fit(rng.standard_normal((50, 3)))
+    assert me.validate_covariance(res.cov).valid
