@@ -102,7 +102,7 @@ def _glm_fit(x: np.ndarray):
 
 def _glm_std_errors(x: np.ndarray) -> np.ndarray:
     """statsmodels' numerical-Hessian SEs, mapped to (μ, vech Σ) by the delta method."""
-    res, unpack, rows, cols = _glm_fit(x)
+    res, unpack, _, _ = _glm_fit(x)
     p = x.shape[1]
 
     def to_theta(t):
