@@ -24,6 +24,7 @@ Examples
 """
 
 from . import exceptions, linalg
+from .em import LittleResult, little_mcar_test, loglike_observed, score_observed
 from .estimate import fit
 from .fisher import expected_information, observed_information, sandwich
 from .guards import (
@@ -42,6 +43,7 @@ __version__ = "0.1.0"
 __all__ = [
     "CovarianceReport",
     "EMInfo",
+    "LittleResult",
     "MVNResult",
     "Score",
     "SufficientStats",
@@ -52,13 +54,16 @@ __all__ = [
     "expected_information",
     "fit",
     "linalg",
+    "little_mcar_test",
     "loglike",
     "loglike_obs",
+    "loglike_observed",
     "loglike_stats",
     "nearest_pd",
     "observed_information",
     "sandwich",
     "score",
     "score_obs",
+    "score_observed",
     "validate_covariance",
 ]

@@ -134,13 +134,15 @@ def _loglike_obs_kernel(x: FloatArray, mu: FloatArray, fac: PDFactor) -> FloatAr
     fold = bool(np.all(np.abs(mu) <= OFFSET_LIMIT * sd))
     shift = mu @ w
     out = np.empty(x.shape[0])
+    ones = np.ones(p)
     rows = 4096
     for start in range(0, x.shape[0], rows):
         block = x[start:start + rows]
         z = block @ w if fold else _resid(block, mu) @ w
         if fold:
             z -= shift
-        out[start:start + rows] = np.einsum("ij,ij->i", z, z)
+        np.square(z, out=z)
+        out[start:start + rows] = z @ ones
     return const - 0.5 * out
 
 

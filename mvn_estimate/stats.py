@@ -119,7 +119,8 @@ class SufficientStats:
         if arr.ndim != 2 or arr.shape[1] == 0:
             raise ShapeError(f"The 'x' argument must be 2-D with p >= 1; got {describe(arr)}.")
         w = None if weights is None else check_weights(weights, arr.shape[0])
-        rows = chunk_size or max(64, CHUNK_ELEMENTS // arr.shape[1])
+        # a chunk is at most CHUNK_ELEMENTS values and at most 1/8 of the data (peak memory)
+        rows = chunk_size or max(64, min(CHUNK_ELEMENTS // arr.shape[1], -(-arr.shape[0] // 8)))
         base = arr[0].copy() if origin is None else np.asarray(origin, dtype=np.float64)
         out = cls.empty(arr.shape[1])
         with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf are reported via .finite
