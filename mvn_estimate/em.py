@@ -97,22 +97,56 @@ def _start(pat: _Patterns) -> tuple[FloatArray, FloatArray]:
     return mean, (u * np.maximum(w, floor)) @ u.T
 
 
-def _e_step(pat: _Patterns, groups, mean, cov) -> tuple[SufficientStats, FloatArray, float]:
-    """Completed data statistics, the Σ n_g C_g correction, and the observed log-likelihood."""
+def _batches(pat: _Patterns) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """Patterns stacked by number of observed columns ``k``.
+
+    Each batch is ``(O, M, rows, local)``: observed and missing column indices per pattern
+    (``(G_k, k)``, ``(G_k, p − k)``), the rows in those patterns, and each row's pattern
+    position within the batch.
+    """
+    counts = pat.masks.sum(axis=1)
+    cols = np.arange(pat.p)
+    out = []
+    for k in np.unique(counts):
+        members = np.flatnonzero(counts == k)
+        obs = np.array([cols[pat.masks[g]] for g in members]).reshape(members.size, k)
+        mis = np.array([cols[~pat.masks[g]] for g in members]).reshape(members.size, pat.p - k)
+        lookup = np.full(len(pat.masks), -1)
+        lookup[members] = np.arange(members.size)
+        rows = np.flatnonzero(lookup[pat.ids] >= 0)
+        out.append((obs, mis, rows, lookup[pat.ids[rows]]))
+    return out
+
+
+def _e_step(pat: _Patterns, batches, mean, cov) -> tuple[SufficientStats, FloatArray, float]:
+    """Completed-data statistics, the ``Σ n_g C_g`` correction and the observed log-likelihood.
+
+    One batched Cholesky and batched solves per number of observed columns (no Python loop
+    over patterns).
+    """
     filled = pat.x.copy()
     correction = np.zeros((pat.p, pat.p))
     loglike = 0.0
-    for o, rows in groups:
-        m = np.setdiff1d(np.arange(pat.p), o)
-        fac = PDFactor.of(cov[np.ix_(o, o)], name="cov")
-        r = pat.x[np.ix_(rows, o)] - mean[o]
-        wts = pat.w[rows]
-        maha = fac.mahalanobis(r)
-        loglike += float(-0.5 * np.sum(wts * (o.size * LOG_2PI + fac.logdet + maha)))
-        if m.size:
-            b = fac.solve(cov[np.ix_(o, m)]).T
-            filled[np.ix_(rows, m)] = mean[m] + r @ b.T
-            correction[np.ix_(m, m)] += wts.sum() * (cov[np.ix_(m, m)] - b @ cov[np.ix_(o, m)])
+    for obs, mis, rows, local in batches:
+        s_oo = cov[obs[:, :, None], obs[:, None, :]]
+        low = np.linalg.cholesky(s_oo)
+        logdet = 2.0 * np.log(np.diagonal(low, axis1=1, axis2=2)).sum(axis=1)
+        r = pat.x[rows[:, None], obs[local]] - mean[obs[local]]
+        half = np.linalg.solve(low[local], r[:, :, None])[:, :, 0]  # L⁻¹ r, per row
+        maha = np.einsum("ij,ij->i", half, half)
+        k = obs.shape[1]
+        loglike += float(-0.5 * np.sum(pat.w[rows] * (k * LOG_2PI + logdet[local] + maha)))
+        if mis.shape[1] == 0:
+            continue
+        s_om = cov[obs[:, :, None], mis[:, None, :]]
+        b_t = np.linalg.solve(s_oo, s_om)  # Σ_oo⁻¹ Σ_om, per pattern
+        filled[rows[:, None], mis[local]] = mean[mis[local]] + np.einsum(
+            "rkm,rk->rm", b_t[local], r)
+        cond = cov[mis[:, :, None], mis[:, None, :]] - np.einsum("gkm,gkl->gml", s_om, b_t)
+        n_g = np.bincount(local, weights=pat.w[rows], minlength=obs.shape[0])
+        flat = (mis[:, :, None] * pat.p + mis[:, None, :]).ravel()
+        correction += np.bincount(flat, weights=(n_g[:, None, None] * cond).ravel(),
+                                  minlength=pat.p * pat.p).reshape(pat.p, pat.p)
     return SufficientStats.from_array(filled, pat.w), correction, loglike
 
 
@@ -131,7 +165,7 @@ def loglike_observed(data: Any, mean: Any, cov: Any) -> float:
     ds = as_dataset(data)
     pat, _ = _patterns(ds, None)
     mu, fac = aligned_params(mean, cov, ds.names)
-    return _e_step(pat, pat.groups(), mu, fac.matrix())[2]
+    return _e_step(pat, _batches(pat), mu, fac.matrix())[2]
 
 
 def _vech_position(p: int) -> np.ndarray:
@@ -212,7 +246,7 @@ def _robust(pat: _Patterns, mean: FloatArray, cov: FloatArray, info: FloatArray)
 
 def _iterate(pat: _Patterns, tol: float, max_iter: int) -> tuple[FloatArray, FloatArray, int,
                                                                    bool]:
-    groups = pat.groups()
+    groups = _batches(pat)
     mean, cov = _start(pat)
     previous = -np.inf
     for it in range(1, max_iter + 1):
@@ -223,7 +257,7 @@ def _iterate(pat: _Patterns, tol: float, max_iter: int) -> tuple[FloatArray, Flo
         mean, cov = new_mean, (new_cov + new_cov.T) / 2
         if abs(loglike - previous) <= tol * abs(loglike) and change <= tol:
             return mean, cov, it, True
-        if len(groups) == 1 and pat.masks[0].all():
+        if len(pat.masks) == 1 and pat.masks[0].all():
             return mean, cov, it, True  # complete data: the first M-step is the MLE
         previous = loglike
     return mean, cov, max_iter, False
@@ -284,7 +318,7 @@ def fit_em(data: Any, *, columns: Sequence[str] | None = None, weights: Any = No
         warnings.warn(f"EM stopped at max_iter={max_iter} before reaching tol={tol:g}.",
                       ConvergenceWarning, stacklevel=2)
     PDFactor.of(cov, name="cov")
-    loglike = _e_step(pat, pat.groups(), mean, cov)[2]
+    loglike = _e_step(pat, _batches(pat), mean, cov)[2]
     info = _information(pat, mean, cov, information)
     param_cov = _robust(pat, mean, cov, info) if cov_type == "robust" else \
         PDFactor.of(info, name="information").inverse()

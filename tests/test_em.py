@@ -1,0 +1,169 @@
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import optimize
+
+import mvn_estimate as me
+from mvn_estimate import linalg as L
+from mvn_estimate._data import as_dataset
+from mvn_estimate.cli import main as cli_main
+from mvn_estimate.em import _information, _patterns
+from mvn_estimate.exceptions import ConvergenceWarning, InvalidOptionError, NotIdentifiedError
+
+COV = np.array([[2.0, 0.8, 0.3], [0.8, 1.0, -0.2], [0.3, -0.2, 1.5]])
+
+
+def _mar(rng, n=150, frac=0.25):
+    x = rng.multivariate_normal([1.0, 0.0, -1.0], COV, size=n)
+    out = x.copy()
+    drop1 = rng.random(n) < frac * (1 + np.tanh(x[:, 0]))  # depends on the observed column 0
+    out[drop1, 1] = np.nan
+    out[rng.random(n) < frac, 2] = np.nan
+    return out
+
+
+def test_no_missing_is_closed_form_in_one_step(rng):
+    x = rng.multivariate_normal(np.zeros(3), COV, size=80)
+    res = me.fit(x, missing="em")
+    ref = me.fit(x)
+    assert res.em.iterations == 1 and res.em.converged
+    np.testing.assert_allclose(res.params.to_numpy(), ref.params.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(res.std_errors.to_numpy(), ref.std_errors.to_numpy(), rtol=1e-8)
+
+
+def test_monotone_pattern_matches_factored_closed_form(rng):
+    n = 200
+    x = rng.multivariate_normal([0.0, 1.0], COV[:2, :2], size=n)
+    x[120:, 1] = np.nan
+    res = me.fit(x, missing="em")
+    # closed form: x0 from all rows; regression of x1 on x0 from complete rows
+    mu0, s00 = x[:, 0].mean(), x[:, 0].var()
+    cc = x[:120]
+    beta = np.cov(cc.T, bias=True)[0, 1] / cc[:, 0].var()
+    alpha = cc[:, 1].mean() - beta * cc[:, 0].mean()
+    resid = cc[:, 1] - alpha - beta * cc[:, 0]
+    mu1, s11 = alpha + beta * mu0, resid.var() + beta**2 * s00
+    expected = np.array([[s00, beta * s00], [beta * s00, s11]])
+    np.testing.assert_allclose(res.mean.to_numpy(), [mu0, mu1], rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(res.cov.to_numpy(), expected, rtol=1e-8)
+
+
+def _chol_objective(x, p):
+    rows, cols = np.tril_indices(p)
+
+    def unpack(t):
+        low = np.zeros((p, p))
+        low[rows, cols] = t[p:]
+        return t[:p], low @ low.T
+
+    def f(t):
+        mu, sig = unpack(t)
+        try:
+            return -me.loglike_observed(x, mu, sig)
+        except me.exceptions.MVNEstimateError:
+            return 1e10
+    return f, unpack, rows, cols
+
+
+def test_em_maximises_observed_likelihood(rng):
+    x = _mar(rng)
+    res = me.fit(x, missing="em")
+    mu, sig = res.mean.to_numpy(), res.cov.to_numpy()
+    ll = me.loglike_observed(x, mu, sig)
+    assert np.isclose(ll, res.loglike, rtol=1e-12)
+    score = me.score_observed(x, mu, sig)
+    assert np.max(np.abs(score)) < 1e-5
+    num = L.num_gradient(lambda t: me.loglike_observed(x, t[:3], L.unvech(t[3:])),
+                         np.concatenate([mu + 0.1, L.vech(sig) * 1.1]))
+    ana = me.score_observed(x, mu + 0.1, sig * 1.1)
+    np.testing.assert_allclose(ana, num, rtol=1e-6, atol=1e-6)
+    f, unpack, rows, cols = _chol_objective(x, 3)
+    start = np.concatenate([np.nanmean(x, 0), np.eye(3)[rows, cols]])
+    opt = optimize.minimize(f, start, method="BFGS", options={"gtol": 1e-8, "maxiter": 2000})
+    mu_o, sig_o = unpack(opt.x)
+    assert np.isclose(-opt.fun, ll, rtol=1e-9)
+    np.testing.assert_allclose(mu_o, mu, atol=1e-4)
+    np.testing.assert_allclose(sig_o, sig, atol=1e-4)
+    for _ in range(10):
+        e = rng.standard_normal((3, 3)) * 0.02
+        assert me.loglike_observed(x, mu + rng.standard_normal(3) * 0.02, sig) < ll
+        assert me.loglike_observed(x, mu, sig + (e + e.T) / 2) < ll
+
+
+def test_observed_information_matches_finite_difference_hessian(rng):
+    x = _mar(rng, n=80)
+    mu, sig = np.nanmean(x, 0), np.diag(np.nanvar(x, 0)) + 0.1
+    pat, _ = _patterns(as_dataset(x), None)
+    info = _information(pat, mu, sig, "observed")
+    num = -L.num_jacobian(lambda t: me.score_observed(x, t[:3], L.unvech(t[3:])),
+                          np.concatenate([mu, L.vech(sig)]))
+    np.testing.assert_allclose(info, num, rtol=1e-6, atol=1e-6)
+
+
+def test_std_errors_shrink_to_complete_data(rng):
+    x = rng.multivariate_normal(np.zeros(3), COV, size=400)
+    full = me.fit(x).std_errors.to_numpy()
+    gaps = []
+    for frac in (0.3, 0.1, 0.01):
+        y = x.copy()
+        y[rng.random(400) < frac, 1] = np.nan
+        gaps.append(np.max(np.abs(me.fit(y, missing="em").std_errors.to_numpy() / full - 1)))
+    assert gaps[0] > gaps[1] > gaps[2] and gaps[2] < 0.05
+
+
+def test_result_records_em(rng):
+    df = pd.DataFrame(_mar(rng), columns=["a", "b", "c"])
+    res = me.fit(df, missing="em")
+    assert res.missing == "em" and res.em.converged and res.em.npatterns >= 3
+    assert np.isclose(res.em.missing_fraction["b"], df["b"].isna().mean())
+    assert "EM Iterations:" in res.summary() and "Missing by column:" in res.summary()
+
+
+def test_airquality_cli_shows_std_errors(request, capsys):
+    path = str(request.config.rootpath / "data" / "airquality.csv")
+    assert cli_main(["fit", path, "--columns", "Ozone,Solar.R,Wind,Temp", "--missing",
+                        "em"]) == 0
+    out = capsys.readouterr().out
+    assert "Std. Err." in out and "Patterns:" in out
+
+
+def test_little_mcar_and_mar(rng):
+    x = rng.multivariate_normal(np.zeros(3), COV, size=600)
+    mcar = x.copy()
+    mcar[rng.random((600, 3)) < 0.15] = np.nan
+    r = me.little_mcar_test(mcar)
+    assert r.pvalue > 0.001 and abs(r.statistic - r.df) < 5 * np.sqrt(2 * r.df)
+    mar = x.copy()
+    mar[x[:, 0] > 0.5, 1] = np.nan
+    assert me.little_mcar_test(mar).pvalue < 1e-6
+
+
+def test_all_missing_column():
+    x = np.array([[1.0, np.nan], [2.0, np.nan], [3.0, np.nan]])
+    with pytest.raises(NotIdentifiedError, match=r"Columns \['x1'\] are never observed"):
+        me.fit(x, missing="em")
+
+
+def test_never_co_observed_pair():
+    x = np.array([[1.0, np.nan], [2.0, np.nan], [np.nan, 3.0], [np.nan, 1.0]])
+    with pytest.raises(NotIdentifiedError, match=r"pairs \[\('x0', 'x1'\)\] are never observed"):
+        me.fit(x, missing="em")
+
+
+def test_all_rows_missing():
+    with pytest.raises(NotIdentifiedError, match="no observed value in any row"):
+        me.fit(np.full((4, 2), np.nan), missing="em")
+
+
+def test_rows_all_missing_reported(rng):
+    x = _mar(rng)
+    x[:3] = np.nan
+    res = me.fit(x, missing="em")
+    assert res.em.rows_all_missing == 3 and res.nobs_dropped == 3 and res.nobs == len(x) - 3
+
+
+def test_max_iter_zero_and_warning(rng):
+    with pytest.raises(InvalidOptionError, match="'max_iter' argument must be a positive int"):
+        me.em.fit_em(_mar(rng), max_iter=0)
+    with pytest.warns(ConvergenceWarning, match="EM stopped at max_iter=2"):
+        me.em.fit_em(_mar(rng), max_iter=2)
