@@ -68,7 +68,7 @@ def test_large_offset_keeps_twelve_digits(rng):
 
 
 def test_peak_memory_is_chunk_sized_not_a_copy(rng):
-    x = rng.standard_normal((200_000, 20))  # 32 MB
+    x = rng.standard_normal((400_000, 20))  # 64 MB
     tracemalloc.start()
     SufficientStats.from_array(x)
     _, peak = tracemalloc.get_traced_memory()
