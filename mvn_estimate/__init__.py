@@ -24,7 +24,8 @@ Examples
 """
 
 from . import exceptions, linalg
-from .em import LittleResult, little_mcar_test, loglike_observed, score_observed
+from .little import LittleResult, little_mcar_test
+from .observed import loglike_observed, score_observed
 from .estimate import fit
 from .fisher import expected_information, observed_information, sandwich
 from .guards import (

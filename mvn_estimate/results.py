@@ -38,6 +38,8 @@ class EMInfo:
         Rows with no observed value (reported and excluded).
     information : str
         ``"observed"`` or ``"expected"``.
+    newton_steps : int
+        Newton steps taken after EM (see :mod:`mvn_estimate.em`).
     """
 
     iterations: int
@@ -46,6 +48,7 @@ class EMInfo:
     missing_fraction: pd.Series
     rows_all_missing: int
     information: str
+    newton_steps: int = 0
 
 
 @dataclass(frozen=True)
@@ -207,7 +210,8 @@ class MVNResult:
         if self.nobs_dropped:
             rows.append(("Rows Dropped:", str(self.nobs_dropped), "", ""))
         if self.em is not None:
-            rows.append(("EM Iterations:", str(self.em.iterations), "Converged:", conv))
+            rows.append(("EM Iterations:", f"{self.em.iterations} (+{self.em.newton_steps} "
+                         "Newton)", "Converged:", conv))
             rows.append(("Patterns:", str(self.em.npatterns), "Information:",
                          self.em.information))
         return rows
@@ -262,6 +266,7 @@ class MVNResult:
         if self.em is not None:
             out["em"] = {"iterations": self.em.iterations, "converged": self.em.converged,
                          "npatterns": self.em.npatterns, "information": self.em.information,
+                         "newton_steps": self.em.newton_steps,
                          "rows_all_missing": self.em.rows_all_missing,
                          "missing_fraction": self.em.missing_fraction.to_dict()}
         return json.loads(json.dumps(out, allow_nan=True))

@@ -7,7 +7,8 @@ import mvn_estimate as me
 from mvn_estimate import linalg as L
 from mvn_estimate._data import as_dataset
 from mvn_estimate.cli import main as cli_main
-from mvn_estimate.em import _information, _patterns
+from mvn_estimate.observed import information
+from mvn_estimate.patterns import build_patterns
 from mvn_estimate.exceptions import ConvergenceWarning, InvalidOptionError, NotIdentifiedError
 
 COV = np.array([[2.0, 0.8, 0.3], [0.8, 1.0, -0.2], [0.3, -0.2, 1.5]])
@@ -93,8 +94,8 @@ def test_em_maximises_observed_likelihood(rng):
 def test_observed_information_matches_finite_difference_hessian(rng):
     x = _mar(rng, n=80)
     mu, sig = np.nanmean(x, 0), np.diag(np.nanvar(x, 0)) + 0.1
-    pat, _ = _patterns(as_dataset(x), None)
-    info = _information(pat, mu, sig, "observed")
+    pat, _ = build_patterns(as_dataset(x), None)
+    info = information(pat, mu, sig, "observed")
     num = -L.num_jacobian(lambda t: me.score_observed(x, t[:3], L.unvech(t[3:])),
                           np.concatenate([mu, L.vech(sig)]))
     np.testing.assert_allclose(info, num, rtol=1e-6, atol=1e-6)
