@@ -144,3 +144,68 @@ def std_errors_case(rng, repeat: int) -> list[Row]:
     return [Row(f"std errors p={p} (k={k})", ours, "one Cholesky of Σ (ratio)", ref,
                 ours.median / ref.median, f"O(p²) memory (dense: {dense_gb:.0f} GiB)",
                 peak < 100 * sig.nbytes / 2**20, peak, None, sig.nbytes / 2**20, rss_mb())]
+
+
+def _direct_em_reference(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Direct maximisation of the observed-data log-likelihood: scipy L-BFGS over
+    ``θ = (μ, vech L)``, ``Σ = LLᵀ``, with the gradient from the analytic score by the chain
+    rule (``∂ℓ/∂L = 2AL`` for the unconstrained symmetric gradient ``A``)."""
+    from scipy import optimize
+
+    from mvn_estimate._data import as_dataset
+    from mvn_estimate.observed import score_terms
+    from mvn_estimate.patterns import build_patterns, e_step
+
+    pat, _ = build_patterns(as_dataset(x), None)
+    p = x.shape[1]
+    rows, cols = np.tril_indices(p)
+    vr, vc = L.vech_indices(p)
+
+    def unpack(t):
+        low = np.zeros((p, p))
+        low[rows, cols] = t[p:]
+        return t[:p], low @ low.T
+
+    def objective(t):
+        mu, sig = unpack(t)
+        try:
+            value = e_step(pat, mu, sig)[2]
+            s = score_terms(pat, mu, sig)
+        except me.exceptions.MVNEstimateError:
+            return 1e300, np.zeros_like(t)
+        sym = np.zeros((p, p))
+        sym[vr, vc] = s[p:]
+        sym[vc, vr] = s[p:]
+        a = sym / 2 + np.diag(np.diag(sym)) / 2  # A with A + Aᵀ − A∘I = sym
+        low = np.zeros((p, p))
+        low[rows, cols] = t[p:]
+        grad_l = (2 * a @ low)[rows, cols]
+        return -value, -np.concatenate([s[:p], grad_l])
+
+    sd = np.nanstd(x, axis=0)
+    start = np.concatenate([np.nanmean(x, axis=0), np.diag(sd)[rows, cols]])
+    opt = optimize.minimize(objective, start, jac=True, method="L-BFGS-B",
+                            options={"maxiter": 20000, "ftol": 1e-15, "gtol": 1e-9})
+    mu, sig = unpack(opt.x)
+    return mu, sig, -float(opt.fun)
+
+
+def em_case(rng, repeat: int) -> list[Row]:
+    n, p = 10_000, 20
+    x = _data(rng, n, p)
+    x[rng.random((n, p)) < 0.2] = np.nan
+    res = me.fit(x, missing="em")
+    mu, sig, ll = _direct_em_reference(x)
+    gap = abs(ll - res.loglike) / abs(ll)
+    diff = np.max(np.abs(sig - res.cov.to_numpy())) / np.max(np.diag(sig))
+    print(f"  EM check: {res.em.npatterns} patterns, {res.em.iterations} EM + "
+          f"{res.em.newton_steps} Newton steps; loglike gap {gap:.1e} (EM {res.loglike:.6f} "
+          f"vs direct {ll:.6f}); max relative Σ difference {diff:.1e}")
+    if res.loglike < ll - 1e-6 * abs(ll) or diff > 1e-4:
+        raise AssertionError("EM and direct maximisation disagree")
+    ours = timed(lambda: me.fit(x, missing="em"), max(2, repeat // 2))
+    ref = timed(lambda: _direct_em_reference(x), 1)
+    ratio = ref.median / ours.median
+    return [Row("EM+SE n=1e4 p=20 20% MCAR", ours, "scipy L-BFGS direct (speed-up)", ref, ratio,
+                "≤2 s for fit with SEs", ours.median <= 2.0,
+                peak_mb(lambda: me.fit(x, missing="em")), None, x.nbytes / 2**20, rss_mb())]

@@ -24,8 +24,6 @@ Examples
 """
 
 from . import exceptions, linalg
-from .little import LittleResult, little_mcar_test
-from .observed import loglike_observed, score_observed
 from .estimate import fit
 from .fisher import expected_information, observed_information, sandwich
 from .guards import (
@@ -36,6 +34,8 @@ from .guards import (
     validate_covariance,
 )
 from .likelihood import Score, loglike, loglike_obs, loglike_stats, score, score_obs
+from .little import LittleResult, little_mcar_test
+from .observed import loglike_observed, score_observed
 from .results import EMInfo, MVNResult
 from .stats import SufficientStats
 

@@ -51,7 +51,7 @@ def _padded(pat: Patterns, mean: FloatArray, cov: FloatArray) -> tuple[FloatArra
         outer = np.einsum("ri,rj->rij", mom.z * w[:, None], mom.z)
         qs.append(np.add.reduceat(outer, g.starts, axis=0))
         mask = pat.masks[g.members].astype(float)
-        pad = np.broadcast_to(prec, (g.obs.shape[0],) + prec.shape)
+        pad = np.broadcast_to(prec, (g.obs.shape[0], *prec.shape))
         if g.mis.shape[1]:
             lam = prec[:, g.mis].transpose(1, 0, 2)  # (G, p, m)
             pad = pad - lam @ mom.cond @ np.swapaxes(lam, 1, 2)

@@ -7,9 +7,9 @@ import mvn_estimate as me
 from mvn_estimate import linalg as L
 from mvn_estimate._data import as_dataset
 from mvn_estimate.cli import main as cli_main
+from mvn_estimate.exceptions import ConvergenceWarning, InvalidOptionError, NotIdentifiedError
 from mvn_estimate.observed import information
 from mvn_estimate.patterns import build_patterns
-from mvn_estimate.exceptions import ConvergenceWarning, InvalidOptionError, NotIdentifiedError
 
 COV = np.array([[2.0, 0.8, 0.3], [0.8, 1.0, -0.2], [0.3, -0.2, 1.5]])
 
@@ -168,3 +168,86 @@ def test_max_iter_zero_and_warning(rng):
         me.em.fit_em(_mar(rng), max_iter=0)
     with pytest.warns(ConvergenceWarning, match="EM stopped at max_iter=2"):
         me.em.fit_em(_mar(rng), max_iter=2)
+
+
+def test_newton_finish_equals_plain_em(rng, monkeypatch):
+    x = _mar(rng, n=200)
+    fast = me.fit(x, missing="em")
+    assert fast.em.newton_steps > 0
+    monkeypatch.setattr(me.em, "NEWTON_SWITCH", 0.0)
+    slow = me.fit(x, missing="em")
+    assert slow.em.newton_steps == 0 and slow.em.iterations > fast.em.iterations
+    np.testing.assert_allclose(fast.params.to_numpy(), slow.params.to_numpy(), rtol=1e-8,
+                               atol=1e-10)
+
+
+def test_expected_information_is_sum_of_pattern_blocks(rng):
+    x = _mar(rng, n=120)
+    mu, sig = np.nanmean(x, 0), COV
+    pat, _ = build_patterns(as_dataset(x), None)
+    got = information(pat, mu, sig, "expected")
+    p = 3
+    pos = np.zeros((p, p), dtype=int)
+    r, c = L.vech_indices(p)
+    pos[r, c] = pos[c, r] = np.arange(r.size)
+    expected = np.zeros_like(got)
+    observed = ~np.isnan(x)
+    for mask in np.unique(observed, axis=0):
+        n_g = int(np.all(observed == mask, axis=1).sum())
+        o = np.flatnonzero(mask)
+        block = me.expected_information(sig[np.ix_(o, o)], n_g)
+        ro, co = L.vech_indices(o.size)
+        idx = np.concatenate([o, p + pos[o[ro], o[co]]])
+        expected[np.ix_(idx, idx)] += block
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10)
+
+
+def test_expected_information_option_changes_only_std_errors(rng):
+    x = _mar(rng)
+    obs = me.fit(x, missing="em")
+    exp = me.em.fit_em(x, information="expected")
+    assert exp.em.information == "expected"
+    np.testing.assert_allclose(exp.params.to_numpy(), obs.params.to_numpy())
+    ratio = exp.std_errors.to_numpy() / obs.std_errors.to_numpy()
+    assert np.all(np.abs(ratio - 1) < 0.3) and not np.allclose(ratio, 1.0)
+
+
+def test_robust_em_equals_complete_data_robust(rng):
+    x = rng.standard_t(6, size=(150, 3)) @ np.linalg.cholesky(COV).T
+    em = me.fit(x, missing="em", cov_type="robust")
+    ref = me.fit(x, cov_type="robust")
+    np.testing.assert_allclose(em.std_errors.to_numpy(), ref.std_errors.to_numpy(), rtol=1e-8)
+    assert em.cov_params().shape == (9, 9)
+
+
+def test_em_weights_equal_repeated_rows(rng):
+    x = _mar(rng, n=60)
+    w = rng.integers(1, 4, size=60)
+    a = me.fit(x, missing="em", weights=w)
+    b = me.fit(np.repeat(x, w, axis=0), missing="em")
+    np.testing.assert_allclose(a.params.to_numpy(), b.params.to_numpy(), rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(a.std_errors.to_numpy(), b.std_errors.to_numpy(), rtol=1e-7)
+
+
+def test_little_degrees_of_freedom(rng):
+    x = rng.multivariate_normal(np.zeros(3), COV, size=100)
+    x[:10, 0] = np.nan          # pattern observing 2 columns
+    x[10:20, [0, 1]] = np.nan   # pattern observing 1 column
+    r = me.little_mcar_test(x)  # plus the complete pattern (3): df = 3 + 2 + 1 − 3
+    assert r.df == 3 and r.npatterns == 3
+
+
+@pytest.mark.slow
+def test_coverage_under_mar(rng):
+    truth_mean = np.array([1.0, 0.0, -1.0])
+    theta = np.concatenate([truth_mean, L.vech(COV)])
+    hits = np.zeros(9)
+    reps = 200
+    for _ in range(reps):
+        x = rng.multivariate_normal(truth_mean, COV, size=250)
+        x[rng.random(250) < 0.2 * (1 + np.tanh(x[:, 0])), 1] = np.nan  # MAR on column 0
+        x[rng.random(250) < 0.15, 2] = np.nan
+        ci = me.fit(x, missing="em").conf_int(0.95)
+        hits += (ci["lower"].to_numpy() <= theta) & (theta <= ci["upper"].to_numpy())
+    cover = hits / reps
+    assert np.all(np.abs(cover - 0.95) < 0.05), cover
