@@ -1,7 +1,8 @@
 """Timing and memory measurement shared by the benchmark cases.
 
-Each case times ours and a reference in the same process, several repetitions each
-(median with min–max), after checking that both give the same numbers. Peak memory is the
+Each case times ours and a reference in the same process, alternating their repetitions so
+that both see the same load on a shared machine (median with min–max), after checking that
+both give the same numbers. Peak memory is the
 tracemalloc peak of one extra call (numpy reports its buffers to tracemalloc) and the process's
 peak RSS so far.
 """
@@ -16,6 +17,11 @@ import tracemalloc
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
+
+BUDGET_S = 2.0
+"""Seconds a fast pair may spend on extra rounds."""
+MAX_ROUNDS = 41
+"""Most rounds of a pair."""
 
 
 @dataclass
@@ -56,6 +62,26 @@ def timed(fn: Callable[[], Any], repeat: int) -> Timing:
         fn()
         times.append(time.perf_counter() - start)
     return Timing(statistics.median(times), min(times), max(times))
+
+
+def timed_pair(ours: Callable[[], Any], reference: Callable[[], Any],
+               repeat: int) -> tuple[Timing, Timing]:
+    """Time two functions alternately (ours, reference, ours, …) so that both see the same
+    machine load; returns their timings. One warm-up call of each first; fast pairs get more
+    rounds (up to ``MAX_ROUNDS``, about ``BUDGET_S`` seconds) so the medians are stable."""
+    start = time.perf_counter()
+    ours()
+    reference()
+    warm = time.perf_counter() - start
+    rounds = max(repeat, min(MAX_ROUNDS, int(BUDGET_S / max(warm, 1e-6))))
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(rounds):
+        for fn, bucket in ((ours, times[0]), (reference, times[1])):
+            gc.collect()
+            start = time.perf_counter()
+            fn()
+            bucket.append(time.perf_counter() - start)
+    return tuple(Timing(statistics.median(t), min(t), max(t)) for t in times)  # type: ignore
 
 
 def peak_mb(fn: Callable[[], Any]) -> float:

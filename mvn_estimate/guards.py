@@ -63,6 +63,12 @@ class CovarianceReport:
         Relative tolerance used.
     problems : list of str
         Human-readable reasons; empty when :attr:`valid`.
+
+    Examples
+    --------
+    >>> r = validate_covariance([[1.0, 0.5], [0.4, 1.0]])
+    >>> r.valid, r.problems
+    (False, ['not symmetric (max|A - A.T| = 0.1)'])
     """
 
     kind: str

@@ -190,6 +190,14 @@ class Score:
         ``G − ½(G∘I)`` with ``G = Σ⁻¹WΣ⁻¹ − nΣ⁻¹``.
     names : list of str
         Variable names.
+
+    Examples
+    --------
+    >>> s = score(np.array([[1.0, 0.0], [0.0, 1.0]]), [0.0, 0.0], np.eye(2))
+    >>> s.cov_vech
+    array([-0.5,  0. , -0.5])
+    >>> s.vector
+    array([ 1. ,  1. , -0.5,  0. , -0.5])
     """
 
     mean: FloatArray | pd.Series

@@ -30,6 +30,11 @@ class LittleResult:
         Upper tail of ``χ²(df)`` at ``statistic``.
     npatterns : int
         Number of missingness patterns.
+
+    Examples
+    --------
+    >>> LittleResult(statistic=3.2, df=4, pvalue=0.52, npatterns=3).df
+    4
     """
 
     statistic: float

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from ._data import as_dataset
+from ._data import as_dataset, locate_nonfinite
 from ._params import aligned_params, param_names
 from ._typing import FloatArray
 from .exceptions import InvalidOptionError, TooLargeError
@@ -40,6 +40,13 @@ class EMInfo:
         ``"observed"`` or ``"expected"``.
     newton_steps : int
         Newton steps taken after EM (see :mod:`mvn_estimate.em`).
+
+    Examples
+    --------
+    >>> import mvn_estimate as me
+    >>> x = np.array([[1.0, 2.0], [2.0, np.nan], [3.0, 5.0], [4.0, 4.0], [5.0, 7.0]])
+    >>> me.fit(x, missing="em").em.rows_all_missing
+    0
     """
 
     iterations: int
@@ -162,7 +169,20 @@ class MVNResult:
                              "upper": self.params + q * self.std_errors})
 
     def cov_params(self) -> pd.DataFrame:
-        """Dense covariance matrix of ``params`` (built on request; refused when huge)."""
+        """Dense covariance matrix of ``params`` (built on request; refused when huge).
+
+        Classic: ``blockdiag(Σ̂, 2D⁺(Σ̂⊗Σ̂)D⁺ᵀ)/n`` in closed form. Robust: the sandwich stored
+        by the fit (up to ``DENSE_PARAM_LIMIT // 4`` parameters).
+
+        Examples
+        --------
+        >>> import mvn_estimate as me
+        >>> res = me.fit(np.array([[1.0], [2.0], [4.0], [3.0]]))
+        >>> res.cov_params().round(4)
+                  mean[x0]  cov[x0,x0]
+        mean[x0]    0.3125      0.0000
+        cov[x0,x0]  0.0000      0.7812
+        """
         names = param_names(self.names)
         if self.cov_type == "robust":
             if self.robust_param_cov is None:
@@ -175,24 +195,47 @@ class MVNResult:
             dense = param_cov(self.cov.to_numpy(), self.nobs)
         return pd.DataFrame(dense, index=names, columns=names)
 
-    def _rows(self, data: Any) -> tuple[Any, FloatArray]:
+    def _prepared(self, data: Any) -> tuple[Any, FloatArray, Any]:
         ds = as_dataset(data)
         if ds.labelled:
             ds = as_dataset(data, columns=self.names)
         mu, fac = aligned_params(self.mean.to_numpy(), self.cov.to_numpy(),
                                  self.names if ds.labelled else ds.names)
-        out = _loglike_obs_kernel(ds.values, mu, fac)
-        return ds, (out, fac.logdet)
+        return ds, mu, fac
 
     def logpdf(self, data: Any) -> FloatArray | pd.Series:
-        """Log-density of each row of ``data`` under the fitted normal."""
-        ds, (out, _) = self._rows(data)
+        """Log-density of each row of ``data`` under the fitted normal.
+
+        A DataFrame is matched to the fitted columns by name (Series out); an array must have
+        the fitted columns in order.
+
+        Examples
+        --------
+        >>> import mvn_estimate as me
+        >>> res = me.fit(np.array([[1.0], [2.0], [4.0], [3.0]]))
+        >>> np.round(res.logpdf(np.array([[2.5]])), 6)
+        array([-1.03051])
+        """
+        ds, mu, fac = self._prepared(data)
+        out = _loglike_obs_kernel(ds.values, mu, fac)
+        if not np.all(np.isfinite(out)):
+            locate_nonfinite(ds)
         return pd.Series(out, index=ds.index, name="logpdf") if ds.labelled else out
 
     def mahalanobis(self, data: Any) -> FloatArray | pd.Series:
-        """Squared Mahalanobis distances ``(xᵢ−μ̂)ᵀΣ̂⁻¹(xᵢ−μ̂)`` of the rows of ``data``."""
-        ds, (out, logdet) = self._rows(data)
-        d2 = -2.0 * out - self.nvars * float(np.log(2 * np.pi)) - logdet
+        """Squared Mahalanobis distances ``(xᵢ−μ̂)ᵀΣ̂⁻¹(xᵢ−μ̂)`` of the rows of ``data``.
+
+        Examples
+        --------
+        >>> import mvn_estimate as me
+        >>> res = me.fit(np.array([[1.0], [2.0], [4.0], [3.0]]))
+        >>> res.mahalanobis(np.array([[2.5], [4.0]]))
+        array([0. , 1.8])
+        """
+        ds, mu, fac = self._prepared(data)
+        d2 = fac.mahalanobis(ds.values - mu)
+        if not np.all(np.isfinite(d2)):
+            locate_nonfinite(ds)
         return pd.Series(d2, index=ds.index, name="mahalanobis") if ds.labelled else d2
 
     def _table(self, level: float = 0.95) -> pd.DataFrame:
@@ -217,7 +260,17 @@ class MVNResult:
         return rows
 
     def summary(self) -> str:
-        """Text table: fit statistics, then each parameter with inference (95% CI)."""
+        """Text table: fit statistics, then each parameter with inference (95% CI).
+
+        Also ``str(result)``; notebooks show the HTML form (``_repr_html_``).
+
+        Examples
+        --------
+        >>> import mvn_estimate as me
+        >>> text = me.fit(np.array([[1.0], [2.0], [4.0], [3.0]])).summary()
+        >>> text.splitlines()[0].strip()
+        'MVN Maximum-Likelihood Estimates'
+        """
         table = self._table().to_string(float_format=lambda v: f"{v:.4g}")
         width = max(78, len(table.splitlines()[0]))
         half = width // 2

@@ -182,6 +182,14 @@ class SufficientStats:
 
         ``n = nₐ + n_b``, ``δ = mean_b − meanₐ``, ``mean = meanₐ + δ n_b / n``,
         ``scatter = Sₐ + S_b + δδᵀ nₐ n_b / n``.
+
+        Examples
+        --------
+        >>> a = SufficientStats.from_array(np.array([[0.0], [2.0]]))
+        >>> b = SufficientStats.from_array(np.array([[4.0]]))
+        >>> m = a.merge(b)
+        >>> m.n, m.mean, m.scatter
+        (3.0, array([2.]), array([[8.]]))
         """
         if other.nvars != self.nvars:
             raise ShapeError(
@@ -198,11 +206,23 @@ class SufficientStats:
         return SufficientStats(n, mean, scatter)
 
     def cov(self, ddof: int = 0) -> FloatArray:
-        """Covariance ``scatter / (n − ddof)``: ``ddof=0`` is the MLE, ``ddof=1`` unbiased."""
+        """Covariance ``scatter / (n − ddof)``: ``ddof=0`` is the MLE, ``ddof=1`` unbiased.
+
+        Examples
+        --------
+        >>> SufficientStats.from_array(np.array([[0.0], [2.0], [4.0]])).cov(ddof=1)
+        array([[4.]])
+        """
         return self.scatter / (self.n - ddof)
 
     def scatter_about(self, point: FloatArray) -> FloatArray:
-        """``Σᵢ wᵢ (xᵢ − point)(xᵢ − point)ᵀ = scatter + n (mean − point)(mean − point)ᵀ``."""
+        """``Σᵢ wᵢ (xᵢ − point)(xᵢ − point)ᵀ = scatter + n (mean − point)(mean − point)ᵀ``.
+
+        Examples
+        --------
+        >>> SufficientStats.from_array(np.array([[0.0], [2.0]])).scatter_about(np.zeros(1))
+        array([[4.]])
+        """
         d = self.mean - point
         return self.scatter + self.n * np.outer(d, d)
 

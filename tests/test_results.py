@@ -81,3 +81,13 @@ def test_conf_int_level_checked(fitted):
     _, res = fitted
     with pytest.raises(InvalidOptionError, match="'level' argument must be a number in"):
         res.conf_int(95)
+
+
+def test_logpdf_and_mahalanobis_reject_missing(fitted):
+    x, res = fitted
+    y = x.copy()
+    y[0, 1] = np.nan
+    with pytest.raises(me.exceptions.MissingValueError, match=r"columns \{'x1': 1\}"):
+        res.mahalanobis(y)
+    with pytest.raises(me.exceptions.MissingValueError, match="missing values"):
+        res.logpdf(y)

@@ -254,6 +254,12 @@ class PDFactor:
         NotPositiveDefiniteError
             If Cholesky fails or a pivot ``L[i, i]²`` is at most ``tol · max diag(M)``; the
             message reports the smallest eigenvalue and the tolerance.
+
+        Examples
+        --------
+        >>> PDFactor.of(np.array([[4.0, 2.0], [2.0, 3.0]])).lower
+        array([[2.        , 0.        ],
+               [1.        , 1.41421356]])
         """
         m = as_square(M, name, complex_ok=False)
         require_hermitian(m, name, tol)
@@ -292,7 +298,13 @@ class PDFactor:
         return sla.solve_triangular(self.lower, resid.T, lower=True, check_finite=False).T
 
     def mahalanobis(self, resid: np.ndarray) -> FloatArray:
-        """Squared Mahalanobis terms ``rᵢᵀ M⁻¹ rᵢ`` for each row of ``resid``."""
+        """Squared Mahalanobis terms ``rᵢᵀ M⁻¹ rᵢ`` for each row of ``resid``.
+
+        Examples
+        --------
+        >>> PDFactor.of(np.diag([4.0, 1.0])).mahalanobis(np.array([[2.0, 1.0]]))
+        array([2.])
+        """
         z = self.whiten(resid)
         return np.einsum("ij,ij->i", z, z)
 
