@@ -67,8 +67,11 @@ def _change(mean_a, cov_a, mean_b, cov_b) -> float:
 
 
 def _newton(pat: Patterns, mean: FloatArray, cov: FloatArray,
-            loglike: float) -> tuple[FloatArray, FloatArray, float] | None:
-    """One safeguarded Newton step; ``None`` when no valid improving step is found."""
+            loglike: float) -> tuple[FloatArray, FloatArray, float, bool] | None:
+    """One safeguarded Newton step; ``None`` when no valid improving step is found.
+
+    Returns the new point, its log-likelihood, and whether the full step was taken.
+    """
     p = pat.p
     score, info_matrix = score_and_information(pat, mean, cov)
     try:
@@ -85,7 +88,7 @@ def _newton(pat: Patterns, mean: FloatArray, cov: FloatArray,
         except NotPositiveDefiniteError:
             continue
         if value >= loglike - 1e-12 * abs(loglike):
-            return new_mean, new_cov, value
+            return new_mean, new_cov, value, halving == 0
     return None
 
 
@@ -114,8 +117,11 @@ def _iterate(pat: Patterns, tol: float, max_iter: int) -> tuple[FloatArray, Floa
                 newton_steps += 1
                 step = _change(found[0], found[1], mean, cov)
                 gain = found[2] - loglike
-                mean, cov, loglike = found
-                if step <= tol and gain <= tol * abs(loglike):
+                mean, cov, loglike, full = found
+                # Newton converges quadratically: after a full step of relative size δ the
+                # error is O(δ²), so δ <= √tol / 10 already puts it below tol.
+                small = step <= tol or (full and step <= np.sqrt(tol) / 10)
+                if small and gain <= np.sqrt(tol) * abs(loglike):
                     return mean, cov, loglike, it, newton_steps, True
             previous = loglike
     return mean, cov, e_step(pat, mean, cov)[2], max_iter, newton_steps, False

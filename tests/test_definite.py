@@ -133,3 +133,34 @@ def test_classify_unknown_method():
 def test_classify_bad_tol():
     with pytest.raises(InvalidOptionError, match="'tol' argument must be a relative tolerance"):
         L.classify(np.eye(2), tol=-1.0)
+
+
+def test_congruent_to_positive_diagonal_is_pd(rng):
+    """DIGEST §5: M = B D Bᴴ with D positive diagonal and B invertible is PD; and the LDLᵀ
+    factorisation of a PD matrix has a positive diagonal."""
+    from scipy.linalg import ldl
+
+    b = rng.standard_normal((4, 4)) + 4 * np.eye(4)
+    m = b @ np.diag([0.5, 1.0, 2.0, 3.0]) @ b.T
+    assert L.classify(m) == "positive definite"
+    _, d, _ = ldl(random_spd(rng, 5))
+    assert np.all(np.diag(d) > 0)
+
+
+def test_pd_hessian_means_locally_convex_and_convex_means_psd():
+    """DIGEST §5: a PD Hessian at p makes f convex near p; convexity near p gives a PSD
+    (not necessarily PD) Hessian at p."""
+    def f(v):
+        return float(np.exp(v[0]) + v[0] * v[1] + v[1] ** 2)
+    p0 = np.array([0.3, -0.2])
+    assert L.classify(L.num_hessian(f, p0), tol=1e-6) == "positive definite"
+    rng = np.random.default_rng(1)
+    for _ in range(50):  # midpoint convexity in a small ball
+        a, b = p0 + 0.05 * rng.standard_normal(2), p0 + 0.05 * rng.standard_normal(2)
+        assert f((a + b) / 2) <= (f(a) + f(b)) / 2 + 1e-15
+
+    def quartic(v):
+        return float(v[0] ** 4 + v[1] ** 2)
+    h = L.num_hessian(quartic, np.zeros(2))
+    h[np.abs(h) < 1e-6] = 0.0
+    assert L.classify(h) == "positive semidefinite"

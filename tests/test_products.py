@@ -85,3 +85,15 @@ def test_empty_rejected():
 def test_ragged_rejected():
     with pytest.raises(ShapeError, match="rectangular numeric array"):
         L.inner([[1.0], [1.0, 2.0]], [1.0])
+
+
+def test_matrix_product_row_and_column_views(rng):
+    """DIGEST §1: left multiplication acts on rows, right multiplication on columns; the
+    columns of B are the coordinates of C's columns in the basis of A's columns."""
+    a, b = rng.standard_normal((3, 4)), rng.standard_normal((4, 5))
+    c = a @ b
+    for i in range(3):  # row i of C combines the rows of B with weights from row i of A
+        np.testing.assert_allclose(c[i], sum(a[i, k] * b[k] for k in range(4)), atol=1e-13)
+    for j in range(5):  # column j of C combines the columns of A with coordinates B[:, j]
+        np.testing.assert_allclose(c[:, j], sum(b[k, j] * a[:, k] for k in range(4)),
+                                   atol=1e-13)

@@ -265,8 +265,8 @@ class PDFactor:
         require_hermitian(m, name, tol)
         rtol = resolve_tol(tol)
         limit = rtol * float(np.max(np.abs(np.diag(m))))
-        try:
-            low = sla.cholesky(m, lower=True, check_finite=False)
+        try:  # numpy's LAPACK, so that callers' numpy products do not share cores with
+            low = np.linalg.cholesky(m)  # scipy's spinning BLAS threads (see likelihood.py)
         except np.linalg.LinAlgError:
             low = None
         if low is None or np.min(np.diag(low)) ** 2 <= limit:
@@ -310,8 +310,8 @@ class PDFactor:
 
     def inverse(self) -> FloatArray:
         """``M⁻¹`` (symmetric) — only for formulas that need the matrix itself."""
-        inv = self.solve(np.eye(self.dim))
-        return (inv + inv.T) / 2
+        inv_lower = np.linalg.solve(self.lower, np.eye(self.dim))  # numpy LAPACK, see .of
+        return inv_lower.T @ inv_lower
 
     def matrix(self) -> FloatArray:
         """``M = LLᵀ`` rebuilt from the factor."""
