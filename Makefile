@@ -21,6 +21,7 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check mvn_estimate tests benchmarks
+	$(BIN)/mypy mvn_estimate
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-test
@@ -28,6 +29,7 @@ bench: $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check mvn_estimate tests benchmarks
+	$(BIN)/mypy mvn_estimate
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -82,7 +82,7 @@ def _newton(pat: Patterns, mean: FloatArray, cov: FloatArray,
     for halving in range(12):
         t = 0.5**halving
         new_mean = mean + t * step[:p]
-        new_cov = unvech(vech(cov) + t * step[p:])
+        new_cov = np.asarray(unvech(vech(cov) + t * step[p:]), dtype=np.float64)
         try:
             value = e_step(pat, new_mean, new_cov)[2]
         except NotPositiveDefiniteError:

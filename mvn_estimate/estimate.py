@@ -27,7 +27,7 @@ COV_TYPES = ("classic", "robust")
 
 def _complete_rows(ds: Dataset, weights: FloatArray | None) -> tuple[Dataset, FloatArray | None]:
     locate_nonfinite(ds, allow_nan=True)  # inf is never "missing"
-    keep = ~np.isnan(ds.values).any(axis=1)
+    keep = np.asarray(~np.isnan(ds.values).any(axis=1), dtype=bool)
     dropped = int(ds.nobs - keep.sum())
     warnings.warn(
         f"missing='drop' dropped {dropped} of {ds.nobs} rows with missing values.",

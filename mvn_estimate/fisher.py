@@ -106,7 +106,8 @@ def expected_information(cov: ArrayLike, nobs: float) -> FloatArray:
     _, fac = aligned_params(np.zeros(len(names)), cov, names)
     _refuse_dense(fac.dim, "information matrix")
     prec = fac.inverse()
-    return float(nobs) * _blockdiag(prec, 0.5 * duplication_sandwich(prec, prec))
+    block = np.asarray(duplication_sandwich(prec, prec), dtype=np.float64)
+    return float(nobs) * _blockdiag(prec, 0.5 * block)
 
 
 def _observed_kernel(stats: SufficientStats, mu: FloatArray, fac: PDFactor) -> FloatArray:
@@ -118,7 +119,8 @@ def _observed_kernel(stats: SufficientStats, mu: FloatArray, fac: PDFactor) -> F
     rows, cols = vech_indices(p)
     mult = np.where(rows == cols, 1.0, 2.0)
     cross = (prec[:, rows] * z[cols] + prec[:, cols] * z[rows]) * (mult / 2)
-    sigma = duplication_sandwich(prec, q) - 0.5 * n * duplication_sandwich(prec, prec)
+    sigma = np.asarray(duplication_sandwich(prec, q) - 0.5 * n * duplication_sandwich(prec, prec),
+                       dtype=np.float64)
     out = _blockdiag(n * prec, sigma)
     out[:p, p:] = cross
     out[p:, :p] = cross.T
@@ -221,7 +223,8 @@ def param_cov(cov: FloatArray, nobs: float, *, x: FloatArray | None = None,
     p = cov.shape[0]
     _refuse_dense(p, "parameter covariance")
     if x is None:
-        return _blockdiag(cov, 2.0 * duplication_pinv_sandwich(cov, cov)) / nobs
+        block = np.asarray(duplication_pinv_sandwich(cov, cov), dtype=np.float64)
+        return _blockdiag(cov, 2.0 * block) / nobs
     centre = x.mean(axis=0) if mean is None else mean
     rows, cols = vech_indices(p)
     k = _nparams(p)

@@ -308,7 +308,7 @@ def _dykstra(a: FloatArray, target_diag: FloatArray, floor: float, tol: float,
         correction = x - r
         y_new = x.copy()
         y_new[idx] = target_diag
-        change = np.linalg.norm(y_new - y) / max(np.linalg.norm(y), 1.0)
+        change = float(np.linalg.norm(y_new - y)) / max(float(np.linalg.norm(y)), 1.0)
         y = y_new
         if change <= tol and np.linalg.eigvalsh(y)[0] >= floor * (1 - 1e-6):
             return y, it, True

@@ -35,7 +35,8 @@ __all__ = ["information", "loglike_observed", "robust_param_cov", "score_observe
            "score_terms"]
 
 
-def _padded(pat: Patterns, mean: FloatArray, cov: FloatArray) -> tuple[FloatArray, ...]:
+def _padded(pat: Patterns, mean: FloatArray,
+            cov: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Per-pattern ``(n_g, P̃_g, z̃_g, Q̃_g)`` zero-padded to ``p×p`` (patterns in group order).
 
     ``P̃_g = Λ − Λ_{:,m} C_g Λ_{m,:}`` (zero on the missing rows and columns),

@@ -63,7 +63,8 @@ def _identified(ds: Dataset, observed: np.ndarray) -> None:
     if not observed.any():
         raise NotIdentifiedError(
             "The 'data' argument has no observed value in any row; nothing can be estimated.")
-    never = [n for n, k in zip(ds.names, observed.any(axis=0), strict=True) if not k]
+    seen = np.asarray(observed.any(axis=0), dtype=bool)
+    never = [n for n, k in zip(ds.names, seen, strict=True) if not k]
     if never:
         raise NotIdentifiedError(
             f"Columns {never} are never observed: their mean and variances are not identified. "

@@ -108,7 +108,7 @@ def null_space_elimination(M: ArrayLike, *, tol: float | None = None) -> NumArra
         if rank == min(nrows, ncols):
             break
         block = np.abs(m[rank:, rank:])
-        r, c = np.unravel_index(np.argmax(block), block.shape)
+        r, c = (int(v) for v in np.unravel_index(np.argmax(block), block.shape))
         if block[r, c] <= limit:
             break
         m[[rank, rank + r]] = m[[rank + r, rank]]
