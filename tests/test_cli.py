@@ -92,3 +92,20 @@ def test_validate_repair_needs_out(tmp_path, capsys):
     bad = _write(tmp_path, np.array([[1.0, 2.0], [2.0, 1.0]]))
     assert main(["validate", bad, "--index-col", "--repair", "clip"]) == 2
     assert "--out" in capsys.readouterr().err
+
+
+def test_fit_parquet(iris_path, tmp_path, capsys):
+    frame = pd.read_csv(iris_path).iloc[:, :4]
+    path = tmp_path / "iris.parquet"
+    frame.to_parquet(path)
+    assert main(["fit", str(path), "--format", "json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    np.testing.assert_allclose(np.array(d["cov"]), np.cov(frame.to_numpy(), rowvar=False,
+                                                          bias=True))
+
+
+def test_unparseable_csv_is_exit_2(tmp_path, capsys):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    assert main(["fit", str(path)]) == 2
+    assert capsys.readouterr().err.startswith("mvn-estimate: error:")

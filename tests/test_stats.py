@@ -2,6 +2,8 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mvn_estimate import SufficientStats
 from mvn_estimate.exceptions import NonFiniteError, ShapeError
@@ -100,3 +102,16 @@ def test_merge_dimension_mismatch():
 def test_from_chunks_needs_a_chunk():
     with pytest.raises(ShapeError, match="at least one array"):
         SufficientStats.from_chunks([])
+
+
+@given(st.integers(2, 60), st.integers(1, 4), st.lists(st.integers(1, 59), max_size=4),
+       st.integers(0, 2**32 - 1))
+@settings(max_examples=40, deadline=None)
+def test_property_any_split_merges_to_the_whole(n, p, cuts, seed):
+    x = np.random.default_rng(seed).standard_normal((n, p)) * 3 + 7
+    parts = np.split(x, sorted({c for c in cuts if c < n}))
+    merged = SufficientStats.from_chunks(parts)
+    whole = SufficientStats.from_array(x)
+    assert merged.n == n
+    np.testing.assert_allclose(merged.mean, whole.mean, rtol=1e-12)
+    np.testing.assert_allclose(merged.scatter, whole.scatter, rtol=1e-10, atol=1e-9)

@@ -1,5 +1,8 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from statsmodels.tsa import tsatools
 
 from mvn_estimate import linalg as L
@@ -97,3 +100,14 @@ def test_vech_requires_square():
 def test_sandwich_shape_mismatch():
     with pytest.raises(ShapeError, match="equal shapes"):
         L.duplication_sandwich(np.eye(2), np.eye(3))
+
+
+@given(arrays(np.float64, st.tuples(st.integers(1, 6), st.integers(1, 6)),
+              elements=st.floats(-1e6, 1e6)))
+@settings(max_examples=60, deadline=None)
+def test_property_vech_identities(a):
+    p = min(a.shape)
+    sym = a[:p, :p] + a[:p, :p].T
+    np.testing.assert_array_equal(L.unvech(L.vech(sym)), sym)
+    np.testing.assert_array_equal(L.vech(sym)[L.duplication_indices(p)], L.vec(sym))
+    np.testing.assert_array_equal(L.vec(a)[L.commutation_indices(*a.shape)], L.vec(a.T))
