@@ -92,6 +92,12 @@ def _newton(pat: Patterns, mean: FloatArray, cov: FloatArray,
     return None
 
 
+def _m_step(pat: Patterns, mean: FloatArray, cov: FloatArray) -> tuple[FloatArray, FloatArray]:
+    stats, correction, _ = e_step(pat, mean, cov)
+    new_cov = (stats.scatter + correction) / stats.n
+    return stats.mean, (new_cov + new_cov.T) / 2
+
+
 def _iterate(pat: Patterns, tol: float, max_iter: int) -> tuple[FloatArray, FloatArray, float,
                                                                    int, int, bool]:
     """EM, then Newton; returns ``(mean, cov, loglike, em_steps, newton_steps, converged)``."""
@@ -124,7 +130,13 @@ def _iterate(pat: Patterns, tol: float, max_iter: int) -> tuple[FloatArray, Floa
                 if small and gain <= np.sqrt(tol) * abs(loglike):
                     return mean, cov, loglike, it, newton_steps, True
             previous = loglike
-    return mean, cov, e_step(pat, mean, cov)[2], max_iter, newton_steps, False
+    final = e_step(pat, mean, cov)[2]
+    last = _change(mean, cov, *_m_step(pat, mean, cov))
+    warnings.warn(
+        f"EM stopped at max_iter={max_iter} before reaching tol={tol:g}: the last parameter "
+        f"change was {last:.3g} and the log-likelihood {final:.10g}. Raise max_iter or tol.",
+        ConvergenceWarning, stacklevel=3)
+    return mean, cov, final, max_iter, newton_steps, False
 
 
 def _check_options(cov_type: Any, information_kind: Any, tol: Any, max_iter: Any) -> None:
@@ -190,9 +202,6 @@ def fit_em(data: Any, *, columns: Sequence[str] | None = None, weights: Any = No
     if pat.w.sum() <= pat.p:
         raise ShapeError(f"EM needs more than p = {pat.p} usable rows; got {pat.w.sum():g}.")
     mean, cov, loglike, iters, newton, converged = _iterate(pat, tol, max_iter)
-    if not converged:
-        warnings.warn(f"EM stopped at max_iter={max_iter} before reaching tol={tol:g}.",
-                      ConvergenceWarning, stacklevel=2)
     PDFactor.of(cov, name="cov")
     loglike = e_step(pat, mean, cov)[2]
     info = information_matrix(pat, mean, cov, information)

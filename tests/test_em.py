@@ -166,7 +166,8 @@ def test_rows_all_missing_reported(rng):
 def test_max_iter_zero_and_warning(rng):
     with pytest.raises(InvalidOptionError, match="'max_iter' argument must be a positive int"):
         me.em.fit_em(_mar(rng), max_iter=0)
-    with pytest.warns(ConvergenceWarning, match="EM stopped at max_iter=2"):
+    with pytest.warns(ConvergenceWarning, match=r"EM stopped at max_iter=2 .*last parameter "
+                      r"change was [0-9.e-]+ and the log-likelihood"):
         me.em.fit_em(_mar(rng), max_iter=2)
 
 
@@ -251,3 +252,20 @@ def test_coverage_under_mar(rng):
         hits += (ci["lower"].to_numpy() <= theta) & (theta <= ci["upper"].to_numpy())
     cover = hits / reps
     assert np.all(np.abs(cover - 0.95) < 0.05), cover
+
+
+@pytest.mark.slow
+def test_little_small_simulation(rng):
+    stats, rejections = [], 0
+    for _ in range(30):
+        x = rng.multivariate_normal(np.zeros(3), COV, size=300)
+        mcar = x.copy()
+        mcar[rng.random((300, 3)) < 0.15] = np.nan
+        r = me.little_mcar_test(mcar)
+        stats.append(r.statistic / r.df)
+        mar = x.copy()
+        mar[(x[:, 0] > 0.3) & (rng.random(300) < 0.7), 1] = np.nan
+        mar[rng.random(300) < 0.1, 2] = np.nan
+        rejections += me.little_mcar_test(mar).pvalue < 0.05
+    assert abs(np.mean(stats) - 1.0) < 0.15  # E[χ²(df)]/df = 1 under MCAR
+    assert rejections >= 27
