@@ -143,3 +143,18 @@ def test_coverage_heavy_tails_robust_not_classic(rng):
     assert np.all(robust[2:] > 0.85), robust  # fourth moments of t5 converge slowly
     assert np.all(classic[2:] < 0.80), classic  # normal theory understates Var σ̂ badly
     assert np.all(robust[2:] - classic[2:] > 0.1)
+
+
+@pytest.mark.parametrize(("call", "error", "match"), [
+    (lambda: me.expected_information([[1.0, 2.0], [2.0, 1.0]], 10),
+     me.exceptions.NotPositiveDefiniteError, "'cov' argument must be positive definite"),
+    (lambda: me.expected_information(np.ones((2, 3)), 10), me.exceptions.ShapeError,
+     r"'cov' argument must have shape \(2, 2\)"),
+    (lambda: me.observed_information(np.ones((5, 2)), [0.0], np.eye(2)),
+     me.exceptions.ShapeError, r"'mean' argument must have shape \(2,\)"),
+    (lambda: me.sandwich([[1.0, 0.0], [0.0, -1.0]], np.ones((3, 2))),
+     me.exceptions.NotPositiveDefiniteError, "'information' argument must be positive"),
+])
+def test_bad_inputs(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

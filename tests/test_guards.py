@@ -179,3 +179,13 @@ def test_nearest_pd_rejects_nan():
 def test_fit_result_cov_passes_guard(rng):
     res = me.fit(rng.standard_normal((50, 3)))
     assert me.validate_covariance(res.cov).valid
+
+
+def test_nearest_pd_bad_max_iter():
+    with pytest.raises(InvalidOptionError, match="'max_iter' argument must be a positive int"):
+        me.nearest_pd(HIGHAM, kind="correlation", max_iter=0)
+
+
+def test_nearest_pd_keep_diag_needs_positive_diagonal():
+    with pytest.raises(NotPositiveDefiniteError, match="diagonal must be positive to be kept"):
+        me.nearest_pd([[0.0, 1.0], [1.0, 1.0]], keep_diag=True)
