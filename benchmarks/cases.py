@@ -71,16 +71,23 @@ def loglike_obs_case(rng, n: int, p: int, repeat: int) -> list[Row]:
     ]
 
 
-def _glm_fit(x: np.ndarray):
-    from statsmodels.base.model import GenericLikelihoodModel
-
-    n, p = x.shape
+def _cholesky_parameters(p: int):
+    """``θ = (μ, entries of the lower-triangular L)`` → ``(μ, LLᵀ)``, and L's indices."""
     rows, cols = np.tril_indices(p)
 
     def unpack(theta):
         low = np.zeros((p, p))
         low[rows, cols] = theta[p:]
         return theta[:p], low @ low.T
+
+    return unpack, rows, cols
+
+
+def _glm_fit(x: np.ndarray):
+    from statsmodels.base.model import GenericLikelihoodModel
+
+    n, p = x.shape
+    unpack, rows, cols = _cholesky_parameters(p)
 
     class MVN(GenericLikelihoodModel):
         def loglikeobs(self, params):
@@ -158,13 +165,8 @@ def _direct_em_reference(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
 
     pat, _ = build_patterns(as_dataset(x), None)
     p = x.shape[1]
-    rows, cols = np.tril_indices(p)
+    unpack, rows, cols = _cholesky_parameters(p)
     vr, vc = L.vech_indices(p)
-
-    def unpack(t):
-        low = np.zeros((p, p))
-        low[rows, cols] = t[p:]
-        return t[:p], low @ low.T
 
     def objective(t):
         mu, sig = unpack(t)
