@@ -73,8 +73,8 @@ def _newton(pat: Patterns, mean: FloatArray, cov: FloatArray,
     Returns the new point, its log-likelihood, and whether the full step was taken.
     """
     p = pat.p
-    score, info_matrix = score_and_information(pat, mean, cov)
-    try:
+    try:  # TooLargeError above DENSE_PARAM_LIMIT parameters: plain EM then
+        score, info_matrix = score_and_information(pat, mean, cov)
         info = PDFactor.of(info_matrix, name="information")
     except MVNEstimateError:
         return None
@@ -179,6 +179,9 @@ def fit_em(data: Any, *, columns: Sequence[str] | None = None, weights: Any = No
     ------
     NotIdentifiedError
         A column never observed, a pair never observed together, or no observed value.
+    TooLargeError
+        More than ``DENSE_PARAM_LIMIT`` parameters (``p > 98``): the observed information
+        of incomplete data has no closed-form inverse and is not built at that size.
 
     Notes
     -----

@@ -269,3 +269,10 @@ def test_little_small_simulation(rng):
         rejections += me.little_mcar_test(mar).pvalue < 0.05
     assert abs(np.mean(stats) - 1.0) < 0.15  # E[χ²(df)]/df = 1 under MCAR
     assert rejections >= 27
+
+
+def test_too_many_variables_for_the_information(rng):
+    x = rng.standard_normal((300, 99))
+    x[rng.random((300, 99)) < 0.02] = np.nan
+    with pytest.raises(me.exceptions.TooLargeError, match="above the limit of 5000 parameters"):
+        me.fit(x, missing="em")
