@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ._typing import FloatArray
@@ -71,7 +70,3 @@ def aligned_params(mean: Any, cov: Any, names: list[str]) -> tuple[FloatArray, P
         raise ShapeError(f"The 'cov' argument must have shape ({p}, {p}); got {describe(sigma)}.")
     return mu, PDFactor.of(sigma, name="cov")
 
-
-def as_float(value: Any) -> float:
-    """Plain Python float of a numpy scalar."""
-    return float(np.asarray(value))
