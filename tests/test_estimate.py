@@ -159,3 +159,13 @@ def test_no_warning_on_clean_fit(sample):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         me.fit(sample)
+
+
+def test_fit_matches_scikit_learn_empirical_covariance(sample):
+    from sklearn.covariance import EmpiricalCovariance
+
+    ref = EmpiricalCovariance().fit(sample)
+    res = me.fit(sample)
+    np.testing.assert_allclose(res.mean.to_numpy(), ref.location_, rtol=1e-12)
+    np.testing.assert_allclose(res.cov.to_numpy(), ref.covariance_, rtol=1e-10)
+    np.testing.assert_allclose(res.mahalanobis(sample), ref.mahalanobis(sample), rtol=1e-8)
