@@ -9,6 +9,9 @@ Public API
     :class:`SufficientStats` alone.
 :func:`expected_information`, :func:`observed_information`, :func:`sandwich`
     Fisher information over ``θ = (μ, vech Σ)``.
+:func:`loglike_observed`, :func:`score_observed`, :func:`information_observed`,
+:func:`little_mcar_test`
+    Incomplete data (NaN = missing); ``fit(..., missing="em")`` for the estimate.
 :func:`validate_covariance`, :func:`check_covariance`, :func:`nearest_pd`,
 :func:`clip_eigenvalues`
     Covariance guards and explicit repair.
@@ -35,7 +38,7 @@ from .guards import (
 )
 from .likelihood import Score, loglike, loglike_obs, loglike_stats, score, score_obs
 from .little import LittleResult, little_mcar_test
-from .observed import loglike_observed, score_observed
+from .observed import information_observed, loglike_observed, score_observed
 from .results import EMInfo, MVNResult
 from .stats import SufficientStats
 
@@ -54,6 +57,7 @@ __all__ = [
     "exceptions",
     "expected_information",
     "fit",
+    "information_observed",
     "linalg",
     "little_mcar_test",
     "loglike",

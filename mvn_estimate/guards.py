@@ -135,7 +135,7 @@ def _spectrum(a: FloatArray, rtol: float) -> tuple[float, float, float, int, Def
     return float(w[0]), float(w[-1]), cond, rank, kind
 
 
-def validate_covariance(matrix: Any, *, kind: Kind = "covariance",
+def validate_covariance(M: Any, *, kind: Kind = "covariance",
                         tol: float | None = None) -> CovarianceReport:
     """Inspect a candidate covariance (or correlation) matrix and report what is wrong.
 
@@ -144,7 +144,7 @@ def validate_covariance(matrix: Any, *, kind: Kind = "covariance",
 
     Parameters
     ----------
-    matrix : array-like of shape (p, p) or DataFrame
+    M : array-like of shape (p, p) or DataFrame
     kind : {"covariance", "correlation"}, default "covariance"
         A correlation matrix must also have a unit diagonal.
     tol : float, optional
@@ -162,7 +162,7 @@ def validate_covariance(matrix: Any, *, kind: Kind = "covariance",
     """
     check_option(kind, "kind", KINDS)
     rtol = resolve_tol(tol)
-    a = _as_raw(matrix, "matrix")
+    a = _as_raw(M, "M")
     finite = bool(np.all(np.isfinite(a)))
     square = a.shape[0] == a.shape[1]
     problems: list[str] = []
@@ -191,9 +191,9 @@ def validate_covariance(matrix: Any, *, kind: Kind = "covariance",
                             definiteness, unit, rtol, problems)
 
 
-def check_covariance(matrix: Any, *, kind: Kind = "covariance", tol: float | None = None,
-                     name: str = "matrix") -> FloatArray:
-    """Raise the specific package error unless ``matrix`` is a valid covariance/correlation.
+def check_covariance(M: Any, *, kind: Kind = "covariance", tol: float | None = None,
+                     name: str = "M") -> FloatArray:
+    """Raise the specific package error unless ``M`` is a valid covariance/correlation.
 
     Returns
     -------
@@ -210,8 +210,8 @@ def check_covariance(matrix: Any, *, kind: Kind = "covariance", tol: float | Non
     >>> check_covariance([[2.0, 0.5], [0.5, 1.0]]).shape
     (2, 2)
     """
-    report = validate_covariance(matrix, kind=kind, tol=tol)
-    a = _as_raw(matrix, name)
+    report = validate_covariance(M, kind=kind, tol=tol)
+    a = _as_raw(M, name)
     if not report.finite:
         raise NonFiniteError(f"The '{name}' argument must be finite; got {report.problems[0]}.")
     if not report.square:
@@ -262,7 +262,7 @@ def _project_psd(a: FloatArray, floor: float) -> FloatArray:
     return (out + out.T) / 2
 
 
-def clip_eigenvalues(matrix: Any, *, floor: float | None = None,
+def clip_eigenvalues(M: Any, *, floor: float | None = None,
                      tol: float | None = None) -> Any:
     """Replace eigenvalues below ``floor`` by ``floor`` (of the symmetric part). Warns.
 
@@ -271,7 +271,7 @@ def clip_eigenvalues(matrix: Any, *, floor: float | None = None,
 
     Parameters
     ----------
-    matrix : array-like of shape (p, p) or DataFrame
+    M : array-like of shape (p, p) or DataFrame
     floor : float, optional
         Smallest eigenvalue allowed; default ``10 · tol · max diag`` (just above the zero
         threshold, so the result passes :func:`check_covariance`).
@@ -287,7 +287,7 @@ def clip_eigenvalues(matrix: Any, *, floor: float | None = None,
     >>> np.linalg.eigvalsh(out)
     array([0.5, 3. ])
     """
-    a, labels = _prepare_repair(matrix, "matrix")
+    a, labels = _prepare_repair(M, "M")
     rtol = resolve_tol(tol)
     out = _project_psd(a, _floor(a, rtol, floor))
     warnings.warn(
@@ -315,14 +315,14 @@ def _dykstra(a: FloatArray, target_diag: FloatArray, floor: float, tol: float,
     return y, max_iter, False
 
 
-def nearest_pd(matrix: Any, *, kind: Kind = "covariance", keep_diag: bool = False,
+def nearest_pd(M: Any, *, kind: Kind = "covariance", keep_diag: bool = False,
                floor: float | None = None, tol: float = 1e-12,
                max_iter: int = 10_000) -> Any:
     """Nearest positive definite covariance or correlation matrix in the Frobenius norm. Warns.
 
     Parameters
     ----------
-    matrix : array-like of shape (p, p) or DataFrame
+    M : array-like of shape (p, p) or DataFrame
         Finite, square; its symmetric part ``(A + Aᵀ)/2`` is what gets repaired.
     kind : {"covariance", "correlation"}
         ``"correlation"`` constrains the diagonal to 1.
@@ -365,13 +365,13 @@ def nearest_pd(matrix: Any, *, kind: Kind = "covariance", keep_diag: bool = Fals
     if not isinstance(max_iter, int) or max_iter < 1:
         raise InvalidOptionError(f"The 'max_iter' argument must be a positive int; got "
                                  f"{max_iter!r}.")
-    a, labels = _prepare_repair(matrix, "matrix")
+    a, labels = _prepare_repair(M, "M")
     rtol = resolve_tol(None)
     constrained = kind == "correlation" or keep_diag
     target = np.ones(a.shape[0]) if kind == "correlation" else np.diag(a).copy()
     if constrained and np.any(target <= 0):
         raise NotPositiveDefiniteError(
-            f"The 'matrix' argument's diagonal must be positive to be kept; got min "
+            f"The 'M' argument's diagonal must be positive to be kept; got min "
             f"{np.min(target):.6g}. Use keep_diag=False.", min_eigenvalue=float(np.min(target)))
     fl = _floor(np.diag(target) if constrained else a, rtol, floor)
     if constrained:

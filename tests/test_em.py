@@ -94,8 +94,7 @@ def test_em_maximises_observed_likelihood(rng):
 def test_observed_information_matches_finite_difference_hessian(rng):
     x = _mar(rng, n=80)
     mu, sig = np.nanmean(x, 0), np.diag(np.nanvar(x, 0)) + 0.1
-    pat, _ = build_patterns(as_dataset(x), None)
-    info = information(pat, mu, sig, "observed")
+    info = me.information_observed(x, mu, sig)
     num = -L.num_jacobian(lambda t: me.score_observed(x, t[:3], L.unvech(t[3:])),
                           np.concatenate([mu, L.vech(sig)]))
     np.testing.assert_allclose(info, num, rtol=1e-6, atol=1e-6)
@@ -276,3 +275,8 @@ def test_too_many_variables_for_the_information(rng):
     x[rng.random((300, 99)) < 0.02] = np.nan
     with pytest.raises(me.exceptions.TooLargeError, match="above the limit of 5000 parameters"):
         me.fit(x, missing="em")
+
+
+def test_information_observed_kind_checked():
+    with pytest.raises(InvalidOptionError, match="'kind' argument must be one of"):
+        me.information_observed(np.eye(3), np.zeros(3), np.eye(3), kind="hessian")

@@ -158,3 +158,18 @@ def test_coverage_heavy_tails_robust_not_classic(rng):
 def test_bad_inputs(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_sigma_block_equals_symmetric_finite_difference_hessian(rng):
+    x, mean, cov = _point(rng, 3)
+    num = -L.num_hessian_sym(lambda c: me.loglike(x, mean, c), cov)
+    analytic = me.observed_information(x, mean, cov)[3:, 3:]
+    np.testing.assert_allclose(analytic, num, rtol=1e-5, atol=1e-5)
+
+
+def test_matrix_variable_hessian(rng):
+    b = rng.standard_normal((2, 2))
+    b = b @ b.T
+    hess = L.num_hessian(lambda a: float(np.trace(a.T @ b @ a)), np.eye(2))
+    # f(A) = tr(AᵀBA): Hessian over row-major vec(A) is 2(B ⊗ I)
+    np.testing.assert_allclose(hess, 2 * np.kron(b, np.eye(2)), rtol=1e-6, atol=1e-6)

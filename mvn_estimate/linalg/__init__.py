@@ -22,7 +22,8 @@ Definite matrices (``definite``)
     ``mahalanobis``).
 Matrix calculus (``calculus``)
     :func:`sym_gradient` ``A + Aᵀ − A∘I``; finite differences :func:`num_gradient`,
-    :func:`num_gradient_sym`, :func:`num_jacobian`, :func:`num_hessian`.
+    :func:`num_gradient_sym`, :func:`num_jacobian`, :func:`num_hessian` (vector or matrix),
+    :func:`num_hessian_sym` (over ``vech`` of a symmetric matrix).
 Tolerance
     :data:`RTOL` and the rule in :mod:`mvn_estimate.linalg._checks`: a quantity is zero when
     it is at most ``tol · scale``; ``tol`` defaults to ``RTOL = 1e6·eps``.
@@ -39,7 +40,14 @@ array([2., 1., 2.])
 """
 
 from ._checks import RTOL
-from .calculus import num_gradient, num_gradient_sym, num_hessian, num_jacobian, sym_gradient
+from .calculus import (
+    num_gradient,
+    num_gradient_sym,
+    num_hessian,
+    num_hessian_sym,
+    num_jacobian,
+    sym_gradient,
+)
 from .definite import MINORS_LIMIT, PDFactor, classify, factor, principal_minors
 from .hermitian import (
     eigen_expand,
@@ -98,6 +106,7 @@ __all__ = [
     "num_gradient",
     "num_gradient_sym",
     "num_hessian",
+    "num_hessian_sym",
     "num_jacobian",
     "principal_minors",
     "quadratic_form",

@@ -26,6 +26,7 @@ __all__ = [
     "num_gradient",
     "num_gradient_sym",
     "num_hessian",
+    "num_hessian_sym",
     "num_jacobian",
     "sym_gradient",
 ]
@@ -144,10 +145,11 @@ def num_gradient_sym(f: Callable[[np.ndarray], float], X: ArrayLike) -> FloatArr
 
 
 def num_hessian(f: Callable[[np.ndarray], float], x: ArrayLike) -> FloatArray:
-    """Finite-difference Hessian ``∂²f/∂x∂xᵀ`` of a scalar function of a vector.
+    """Finite-difference Hessian ``∂²f/∂x∂xᵀ`` of a scalar function of a vector or matrix.
 
-    Computed as the finite-difference Jacobian of a finite-difference gradient with a larger
-    inner step, then symmetrised.
+    For a matrix variable the Hessian is over ``x.ravel()`` (row-major order), every entry
+    perturbed on its own. Computed as the finite-difference Jacobian of a finite-difference
+    gradient, then symmetrised.
 
     Examples
     --------
@@ -155,8 +157,40 @@ def num_hessian(f: Callable[[np.ndarray], float], x: ArrayLike) -> FloatArray:
     >>> np.round(H, 5)
     array([[4., 2.],
            [2., 0.]])
+    >>> np.round(num_hessian(lambda m: float(np.sum(m**2)), np.eye(2)), 5).diagonal()
+    array([2., 2., 2., 2.])
     """
     _check_callable(f)
-    x0 = as_array(x, "x", ndim=1, complex_ok=False)
-    hess = num_jacobian(lambda y: num_gradient(f, y), x0)
+    x0 = as_array(x, "x", complex_ok=False)
+    hess = num_jacobian(lambda y: num_gradient(f, y).ravel(), x0)
     return (hess + hess.T) / 2
+
+
+def num_hessian_sym(f: Callable[[np.ndarray], float], X: ArrayLike) -> FloatArray:
+    """Finite-difference Hessian over the distinct entries ``vech(X)`` of a symmetric matrix.
+
+    Each variable ``x_ij = x_ji`` moves both entries, as in :func:`num_gradient_sym`.
+
+    Returns
+    -------
+    ndarray of shape (p(p+1)/2, p(p+1)/2)
+        In ``vech`` order (columns of the lower triangle).
+
+    Examples
+    --------
+    >>> H = num_hessian_sym(lambda m: float(np.sum(m**2)), np.eye(2))
+    >>> np.round(np.diag(H), 5)   # x_21 appears twice in the sum
+    array([2., 4., 2.])
+    """
+    _check_callable(f)
+    x0 = as_square(X, "X", complex_ok=False)
+    p = x0.shape[0]
+    cols, rows = np.triu_indices(p)
+
+    def g(v: np.ndarray) -> float:
+        m = np.zeros((p, p))
+        m[rows, cols] = v
+        m[cols, rows] = v
+        return float(f(m))
+
+    return num_hessian(g, x0[rows, cols])
