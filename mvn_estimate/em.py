@@ -30,6 +30,7 @@ from .exceptions import (
     NotPositiveDefiniteError,
     ShapeError,
 )
+from .guards import project_psd
 from .linalg import PDFactor
 from .linalg.vech import unvech, vech
 from .observed import information as information_matrix
@@ -55,9 +56,8 @@ def _start(pat: Patterns) -> tuple[FloatArray, FloatArray]:
     frame = pd.DataFrame(pat.x)
     mean = frame.mean().to_numpy()
     cov = np.nan_to_num(frame.cov(ddof=0).to_numpy())
-    w, u = np.linalg.eigh((cov + cov.T) / 2)
     floor = 1e-3 * float(np.mean(np.diag(cov)))
-    return mean, (u * np.maximum(w, floor)) @ u.T
+    return mean, project_psd((cov + cov.T) / 2, floor)
 
 
 def _change(mean_a, cov_a, mean_b, cov_b) -> float:

@@ -256,7 +256,9 @@ def _floor(a: FloatArray, rtol: float, floor: float | None) -> float:
     return 10 * rtol * scale if floor is None else float(floor)
 
 
-def _project_psd(a: FloatArray, floor: float) -> FloatArray:
+def project_psd(a: FloatArray, floor: float) -> FloatArray:
+    """Nearest symmetric matrix with eigenvalues ``>= floor`` (clean symmetric input; no
+    warning — the public repairs warn, internal starting values do not)."""
     w, u = np.linalg.eigh(a)
     out = (u * np.maximum(w, floor)) @ u.T
     return (out + out.T) / 2
@@ -289,7 +291,7 @@ def clip_eigenvalues(M: Any, *, floor: float | None = None,
     """
     a, labels = _prepare_repair(M, "M")
     rtol = resolve_tol(tol)
-    out = _project_psd(a, _floor(a, rtol, floor))
+    out = project_psd(a, _floor(a, rtol, floor))
     warnings.warn(
         f"clip_eigenvalues changed the matrix by {np.linalg.norm(out - a):.3g} in the "
         "Frobenius norm.", RepairWarning, stacklevel=2)
@@ -304,7 +306,7 @@ def _dykstra(a: FloatArray, target_diag: FloatArray, floor: float, tol: float,
     idx = np.diag_indices_from(a)
     for it in range(1, max_iter + 1):
         r = y - correction
-        x = _project_psd(r, floor)
+        x = project_psd(r, floor)
         correction = x - r
         y_new = x.copy()
         y_new[idx] = target_diag
@@ -381,7 +383,7 @@ def nearest_pd(M: Any, *, kind: Kind = "covariance", keep_diag: bool = False,
                           f"tol={tol:g}; the result is approximate.", ConvergenceWarning,
                           stacklevel=2)
     else:
-        out = _project_psd(a, fl)
+        out = project_psd(a, fl)
     warnings.warn(
         f"nearest_pd changed the matrix by {np.linalg.norm(out - a):.3g} in the Frobenius "
         "norm.", RepairWarning, stacklevel=2)

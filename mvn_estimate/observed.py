@@ -13,7 +13,7 @@ zero-padded to ``p×p`` (``P̃_g``), ``z_g = P_g Σ_{i∈g} rᵢ`` and ``Q_g = P
 * expected information (valid only under MCAR): ``μμ`` as above, ``μΣ = 0``,
   ``ΣΣ = ½ Σ_g n_g D_pᵀ(P̃_g⊗P̃_g)D_p``.
 
-``Σ_g D_pᵀ(Ã_g⊗B̃_g)D_p`` is read off the ``p²×p²`` matrix ``Σ_g vec(Ã_g)vec(B̃_g)ᵀ``, one
+``Σ_g D_pᵀ(Ã_g⊗B̃_g)D_p`` is :func:`~mvn_estimate.linalg.duplication_sandwich_sum`: one
 matrix product over the patterns, so no Python loop over patterns is needed. The
 ``observed`` information is valid under MAR (Kenward & Molenberghs, 1998).
 """
@@ -28,7 +28,7 @@ from ._data import as_dataset, check_option
 from ._params import aligned_params
 from ._typing import FloatArray
 from .fisher import _refuse_dense, sandwich
-from .linalg.vech import vech_indices
+from .linalg.vech import duplication_sandwich_sum, vech_indices
 from .patterns import Patterns, build_patterns, e_step, group_moments, precision
 
 __all__ = ["information", "information_observed", "loglike_observed", "robust_param_cov",
@@ -69,29 +69,18 @@ def _score_from(pat: Patterns, n: FloatArray, prec: FloatArray, z: FloatArray,
     return np.concatenate([z.sum(axis=0), sym[rows, cols]])
 
 
-def _kron_sum(a: FloatArray, b: FloatArray) -> FloatArray:
-    """``Σ_g D_pᵀ(A_g⊗B_g)D_p`` for stacks ``a``, ``b`` of shape (G, p, p)."""
-    size, p = a.shape[0], a.shape[1]
-    c = (a.reshape(size, p * p).T @ b.reshape(size, p * p)).reshape(p, p, p, p)
-    i, j = vech_indices(p)
-    ri, rj, ci, cj = i[:, None], j[:, None], i[None, :], j[None, :]
-    total = c[rj, cj, ri, ci] + c[rj, ci, ri, cj] + c[ri, cj, rj, ci] + c[ri, ci, rj, cj]
-    mult = np.where(i == j, 1.0, 2.0)
-    return total * np.outer(mult, mult) / 4.0
-
-
 def _information_from(pat: Patterns, n: FloatArray, prec: FloatArray, z: FloatArray,
                       q: FloatArray, kind: str) -> FloatArray:
     p = pat.p
     mu_block = np.einsum("g,gij->ij", n, prec)
     if kind == "observed":
-        sigma = _kron_sum(prec, q - 0.5 * n[:, None, None] * prec)
+        sigma = duplication_sandwich_sum(prec, q - 0.5 * n[:, None, None] * prec)
         e = (prec.reshape(len(n), p * p).T @ z).reshape(p, p, p)
         rows, cols = vech_indices(p)
         mult = np.where(rows == cols, 1.0, 2.0)
         cross = (e[:, rows, cols] + e[:, cols, rows]) * (mult / 2)
     else:
-        sigma = _kron_sum(prec, 0.5 * n[:, None, None] * prec)
+        sigma = duplication_sandwich_sum(prec, 0.5 * n[:, None, None] * prec)
         cross = np.zeros((p, sigma.shape[0]))
     out = np.block([[mu_block, cross], [cross.T, sigma]])
     return (out + out.T) / 2
@@ -136,6 +125,14 @@ def robust_param_cov(pat: Patterns, mean: FloatArray, cov: FloatArray,
     return sandwich(info, scores)
 
 
+def _prepared(data: Any, mean: Any, cov: Any) -> tuple[Patterns, FloatArray, FloatArray]:
+    """Boundary of the public functions: patterns of ``data``, checked ``(μ, Σ)``."""
+    ds = as_dataset(data)
+    pat, _ = build_patterns(ds, None)
+    mu, fac = aligned_params(mean, cov, ds.names)
+    return pat, mu, fac.matrix()
+
+
 def loglike_observed(data: Any, mean: Any, cov: Any) -> float:
     """Observed-data log-likelihood: each row's marginal normal density of its observed entries.
 
@@ -159,10 +156,7 @@ def loglike_observed(data: Any, mean: Any, cov: Any) -> float:
     >>> round(loglike_observed(x, [0.0, 0.0], np.eye(2)), 6)
     -3.756816
     """
-    ds = as_dataset(data)
-    pat, _ = build_patterns(ds, None)
-    mu, fac = aligned_params(mean, cov, ds.names)
-    return e_step(pat, mu, fac.matrix())[2]
+    return e_step(*_prepared(data, mean, cov))[2]
 
 
 def score_observed(data: Any, mean: Any, cov: Any) -> FloatArray:
@@ -180,10 +174,7 @@ def score_observed(data: Any, mean: Any, cov: Any) -> FloatArray:
     >>> score_observed(x, [1.0, 1.5], np.eye(2)).shape
     (5,)
     """
-    ds = as_dataset(data)
-    pat, _ = build_patterns(ds, None)
-    mu, fac = aligned_params(mean, cov, ds.names)
-    return score_terms(pat, mu, fac.matrix())
+    return score_terms(*_prepared(data, mean, cov))
 
 
 def information_observed(data: Any, mean: Any, cov: Any, *, kind: str = "observed") -> FloatArray:
@@ -216,7 +207,4 @@ def information_observed(data: Any, mean: Any, cov: Any, *, kind: str = "observe
     (5, 5)
     """
     check_option(kind, "kind", ("observed", "expected"))
-    ds = as_dataset(data)
-    pat, _ = build_patterns(ds, None)
-    mu, fac = aligned_params(mean, cov, ds.names)
-    return information(pat, mu, fac.matrix(), kind)
+    return information(*_prepared(data, mean, cov), kind)

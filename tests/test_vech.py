@@ -111,3 +111,16 @@ def test_property_vech_identities(a):
     np.testing.assert_array_equal(L.unvech(L.vech(sym)), sym)
     np.testing.assert_array_equal(L.vech(sym)[L.duplication_indices(p)], L.vec(sym))
     np.testing.assert_array_equal(L.vec(a)[L.commutation_indices(*a.shape)], L.vec(a.T))
+
+
+def test_sandwich_sum_equals_sum_of_kronecker_forms(rng):
+    a, b = rng.standard_normal((2, 5, 3, 3))
+    d = L.duplication_matrix(3)
+    expected = sum(d.T @ np.kron(x, y) @ d for x, y in zip(a, b, strict=True))
+    np.testing.assert_allclose(L.duplication_sandwich_sum(a, b), expected, rtol=1e-12,
+                               atol=1e-12)
+
+
+def test_sandwich_sum_shape_error():
+    with pytest.raises(ShapeError, match=r"equal stacks of square matrices \(G, p, p\)"):
+        L.duplication_sandwich_sum(np.ones((2, 3, 3)), np.ones((2, 3, 2)))

@@ -11,7 +11,8 @@ vec / vech (``vech``)
     ``L_p``, commutation :func:`commutation_matrix` ``K_{m,n}``, :func:`duplication_pinv`
     ``D_p⁺``; index forms :func:`duplication_indices`, :func:`elimination_indices`,
     :func:`commutation_indices` that never build the matrices; :func:`duplication_sandwich`
-    ``D_pᵀ(A⊗B)D_p`` and :func:`duplication_pinv_sandwich` ``D_p⁺(A⊗B)D_p⁺ᵀ`` without ``A⊗B``.
+    ``D_pᵀ(A⊗B)D_p`` (and :func:`duplication_sandwich_sum` over a stack) and
+    :func:`duplication_pinv_sandwich` ``D_p⁺(A⊗B)D_p⁺ᵀ`` without ``A⊗B``.
 Hermitian matrices (``hermitian``)
     :func:`is_hermitian`, :func:`eigh`, :func:`null_space_elimination`, :func:`gram_schmidt`,
     :func:`eigenvectors` (elimination + Gram–Schmidt), :func:`eigen_expand`
@@ -68,6 +69,7 @@ from .vech import (
     duplication_pinv,
     duplication_pinv_sandwich,
     duplication_sandwich,
+    duplication_sandwich_sum,
     elimination_indices,
     elimination_matrix,
     unvech,
@@ -89,6 +91,7 @@ __all__ = [
     "duplication_pinv",
     "duplication_pinv_sandwich",
     "duplication_sandwich",
+    "duplication_sandwich_sum",
     "eigen_expand",
     "eigenvectors",
     "eigh",
