@@ -10,7 +10,7 @@ from scipy.stats import multivariate_normal
 
 import mvn_estimate as me
 from mvn_estimate import linalg as L
-from mvn_estimate.fisher import std_errors_classic
+from mvn_estimate.inference import classic_variance
 
 from .harness import Row, peak_mb, rss_mb, timed, timed_pair
 
@@ -151,12 +151,12 @@ def glm_case(rng, repeat: int) -> list[Row]:
 def std_errors_case(rng, repeat: int) -> list[Row]:
     p = 1000
     sig = np.cov(_data(rng, 3000, p), rowvar=False, bias=True)
-    res_se = std_errors_classic(sig, 3000.0)
+    res_se = classic_variance(sig, 3000.0)
     k = p + p * (p + 1) // 2
     assert res_se.shape == (k,)
-    ours, ref = timed_pair(lambda: std_errors_classic(sig, 3000.0),
+    ours, ref = timed_pair(lambda: classic_variance(sig, 3000.0),
                            lambda: np.linalg.cholesky(sig), repeat)
-    peak = peak_mb(lambda: std_errors_classic(sig, 3000.0))
+    peak = peak_mb(lambda: classic_variance(sig, 3000.0))
     dense_gb = k * k * 8 / 2**30
     return [Row(f"std errors p={p} (k={k})", ours, "one Cholesky of Σ (ratio)", ref,
                 ours.median / ref.median, f"O(p²) memory (dense: {dense_gb:.0f} GiB)",
@@ -169,11 +169,12 @@ def _direct_em_reference(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     rule (``∂ℓ/∂L = 2AL`` for the unconstrained symmetric gradient ``A``)."""
     from scipy import optimize
 
-    from mvn_estimate._data import as_dataset
-    from mvn_estimate.observed import score_terms
-    from mvn_estimate.patterns import build_patterns, e_step
+    from mvn_estimate.data import as_dataset
+    from mvn_estimate.missing._conditional import e_step
+    from mvn_estimate.missing._observed import score_vector
+    from mvn_estimate.missing._patterns import build_patterns
 
-    pat, _ = build_patterns(as_dataset(x), None)
+    pat = build_patterns(as_dataset(x), None)
     p = x.shape[1]
     unpack, rows, cols = _cholesky_parameters(p)
     vr, vc = L.vech_indices(p)
@@ -181,8 +182,8 @@ def _direct_em_reference(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     def objective(t):
         mu, sig = unpack(t)
         try:
-            value = e_step(pat, mu, sig)[2]
-            s = score_terms(pat, mu, sig)
+            value = e_step(pat, mu - pat.origin, sig)[1]
+            s = score_vector(pat, mu - pat.origin, sig)
         except me.exceptions.MVNEstimateError:
             return 1e300, np.zeros_like(t)
         sym = np.zeros((p, p))

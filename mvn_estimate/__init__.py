@@ -9,14 +9,18 @@ Public API
     :class:`SufficientStats` alone.
 :func:`expected_information`, :func:`observed_information`, :func:`sandwich`
     Fisher information over ``θ = (μ, vech Σ)``.
-:func:`loglike_observed`, :func:`score_observed`, :func:`information_observed`,
-:func:`little_mcar_test`
-    Incomplete data (NaN = missing); ``fit(..., missing="em")`` for the estimate.
+:mod:`mvn_estimate.missing`, :func:`little_mcar_test`
+    Incomplete data (NaN = missing): the observed-data ``loglike``, ``score`` and
+    ``information``; ``fit(..., missing="em")`` for the estimate.
 :func:`validate_covariance`, :func:`check_covariance`, :func:`nearest_pd`,
 :func:`clip_eigenvalues`
     Covariance guards and explicit repair.
-:mod:`mvn_estimate.linalg`
-    The linear-algebra utilities underneath.
+:mod:`mvn_estimate.linalg`, :mod:`mvn_estimate.exceptions`
+    The linear-algebra utilities underneath; the error and warning classes.
+
+Deprecated (removed in the next release): ``loglike_observed``, ``score_observed`` and
+``information_observed`` are ``missing.loglike``, ``missing.score`` and
+``missing.information``.
 
 Examples
 --------
@@ -26,9 +30,12 @@ Examples
 (2, -11.0117)
 """
 
-from . import exceptions, linalg
-from .estimate import fit
-from .fisher import expected_information, observed_information, sandwich
+import warnings as _warnings
+from typing import Any as _Any
+
+from . import exceptions, linalg, missing
+from .data import SufficientStats
+from .estimation import EMInfo, MVNResult, fit
 from .guards import (
     CovarianceReport,
     check_covariance,
@@ -36,13 +43,20 @@ from .guards import (
     nearest_pd,
     validate_covariance,
 )
-from .likelihood import Score, loglike, loglike_obs, loglike_stats, score, score_obs
-from .little import LittleResult, little_mcar_test
-from .observed import information_observed, loglike_observed, score_observed
-from .results import EMInfo, MVNResult
-from .stats import SufficientStats
+from .missing import LittleResult, little_mcar_test
+from .model import (
+    Score,
+    expected_information,
+    loglike,
+    loglike_obs,
+    loglike_stats,
+    observed_information,
+    sandwich,
+    score,
+    score_obs,
+)
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "CovarianceReport",
@@ -57,18 +71,32 @@ __all__ = [
     "exceptions",
     "expected_information",
     "fit",
-    "information_observed",
     "linalg",
     "little_mcar_test",
     "loglike",
     "loglike_obs",
-    "loglike_observed",
     "loglike_stats",
+    "missing",
     "nearest_pd",
     "observed_information",
     "sandwich",
     "score",
     "score_obs",
-    "score_observed",
     "validate_covariance",
 ]
+
+_DEPRECATED = {
+    "loglike_observed": ("missing.loglike", missing.loglike),
+    "score_observed": ("missing.score", missing.score),
+    "information_observed": ("missing.information", missing.information),
+}
+
+
+def __getattr__(name: str) -> _Any:
+    """Deprecated aliases, kept for one release with a :class:`DeprecationWarning`."""
+    if name in _DEPRECATED:
+        new, func = _DEPRECATED[name]
+        _warnings.warn(f"mvn_estimate.{name} is deprecated and will be removed in the next "
+                       f"release; use mvn_estimate.{new}.", DeprecationWarning, stacklevel=2)
+        return func
+    raise AttributeError(f"module 'mvn_estimate' has no attribute {name!r}")

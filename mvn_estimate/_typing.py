@@ -1,4 +1,9 @@
-"""Type aliases shared by the package's signatures."""
+"""Type aliases and the option ``Literal`` types: the single source of allowed values.
+
+Every option with a fixed set of values is declared here once; :mod:`mvn_estimate._validate`
+checks arguments against these types (``typing.get_args``) and the command line builds its
+``choices`` from the same place, so the three can never disagree.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +22,11 @@ DataLike: TypeAlias = "pd.DataFrame | npt.ArrayLike"
 
 Missing: TypeAlias = Literal["raise", "drop", "em"]
 CovType: TypeAlias = Literal["classic", "robust"]
+Information: TypeAlias = Literal["observed", "expected"]
+WeightsKind: TypeAlias = Literal["frequency", "analytic"]
 Kind: TypeAlias = Literal["covariance", "correlation"]
+Repair: TypeAlias = Literal["nearest", "clip"]
+OutputFormat: TypeAlias = Literal["text", "json"]
 Definiteness: TypeAlias = Literal[
     "positive definite",
     "positive semidefinite",

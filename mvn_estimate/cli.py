@@ -1,55 +1,125 @@
 """Command line: ``mvn-estimate fit FILE`` and ``mvn-estimate validate FILE``.
 
-Thin by design: parse arguments, read the file, call the public API, print. Package errors
-and unreadable files become one line on stderr and exit code 2.
+Thin by design: parse arguments, read the file (``mvn_estimate.data`` readers), call the
+public API, print. Every error — a package error, an unreadable file, a bad argument — is one
+line on stderr in the command line's own terms (``--missing drop``, not ``missing='drop'``)
+and exit code 2. A closed output pipe (``mvn-estimate fit … | head``) ends quietly.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, NoReturn
 
 import pandas as pd
 
 import mvn_estimate as me
 
-__all__ = ["main"]
+from ._typing import CovType, Information, Kind, Missing, OutputFormat, Repair, WeightsKind
+from ._validate import choices
+from .data._io import read_table
+
+__all__ = ["build_parser", "main"]
+
+EXIT_PIPE = 141
+"""Exit code after the reader closed the output pipe (128 + SIGPIPE, as Unix tools do)."""
+
+_FLAGS = {"missing": "--missing", "cov_type": "--cov-type", "weights": "--weights",
+          "weights_kind": "--weights-kind", "information": "--information", "tol": "--tol",
+          "max_iter": "--max-iter", "columns": "--columns", "kind": "--kind"}
 
 
 class _UsageError(Exception):
-    """An unreadable file or an unsupported format."""
+    """A bad combination of command-line arguments."""
 
 
-def read_table(path: str, *, index_col: int | None = None) -> pd.DataFrame:
-    """Read a CSV file, or a Parquet file when pyarrow is installed."""
-    file = Path(path)
-    if not file.is_file():
-        raise _UsageError(f"cannot read '{path}': no such file")
-    if file.suffix.lower() in (".parquet", ".pq"):
-        try:
-            import pyarrow  # noqa: F401
-        except ImportError as exc:
-            raise _UsageError(
-                "reading Parquet needs pyarrow: pip install 'mvn_estimate[parquet]'") from exc
-        return pd.read_parquet(file)
-    try:
-        return pd.read_csv(file, index_col=index_col)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise _UsageError(f"cannot parse '{path}' as CSV: {exc}") from exc
+def to_cli_terms(message: str) -> str:
+    """Rewrite the API's wording of a message in command-line terms.
+
+    Examples
+    --------
+    >>> to_cli_terms("Pass missing='drop' to drop rows, or select with columns=[...].")
+    'Pass --missing drop to drop rows, or select with --columns a,b.'
+    """
+    def option(match: re.Match[str]) -> str:
+        flag = _FLAGS.get(match.group(1))
+        return f"{flag} {match.group(2)}" if flag else match.group(0)
+
+    def argument(match: re.Match[str]) -> str:
+        flag = _FLAGS.get(match.group(1))
+        if flag:
+            return f"The {flag} option"
+        return "The data" if match.group(1) == "data" else match.group(0)
+
+    text = re.sub(r"\b(\w+)='([^']*)'", option, message)
+    text = re.sub(r"\bcolumns=\[\.\.\.\]", "--columns a,b", text)
+    text = re.sub(r"The '(\w+)' argument", argument, text)
+    text = re.sub(r"\b(\w+)=(\d[\w.]*)", lambda m: f"{_FLAGS[m.group(1)]} {m.group(2)}"
+                  if m.group(1) in _FLAGS else m.group(0), text)
+    return text.replace("mvn_estimate.nearest_pd", "validate --repair nearest")
+
+
+def _warn_lines(caught: list[warnings.WarningMessage]) -> None:
+    for w in caught:
+        print(f"mvn-estimate: warning: {to_cli_terms(str(w.message))}", file=sys.stderr)
+
+
+def _note(text: str) -> None:
+    print(f"mvn-estimate: note: {text}", file=sys.stderr)
+
+
+def _index_col(args: argparse.Namespace) -> Any:
+    if args.no_index_col:
+        return None
+    if args.index_col is None:
+        return "auto"
+    return int(args.index_col) if str(args.index_col).isdigit() else args.index_col
+
+
+def _read(args: argparse.Namespace) -> pd.DataFrame:
+    frame, notes = read_table(args.file, sep=args.sep, decimal=args.decimal,
+                              index_col=_index_col(args))
+    for text in notes:
+        _note(text)
+    return frame
+
+
+def _columns(args: argparse.Namespace, frame: pd.DataFrame) -> list[Any]:
+    if args.columns is not None:
+        names = [c.strip() for c in args.columns.split(",")]
+        if not args.columns.strip() or any(not c for c in names):
+            raise _UsageError(f"--columns needs comma-separated column names; got "
+                              f"{args.columns!r}")
+        return names
+    candidates = [c for c in frame.columns if c != args.weights]
+    numeric = [c for c in candidates if pd.api.types.is_numeric_dtype(frame[c])
+               and not pd.api.types.is_bool_dtype(frame[c])]
+    skipped = [c for c in candidates if c not in numeric]
+    if skipped:
+        _note(f"skipped non-numeric columns {skipped}; fitting {numeric} (choose with "
+              "--columns)")
+    if not numeric:
+        raise _UsageError(f"'{args.file}' has no numeric column to fit; its columns are "
+                          f"{list(frame.columns)[:20]}")
+    return numeric
 
 
 def _fit(args: argparse.Namespace) -> int:
-    frame = read_table(args.file)
-    columns = [c.strip() for c in args.columns.split(",")] if args.columns else None
+    frame = _read(args)
+    columns = _columns(args, frame)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", me.exceptions.MVNEstimateWarning)
-        result = me.fit(frame, columns=columns, missing=args.missing, cov_type=args.cov_type)
-    for w in caught:
-        print(f"mvn-estimate: warning: {w.message}", file=sys.stderr)
+        result = me.fit(frame, columns=columns, missing=args.missing, cov_type=args.cov_type,
+                        weights=args.weights, weights_kind=args.weights_kind,
+                        information=args.information, tol=args.tol, max_iter=args.max_iter)
+    _warn_lines(caught)
     if args.format == "json":
         print(json.dumps(result.to_dict(), indent=2))
     else:
@@ -58,54 +128,116 @@ def _fit(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    frame = read_table(args.file, index_col=0 if args.index_col else None)
+    if args.repair is not None and not args.out:
+        raise _UsageError("--repair needs --out FILE for the repaired matrix")
+    if args.out and args.repair is None:
+        raise _UsageError("--out writes a repaired matrix, so it needs --repair nearest|clip")
+    if args.out and args.file != "-" and Path(args.out).resolve() == Path(args.file).resolve() \
+            and not args.force:
+        raise _UsageError(f"--out {args.out} would overwrite the input; pass --force to allow it")
+    frame = _read(args)
     report = me.validate_covariance(frame, kind=args.kind)
     print(report)
     if args.repair is None:
         return 0 if report.valid else 1
-    if not args.out:
-        raise _UsageError("--repair needs --out FILE for the repaired matrix")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", me.exceptions.MVNEstimateWarning)
         if args.repair == "nearest":
             fixed = me.nearest_pd(frame, kind=args.kind)
         else:
             fixed = me.clip_eigenvalues(frame)
-    for w in caught:
-        print(f"mvn-estimate: warning: {w.message}", file=sys.stderr)
-    pd.DataFrame(fixed).to_csv(args.out, index=args.index_col)
-    print(f"repaired matrix written to {args.out}")
-    return 0 if report.valid else 1
+    _warn_lines(caught)
+    labelled = not frame.index.equals(pd.RangeIndex(len(frame)))
+    if labelled:  # back to the input's row order
+        fixed = fixed.loc[frame.index, frame.columns]
+    fixed.to_csv(args.out, index=labelled)
+    after = me.validate_covariance(fixed, kind=args.kind)
+    print(f"repaired matrix written to {args.out}: {'valid' if after.valid else 'INVALID'}")
+    return 0 if after.valid else 1
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (``mvn-estimate: error: …``) and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"mvn-estimate: error: {' '.join(message.split())} (see {self.prog} --help)",
+              file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _file_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("file", help="CSV or Parquet file ('-' reads CSV from standard input)")
+    sub.add_argument("--sep", help="CSV field separator (default: detected among , ; tab |)")
+    sub.add_argument("--decimal", choices=[".", ","],
+                     help="decimal mark (default: detected; ',' for 1,5-style numbers)")
+    sub.add_argument("--index-col", nargs="?", const="0", metavar="COLUMN",
+                     help="read this column (name or 0-based number; default the first) as row "
+                          "labels; by default the first column is row labels when its header "
+                          "is empty, as pandas to_csv() and R write.csv() write it")
+    sub.add_argument("--no-index-col", action="store_true",
+                     help="never read a column as row labels")
+
+
+def _fit_parser(sub: Any) -> None:
+    fit = sub.add_parser("fit", help="fit an MVN to the numeric columns of a CSV/Parquet file",
+                         description="Fit a multivariate normal by maximum likelihood.")
+    _file_options(fit)
+    fit.add_argument("--columns", help="comma-separated column names to fit (default: every "
+                                       "numeric column; the others are reported)")
+    fit.add_argument("--missing", choices=choices(Missing), default="raise",
+                     help="missing values: raise an error, drop incomplete rows, or em (full-"
+                          "information ML)")
+    fit.add_argument("--cov-type", choices=choices(CovType), default="classic",
+                     help="standard errors: classic (normal theory) or robust (sandwich)")
+    fit.add_argument("--weights", metavar="COLUMN", help="column of non-negative row weights")
+    fit.add_argument("--weights-kind", choices=choices(WeightsKind), default="frequency",
+                     help="frequency weights are counts; analytic weights are relative")
+    fit.add_argument("--information", choices=choices(Information), default="observed",
+                     help="with --missing em: information behind the standard errors")
+    fit.add_argument("--max-iter", type=int, help="with --missing em: iteration limit")
+    fit.add_argument("--tol", type=float, help="with --missing em: convergence tolerance")
+    fit.add_argument("--format", choices=choices(OutputFormat), default="text",
+                     help="output: a text summary or JSON")
+    fit.set_defaults(func=_fit)
+
+
+def _validate_parser(sub: Any) -> None:
+    val = sub.add_parser("validate", help="check (and repair) a covariance/correlation matrix",
+                         description="Check a covariance or correlation matrix in a file; exit "
+                                     "0 when valid, 1 when not, 2 on error.")
+    _file_options(val)
+    val.add_argument("--kind", choices=choices(Kind), default="covariance",
+                     help="a correlation matrix must also have a unit diagonal")
+    val.add_argument("--repair", choices=choices(Repair),
+                     help="write a repaired matrix: nearest (positive definite, in Frobenius "
+                          "norm) or clip (eigenvalues)")
+    val.add_argument("--out", help="where to write the repaired matrix (CSV; needs --repair)")
+    val.add_argument("--force", action="store_true", help="allow --out to overwrite the input")
+    val.set_defaults(func=_validate)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
-    parser = argparse.ArgumentParser(
-        prog="mvn-estimate", description="Multivariate-normal maximum likelihood.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    fit = sub.add_parser("fit", help="fit an MVN to the numeric columns of a CSV/Parquet file")
-    fit.add_argument("file")
-    fit.add_argument("--columns", help="comma-separated column names to use")
-    fit.add_argument("--missing", choices=["raise", "drop", "em"], default="raise")
-    fit.add_argument("--cov-type", choices=["classic", "robust"], default="classic")
-    fit.add_argument("--format", choices=["text", "json"], default="text")
-    fit.set_defaults(func=_fit)
-    val = sub.add_parser("validate", help="check a covariance/correlation matrix in a CSV file")
-    val.add_argument("file")
-    val.add_argument("--kind", choices=["covariance", "correlation"], default="covariance")
-    val.add_argument("--repair", choices=["nearest", "clip"])
-    val.add_argument("--out", help="where to write the repaired matrix (CSV)")
-    val.add_argument("--index-col", action="store_true",
-                     help="the first CSV column holds row labels")
-    val.set_defaults(func=_validate)
+    parser = _Parser(prog="mvn-estimate",
+                     description="Multivariate-normal maximum likelihood and covariance checks.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {me.__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _fit_parser(sub)
+    _validate_parser(sub)
     return parser
+
+
+def _quiet_pipe() -> int:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_PIPE
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``mvn-estimate``; returns the exit code.
 
     Exit codes: 0 success (``validate``: matrix valid), 1 ``validate`` found the matrix
-    invalid, 2 an error (bad file, bad data, bad option).
+    invalid, 2 an error (bad file, bad data, bad option), 141 the output pipe was closed.
 
     Examples
     --------
@@ -114,12 +246,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        return _quiet_pipe()
     except (me.exceptions.MVNEstimateError, _UsageError, OSError) as exc:
-        message = " ".join(str(exc).split())
+        message = to_cli_terms(" ".join(str(exc).split()))
         print(f"mvn-estimate: error: {message}", file=sys.stderr)
         return 2
 
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+

@@ -24,14 +24,19 @@ __all__ = [
     "ConvergenceWarning",
     "DroppedRowsWarning",
     "DtypeError",
+    "FileFormatError",
     "InvalidOptionError",
+    "LabelError",
     "MVNEstimateError",
     "MVNEstimateWarning",
     "MissingValueError",
     "NonFiniteError",
     "NotIdentifiedError",
+    "NotNestedError",
     "NotPositiveDefiniteError",
     "NotSymmetricError",
+    "NumericalRangeError",
+    "OptionalDependencyError",
     "RepairWarning",
     "ShapeError",
     "SingularCovarianceError",
@@ -62,6 +67,31 @@ class MissingValueError(NonFiniteError):
 
 class InvalidOptionError(MVNEstimateError):
     """An option string or keyword value is not one of the documented choices."""
+
+
+class LabelError(InvalidOptionError):
+    """Labels cannot be honoured: absent, duplicated, of another type, or readable two ways.
+
+    Raised when a labelled input (DataFrame columns, a Series index, a covariance's rows and
+    columns) does not match the labels it must be aligned to, or when an unlabelled input
+    could be matched by position in more than one order.
+    """
+
+
+class NumericalRangeError(MVNEstimateError):
+    """Data or a result lie outside what float64 represents (overflow or underflow)."""
+
+
+class FileFormatError(MVNEstimateError):
+    """A file cannot be read as a table: unreadable, corrupt, or with duplicated headers."""
+
+
+class NotNestedError(MVNEstimateError):
+    """Two fitted models are not nested in the sense a likelihood-ratio test needs."""
+
+
+class OptionalDependencyError(MVNEstimateError, ImportError):
+    """An optional dependency is needed and not installed; the message names the extra."""
 
 
 class NotSymmetricError(MVNEstimateError):

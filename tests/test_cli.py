@@ -35,10 +35,18 @@ def test_fit_json_round_trips(iris_path, capsys):
     assert json.loads(json.dumps(d)) == d
 
 
-def test_text_column_is_exit_2_one_line(iris_path, capsys):
-    assert main(["fit", iris_path]) == 2
+def test_text_column_is_skipped_and_reported(iris_path, capsys):
+    assert main(["fit", iris_path, "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    assert "skipped non-numeric columns ['Species']" in captured.err
+    assert json.loads(captured.out)["names"] == IRIS_COLS.split(",")
+
+
+def test_text_column_named_in_columns_is_exit_2_one_line(iris_path, capsys):
+    assert main(["fit", iris_path, "--columns", "Sepal.Length,Species"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "non-numeric ['Species']" in err
+    assert err.count("\n") == 1 and "['Species'] of dtype" in err
+    assert "--columns a,b" in err and "columns=[" not in err
 
 
 def test_missing_file_is_exit_2(tmp_path, capsys):
@@ -82,7 +90,7 @@ def test_validate_repair_writes_labelled_matrix(tmp_path):
     out = tmp_path / "fixed.csv"
     code = main(["validate", bad, "--index-col", "--kind", "correlation", "--repair", "nearest",
                  "--out", str(out)])
-    assert code == 1  # the input was invalid; the repair is in the file
+    assert code == 0  # the written matrix is valid
     fixed = pd.read_csv(out, index_col=0)
     assert list(fixed.columns) == ["a", "b", "c"] and list(fixed.index) == ["a", "b", "c"]
     assert me.validate_covariance(fixed, kind="correlation").valid

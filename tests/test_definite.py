@@ -103,11 +103,29 @@ def test_pdfactor_logdet_solve_mahalanobis(rng):
     np.testing.assert_allclose(f.matrix(), m, rtol=1e-13)
 
 
-def test_pdfactor_error_reports_smallest_eigenvalue_and_tolerance():
+def test_pdfactor_error_names_a_non_positive_variance():
     with pytest.raises(NotPositiveDefiniteError,
-                       match=r"smallest eigenvalue -1 \(tolerance 6.66e-10") as info:
+                       match=r"diagonal entry 1 is -1; a variance must be positive") as info:
         L.PDFactor.of(np.diag([3.0, -1.0]))
-    assert info.value.min_eigenvalue < 0
+    assert info.value.min_eigenvalue == -1.0
+
+
+def test_pdfactor_error_reports_condition_number_on_the_correlation_scale():
+    r = 1 - 1e-12
+    m = np.array([[1.0, r], [r, 1.0]]) * np.outer([1e3, 1e-3], [1e3, 1e-3])
+    cond = (1 + r) / (1 - r)  # eigenvalues 1 ± r of the correlation matrix
+    with pytest.raises(NotPositiveDefiniteError,
+                       match=r"condition number is 2(\.\d+)?e\+12, above the limit") as info:
+        L.PDFactor.of(m)
+    assert np.isclose(info.value.min_eigenvalue, np.linalg.eigvalsh(m)[0], rtol=1e-3)
+    assert 1.9e12 < cond < 2.1e12
+
+
+def test_pdfactor_accepts_variables_on_very_different_scales():
+    # variances 1e12 and 1e-6 with correlation 0.5: valid, although λmin/λmax ≈ 1e-18
+    m = np.array([[1.0, 0.5], [0.5, 1.0]]) * np.outer([1e6, 1e-3], [1e6, 1e-3])
+    f = L.PDFactor.of(m)
+    assert np.isclose(f.logdet, np.log(np.linalg.det(m / 1e6)) + np.log(1e6) * 2, rtol=1e-12)
 
 
 def test_pdfactor_rejects_numerically_singular():

@@ -5,11 +5,12 @@ from scipy import optimize
 
 import mvn_estimate as me
 from mvn_estimate import linalg as L
-from mvn_estimate._data import as_dataset
 from mvn_estimate.cli import main as cli_main
+from mvn_estimate.data import as_dataset
 from mvn_estimate.exceptions import ConvergenceWarning, InvalidOptionError, NotIdentifiedError
-from mvn_estimate.observed import information
-from mvn_estimate.patterns import build_patterns
+from mvn_estimate.missing import _em
+from mvn_estimate.missing._observed import information_matrix
+from mvn_estimate.missing._patterns import build_patterns
 
 COV = np.array([[2.0, 0.8, 0.3], [0.8, 1.0, -0.2], [0.3, -0.2, 1.5]])
 
@@ -60,7 +61,7 @@ def _chol_objective(x, p):
     def f(t):
         mu, sig = unpack(t)
         try:
-            return -me.loglike_observed(x, mu, sig)
+            return -me.missing.loglike(x, mu, sig)
         except me.exceptions.MVNEstimateError:
             return 1e10
     return f, unpack, rows, cols
@@ -70,13 +71,13 @@ def test_em_maximises_observed_likelihood(rng):
     x = _mar(rng)
     res = me.fit(x, missing="em")
     mu, sig = res.mean.to_numpy(), res.cov.to_numpy()
-    ll = me.loglike_observed(x, mu, sig)
+    ll = me.missing.loglike(x, mu, sig)
     assert np.isclose(ll, res.loglike, rtol=1e-12)
-    score = me.score_observed(x, mu, sig)
+    score = me.missing.score(x, mu, sig)
     assert np.max(np.abs(score)) < 1e-5
-    num = L.num_gradient(lambda t: me.loglike_observed(x, t[:3], L.unvech(t[3:])),
+    num = L.num_gradient(lambda t: me.missing.loglike(x, t[:3], L.unvech(t[3:])),
                          np.concatenate([mu + 0.1, L.vech(sig) * 1.1]))
-    ana = me.score_observed(x, mu + 0.1, sig * 1.1)
+    ana = me.missing.score(x, mu + 0.1, sig * 1.1)
     np.testing.assert_allclose(ana, num, rtol=1e-6, atol=1e-6)
     f, unpack, rows, cols = _chol_objective(x, 3)
     start = np.concatenate([np.nanmean(x, 0), np.eye(3)[rows, cols]])
@@ -87,15 +88,15 @@ def test_em_maximises_observed_likelihood(rng):
     np.testing.assert_allclose(sig_o, sig, atol=1e-4)
     for _ in range(10):
         e = rng.standard_normal((3, 3)) * 0.02
-        assert me.loglike_observed(x, mu + rng.standard_normal(3) * 0.02, sig) < ll
-        assert me.loglike_observed(x, mu, sig + (e + e.T) / 2) < ll
+        assert me.missing.loglike(x, mu + rng.standard_normal(3) * 0.02, sig) < ll
+        assert me.missing.loglike(x, mu, sig + (e + e.T) / 2) < ll
 
 
 def test_observed_information_matches_finite_difference_hessian(rng):
     x = _mar(rng, n=80)
     mu, sig = np.nanmean(x, 0), np.diag(np.nanvar(x, 0)) + 0.1
-    info = me.information_observed(x, mu, sig)
-    num = -L.num_jacobian(lambda t: me.score_observed(x, t[:3], L.unvech(t[3:])),
+    info = me.missing.information(x, mu, sig)
+    num = -L.num_jacobian(lambda t: me.missing.score(x, t[:3], L.unvech(t[3:])),
                           np.concatenate([mu, L.vech(sig)]))
     np.testing.assert_allclose(info, num, rtol=1e-6, atol=1e-6)
 
@@ -163,18 +164,18 @@ def test_rows_all_missing_reported(rng):
 
 
 def test_max_iter_zero_and_warning(rng):
-    with pytest.raises(InvalidOptionError, match="'max_iter' argument must be a positive int"):
-        me.em.fit_em(_mar(rng), max_iter=0)
+    with pytest.raises(InvalidOptionError, match="'max_iter' argument must be an integer >= 1"):
+        me.fit(_mar(rng), missing="em", max_iter=0)
     with pytest.warns(ConvergenceWarning, match=r"EM stopped at max_iter=2 .*last parameter "
                       r"change was [0-9.e-]+ and the log-likelihood"):
-        me.em.fit_em(_mar(rng), max_iter=2)
+        me.fit(_mar(rng), missing="em", max_iter=2)
 
 
 def test_newton_finish_equals_plain_em(rng, monkeypatch):
     x = _mar(rng, n=200)
     fast = me.fit(x, missing="em")
     assert fast.em.newton_steps > 0
-    monkeypatch.setattr(me.em, "NEWTON_SWITCH", 0.0)
+    monkeypatch.setattr(_em, "NEWTON_SWITCH", 0.0)
     slow = me.fit(x, missing="em")
     assert slow.em.newton_steps == 0 and slow.em.iterations > fast.em.iterations
     np.testing.assert_allclose(fast.params.to_numpy(), slow.params.to_numpy(), rtol=1e-8,
@@ -184,8 +185,8 @@ def test_newton_finish_equals_plain_em(rng, monkeypatch):
 def test_expected_information_is_sum_of_pattern_blocks(rng):
     x = _mar(rng, n=120)
     mu, sig = np.nanmean(x, 0), COV
-    pat, _ = build_patterns(as_dataset(x), None)
-    got = information(pat, mu, sig, "expected")
+    pat = build_patterns(as_dataset(x), None)
+    got = information_matrix(pat, mu - pat.origin, sig, "expected")
     p = 3
     pos = np.zeros((p, p), dtype=int)
     r, c = L.vech_indices(p)
@@ -205,7 +206,7 @@ def test_expected_information_is_sum_of_pattern_blocks(rng):
 def test_expected_information_option_changes_only_std_errors(rng):
     x = _mar(rng)
     obs = me.fit(x, missing="em")
-    exp = me.em.fit_em(x, information="expected")
+    exp = me.fit(x, missing="em", information="expected")
     assert exp.em.information == "expected"
     np.testing.assert_allclose(exp.params.to_numpy(), obs.params.to_numpy())
     ratio = exp.std_errors.to_numpy() / obs.std_errors.to_numpy()
@@ -279,4 +280,4 @@ def test_too_many_variables_for_the_information(rng):
 
 def test_information_observed_kind_checked():
     with pytest.raises(InvalidOptionError, match="'kind' argument must be one of"):
-        me.information_observed(np.eye(3), np.zeros(3), np.eye(3), kind="hessian")
+        me.missing.information(np.eye(3), np.zeros(3), np.eye(3), kind="hessian")

@@ -182,7 +182,7 @@ def test_fit_result_cov_passes_guard(rng):
 
 
 def test_nearest_pd_bad_max_iter():
-    with pytest.raises(InvalidOptionError, match="'max_iter' argument must be a positive int"):
+    with pytest.raises(InvalidOptionError, match="'max_iter' argument must be an integer >= 1"):
         me.nearest_pd(HIGHAM, kind="correlation", max_iter=0)
 
 

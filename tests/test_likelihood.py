@@ -53,7 +53,7 @@ def test_labelled_parameters_are_aligned_by_name(rng):
     m = pd.Series(mean[order], index=[names[i] for i in order])
     c = pd.DataFrame(cov[np.ix_(order, order)], index=m.index, columns=m.index)
     assert np.isclose(me.loglike(df, m, c), me.loglike(x, mean, cov), rtol=1e-13)
-    with pytest.raises(InvalidOptionError, match=r"labels .* must match the data.s columns"):
+    with pytest.raises(InvalidOptionError, match=r"labels .* must be the variables .*unexpected"):
         me.loglike(df, m.rename({"v0": "zz"}), c)
 
 

@@ -79,7 +79,8 @@ def test_result_is_frozen(fitted):
 
 def test_conf_int_level_checked(fitted):
     _, res = fitted
-    with pytest.raises(InvalidOptionError, match="'level' argument must be a number in"):
+    with pytest.raises(InvalidOptionError,
+                       match=r"'level' argument must be a finite real number in \(0, 1\)"):
         res.conf_int(95)
 
 

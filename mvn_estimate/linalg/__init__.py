@@ -6,7 +6,8 @@ Products (``products``)
     :func:`hadamard` ``A∘B``, :func:`inner` ``aᴴb``, :func:`frobenius` ``tr(AᴴB)``,
     :func:`kron` ``A⊗B``, :func:`trace`, :func:`trace_product` ``tr(AB)``.
 vec / vech (``vech``)
-    :func:`vec`, :func:`vech`, :func:`unvech`, :func:`vech_size`, :func:`vech_indices`;
+    :func:`vec`, :func:`vech`, :func:`unvech`, :func:`vech_size`, :func:`vech_indices`,
+    :func:`vech_multiplicity`;
     duplication :func:`duplication_matrix` ``D_p``, elimination :func:`elimination_matrix`
     ``L_p``, commutation :func:`commutation_matrix` ``K_{m,n}``, :func:`duplication_pinv`
     ``D_p⁺``; index forms :func:`duplication_indices`, :func:`elimination_indices`,
@@ -76,6 +77,7 @@ from .vech import (
     vec,
     vech,
     vech_indices,
+    vech_multiplicity,
     vech_size,
 )
 
@@ -120,5 +122,6 @@ __all__ = [
     "vec",
     "vech",
     "vech_indices",
+    "vech_multiplicity",
     "vech_size",
 ]

@@ -220,6 +220,27 @@ def factor(M: ArrayLike, *, tol: float | None = None) -> NumArray:
     return np.sqrt(np.clip(w, 0.0, None))[:, None] * u.conj().T
 
 
+def _not_pd(m: np.ndarray, name: str, rtol: float) -> NotPositiveDefiniteError:
+    """The error for a matrix that failed :meth:`PDFactor.of`, with its spectrum in words."""
+    w = np.linalg.eigvalsh((m + m.T) / 2)
+    diag = np.diag(m)
+    if np.any(diag <= 0):
+        i = int(np.argmin(diag))
+        detail = (f"diagonal entry {i} is {diag[i]:.6g}; a variance must be positive")
+    else:
+        d = 1.0 / np.sqrt(diag)
+        scaled = np.linalg.eigvalsh((m * d[:, None]) * d[None, :])
+        cond = scaled[-1] / scaled[0] if scaled[0] > 0 else float("inf")
+        detail = (f"smallest eigenvalue {w[0]:.6g}; on the correlation scale the condition "
+                  f"number is {cond:.3g}, above the limit 1/tol = {1 / rtol:.3g}"
+                  if scaled[0] > 0 else f"smallest eigenvalue {w[0]:.6g}")
+    return NotPositiveDefiniteError(
+        f"The '{name}' argument must be positive definite; got {detail}. Check how it was "
+        "computed, or repair it explicitly with mvn_estimate.nearest_pd.",
+        min_eigenvalue=float(w[0]), tol=rtol,
+    )
+
+
 @dataclass(frozen=True, eq=False)
 class PDFactor:
     """Cholesky factor of a positive definite matrix, computed once and reused.
@@ -252,8 +273,12 @@ class PDFactor:
         ShapeError, DtypeError, NonFiniteError, NotSymmetricError
             For malformed input.
         NotPositiveDefiniteError
-            If Cholesky fails or a pivot ``L[i, i]²`` is at most ``tol · max diag(M)``; the
-            message reports the smallest eigenvalue and the tolerance.
+            If a diagonal entry is not positive, Cholesky fails, or a pivot ``L[i, i]²`` is
+            at most ``tol · M[i, i]`` — the share of variable ``i``'s variance not explained
+            by the variables before it. The rule is scale-invariant (a covariance of
+            variables measured in metres and in micrometres is judged as its correlation
+            matrix is); the message reports the smallest eigenvalue and the condition number
+            on the correlation scale.
 
         Examples
         --------
@@ -264,19 +289,13 @@ class PDFactor:
         m = as_square(M, name, complex_ok=False)
         require_hermitian(m, name, tol)
         rtol = resolve_tol(tol)
-        limit = rtol * float(np.max(np.abs(np.diag(m))))
+        diag = np.diag(m)
         try:  # numpy's LAPACK, so that callers' numpy products do not share cores with
-            low = np.linalg.cholesky(m)  # scipy's spinning BLAS threads (see likelihood.py)
+            low = np.linalg.cholesky(m) if np.all(diag > 0) else None  # scipy's BLAS threads
         except np.linalg.LinAlgError:
             low = None
-        if low is None or np.min(np.diag(low)) ** 2 <= limit:
-            smallest = float(np.linalg.eigvalsh((m + m.T) / 2)[0])
-            raise NotPositiveDefiniteError(
-                f"The '{name}' argument must be positive definite; got smallest eigenvalue "
-                f"{smallest:.6g} (tolerance {limit:.3g} = {rtol:.3g} · max diagonal). Check how "
-                "it was computed, or repair it explicitly with mvn_estimate.nearest_pd.",
-                min_eigenvalue=smallest, tol=limit,
-            )
+        if low is None or np.any(np.diag(low) ** 2 <= rtol * diag):
+            raise _not_pd(m, name, rtol)
         return cls(low)
 
     @property

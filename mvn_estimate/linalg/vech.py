@@ -42,6 +42,7 @@ __all__ = [
     "vec",
     "vech",
     "vech_indices",
+    "vech_multiplicity",
     "vech_size",
 ]
 
@@ -269,6 +270,23 @@ def _sandwich_terms(A: ArrayLike, B: ArrayLike) -> tuple[np.ndarray, np.ndarray,
 def _multiplicity(i: IntArray, j: IntArray) -> FloatArray:
     """1 for a diagonal vech position, 2 for an off-diagonal one (how often it is in vec)."""
     return np.where(i == j, 1.0, 2.0)
+
+
+def vech_multiplicity(p: int) -> FloatArray:
+    """How often each ``vech`` entry appears in ``vec``: 1 on the diagonal, 2 off it.
+
+    This is the diagonal of ``D_pᵀD_p``. For a symmetric ``G`` (twice the gradient that
+    treats a symmetric matrix's entries as independent), the gradient with respect to
+    ``vech X`` is ``vech(G − ½ G∘I) = ½ · vech_multiplicity(p) ∘ vech(G)`` — the rule
+    ``A + Aᵀ − A∘I`` in ``vech`` coordinates.
+
+    Examples
+    --------
+    >>> vech_multiplicity(2)
+    array([1., 2., 1.])
+    """
+    i, j = vech_indices(p)
+    return _multiplicity(i, j)
 
 
 def duplication_sandwich(A: ArrayLike, B: ArrayLike) -> NumArray:

@@ -21,39 +21,53 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._data import Dataset, as_dataset, locate_nonfinite
-from ._params import aligned_params, param_names
-from ._typing import ArrayLike, FloatArray
-from .linalg import PDFactor
-from .linalg.vech import vech_indices
-from .stats import SufficientStats
+from .._typing import ArrayLike, FloatArray
+from ..data import Dataset, SufficientStats, as_dataset, locate_nonfinite
+from ..exceptions import DtypeError, NumericalRangeError, describe
+from ..linalg import PDFactor
+from ..linalg.vech import vech_indices, vech_multiplicity
+from ._params import Point, checked_point, param_names
 
-__all__ = ["Score", "loglike", "loglike_obs", "loglike_stats", "score", "score_obs"]
+__all__ = ["LOG_2PI", "Score", "loglike", "loglike_obs", "loglike_rows", "loglike_stats", "score",
+           "score_obs", "stats_about", "sym_score"]
 
 LOG_2PI = float(np.log(2.0 * np.pi))
 OFFSET_LIMIT = 1e3
 """Means up to this many standard deviations are folded into the product (see
-``_loglike_obs_kernel``); beyond it the data are centred first to keep full accuracy."""
+``loglike_rows``); beyond it the data are centred first to keep full accuracy."""
 
 
-def _prepare(data: Any, mean: Any, cov: Any) -> tuple[Dataset, FloatArray, PDFactor]:
+def _prepare(data: Any, mean: Any, cov: Any) -> tuple[Dataset, Point]:
     ds = as_dataset(data)
-    mu, fac = aligned_params(mean, cov, ds.names)
-    return ds, mu, fac
+    return ds, checked_point(ds, mean, cov)
 
 
-def _stats(ds: Dataset) -> SufficientStats:
-    stats = SufficientStats.from_array(ds.values)
+def stats_about(ds: Dataset, mu: FloatArray, weights: FloatArray | None = None) -> SufficientStats:
+    """Statistics of ``data − μ`` (full accuracy whatever the offset), checked finite.
+
+    Raises the NaN/inf error naming ``data``, or :class:`NumericalRangeError` when finite
+    data have a scatter about ``μ`` beyond float64's range.
+    """
+    stats = SufficientStats.about(ds.values, mu, weights)
     if not stats.finite:
         locate_nonfinite(ds)
+        spread = float(np.max(np.abs(ds.values - mu)))
+        raise NumericalRangeError(
+            f"The 'data' argument's scatter about 'mean' overflows float64: |x − μ| reaches "
+            f"{spread:.3g}, so Σ(x − μ)(x − μ)ᵀ exceeds 1.8e308. Rescale data, mean and cov "
+            "by a common factor (e.g. divide the data by 1e100)."
+        )
     return stats
 
 
-def _loglike_kernel(stats: SufficientStats, mu: FloatArray, fac: PDFactor) -> float:
-    """Total log-likelihood from statistics; assumes clean inputs of matching size."""
-    w = stats.scatter_about(mu)
-    trace = float(np.trace(fac.solve(w)))
-    return -0.5 * (stats.n * (stats.nvars * LOG_2PI + fac.logdet) + trace)
+def _loglike_kernel(rel: SufficientStats, fac: PDFactor) -> float:
+    """Total log-likelihood from statistics about ``μ`` (``rel.mean = x̄ − μ``).
+
+    ``tr(Σ⁻¹W) = tr(Σ⁻¹S) + n(x̄−μ)ᵀΣ⁻¹(x̄−μ)``: no rank-one update of ``S`` is formed.
+    """
+    d = rel.mean
+    trace = float(np.trace(fac.solve(rel.scatter))) + rel.n * float(d @ fac.solve(d))
+    return -0.5 * (rel.n * (rel.nvars * LOG_2PI + fac.logdet) + trace)
 
 
 def loglike(data: Any, mean: ArrayLike, cov: ArrayLike) -> float:
@@ -91,8 +105,8 @@ def loglike(data: Any, mean: ArrayLike, cov: ArrayLike) -> float:
     >>> round(loglike(x, [0.0, 0.0], np.eye(2)), 6)
     -4.675754
     """
-    ds, mu, fac = _prepare(data, mean, cov)
-    return _loglike_kernel(_stats(ds), mu, fac)
+    ds, pt = _prepare(data, mean, cov)
+    return _loglike_kernel(stats_about(ds, pt.mean), pt.fac)
 
 
 def loglike_stats(stats: SufficientStats, mean: ArrayLike, cov: ArrayLike) -> float:
@@ -104,6 +118,21 @@ def loglike_stats(stats: SufficientStats, mean: ArrayLike, cov: ArrayLike) -> fl
     mean : array-like of shape (p,)
     cov : array-like of shape (p, p)
 
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    DtypeError
+        ``stats`` is not a :class:`SufficientStats`.
+
+    Notes
+    -----
+    ``x̄ − μ`` is formed from the stored mean, so a large common offset of data and ``μ``
+    costs accuracy here (the statistics hold no finer information); :func:`loglike` on the
+    data itself forms it row by row and keeps full accuracy.
+
     Examples
     --------
     >>> x = np.array([[0.0, 0.0], [1.0, 1.0]])
@@ -111,16 +140,20 @@ def loglike_stats(stats: SufficientStats, mean: ArrayLike, cov: ArrayLike) -> fl
     >>> round(loglike_stats(s, [0.0, 0.0], np.eye(2)), 6)
     -4.675754
     """
-    names = [f"x{i}" for i in range(stats.nvars)]
-    mu, fac = aligned_params(mean, cov, names)
-    return _loglike_kernel(stats, mu, fac)
+    if not isinstance(stats, SufficientStats):
+        raise DtypeError(
+            f"The 'stats' argument must be a SufficientStats; got {describe(stats)}. Build it "
+            "with SufficientStats.from_array(x), or call loglike(x, mean, cov) on the data."
+        )
+    ds = Dataset(np.empty((0, stats.nvars)), pd.Index([f"x{i}" for i in range(stats.nvars)]),
+                 None, False)
+    pt = checked_point(ds, mean, cov)
+    d = stats.mean - pt.mean
+    rel = SufficientStats(stats.n, d, stats.scatter)
+    return _loglike_kernel(rel, pt.fac)
 
 
-def _resid(x: FloatArray, mu: FloatArray) -> FloatArray:
-    return x - mu
-
-
-def _loglike_obs_kernel(x: FloatArray, mu: FloatArray, fac: PDFactor) -> FloatArray:
+def loglike_rows(x: FloatArray, mu: FloatArray, fac: PDFactor) -> FloatArray:
     """Per-row log-density; assumes clean inputs. Chunked so temporaries stay cache-sized.
 
     ``zᵢ = L⁻¹(xᵢ − μ)`` is computed as ``xᵢW − μW`` (``W = L⁻ᵀ``), saving a pass over the
@@ -140,7 +173,7 @@ def _loglike_obs_kernel(x: FloatArray, mu: FloatArray, fac: PDFactor) -> FloatAr
     rows = max(2048, (1 << 16) // p)  # measured best on 2 cores (benchmarks/, issue 5)
     for start in range(0, x.shape[0], rows):
         block = x[start:start + rows]
-        z = block @ w if fold else _resid(block, mu) @ w
+        z = block @ w if fold else (block - mu) @ w
         if fold:
             z -= shift
         out[start:start + rows] = np.einsum("ij,ij->i", z, z)
@@ -171,11 +204,11 @@ def loglike_obs(data: Any, mean: ArrayLike, cov: ArrayLike) -> FloatArray | pd.S
     >>> np.round(loglike_obs([[0.0], [1.0]], [0.0], [[1.0]]), 6)
     array([-0.918939, -1.418939])
     """
-    ds, mu, fac = _prepare(data, mean, cov)
-    out = _loglike_obs_kernel(ds.values, mu, fac)
+    ds, pt = _prepare(data, mean, cov)
+    out = loglike_rows(ds.values, pt.mean, pt.fac)
     if not np.all(np.isfinite(out)):
         locate_nonfinite(ds)
-    return pd.Series(out, index=ds.index, name="loglike") if ds.labelled else out
+    return pd.Series(out, index=ds.index, name="loglike") if pt.labelled else out
 
 
 @dataclass(frozen=True)
@@ -223,16 +256,19 @@ class Score:
         return values
 
 
-def _score_kernel(stats: SufficientStats, mu: FloatArray, fac: PDFactor) -> tuple[FloatArray,
-                                                                                   FloatArray]:
-    """Analytic score from statistics: returns (mean part, symmetric Σ part)."""
-    d = stats.mean - mu
-    score_mu = fac.solve(stats.n * d)
-    w = stats.scatter_about(mu)
-    pwp = fac.solve(fac.solve(w).T)
-    g = pwp - stats.n * fac.inverse()
+def sym_score(g: FloatArray) -> FloatArray:
+    """``G − ½(G∘I)`` for a symmetric ``G``: the rule ``A + Aᵀ − A∘I`` with ``A = ½G``."""
     g = (g + g.T) / 2
-    return score_mu, g - 0.5 * np.diag(np.diag(g))
+    return g - 0.5 * np.diag(np.diag(g))
+
+
+def _score_kernel(rel: SufficientStats, fac: PDFactor) -> tuple[FloatArray, FloatArray]:
+    """Analytic score from statistics about ``μ``: returns (mean part, symmetric Σ part)."""
+    d = rel.mean
+    score_mu = fac.solve(rel.n * d)
+    w = rel.scatter + rel.n * np.outer(d, d)
+    g = fac.solve(fac.solve(w).T) - rel.n * fac.inverse()
+    return score_mu, sym_score(g)
 
 
 def score(data: Any, mean: ArrayLike, cov: ArrayLike) -> Score:
@@ -263,21 +299,21 @@ def score(data: Any, mean: ArrayLike, cov: ArrayLike) -> Score:
     >>> bool(np.allclose(s.vector, 0.0))
     True
     """
-    ds, mu, fac = _prepare(data, mean, cov)
-    score_mu, score_cov = _score_kernel(_stats(ds), mu, fac)
-    if ds.labelled:
-        return Score(pd.Series(score_mu, index=ds.names, name="score"),
-                     pd.DataFrame(score_cov, index=ds.names, columns=ds.names), ds.names)
-    return Score(score_mu, score_cov, ds.names)
+    ds, pt = _prepare(data, mean, cov)
+    score_mu, score_cov = _score_kernel(stats_about(ds, pt.mean), pt.fac)
+    if pt.labelled:
+        return Score(pd.Series(score_mu, index=pt.labels, name="score"),
+                     pd.DataFrame(score_cov, index=pt.labels, columns=pt.labels), pt.names)
+    return Score(score_mu, score_cov, pt.names)
 
 
 def _score_obs_kernel(x: FloatArray, mu: FloatArray, fac: PDFactor) -> FloatArray:
-    """Rows ``(zᵢ, vech-corrected(zᵢzᵢᵀ − P))`` with ``zᵢ = P(xᵢ − μ)``."""
+    """Rows ``(zᵢ, vech(Gᵢ − ½Gᵢ∘I))`` with ``zᵢ = P(xᵢ − μ)``, ``Gᵢ = zᵢzᵢᵀ − P``."""
     p = x.shape[1]
-    z = fac.solve(_resid(x, mu).T).T
+    z = fac.solve((x - mu).T).T
     prec = fac.inverse()
     rows, cols = vech_indices(p)
-    half = np.where(rows == cols, 0.5, 1.0)
+    half = 0.5 * vech_multiplicity(p)
     cov_part = (z[:, rows] * z[:, cols] - prec[rows, cols]) * half
     return np.hstack([z, cov_part])
 
@@ -302,10 +338,10 @@ def score_obs(data: Any, mean: ArrayLike, cov: ArrayLike) -> FloatArray | pd.Dat
     >>> bool(np.allclose(so.sum(axis=0), score(x, [0.0, 0.0], np.eye(2)).vector))
     True
     """
-    ds, mu, fac = _prepare(data, mean, cov)
-    out = _score_obs_kernel(ds.values, mu, fac)
+    ds, pt = _prepare(data, mean, cov)
+    out = _score_obs_kernel(ds.values, pt.mean, pt.fac)
     if not np.all(np.isfinite(out)):
         locate_nonfinite(ds)
-    if ds.labelled:
-        return pd.DataFrame(out, index=ds.index, columns=param_names(ds.names))
+    if pt.labelled:
+        return pd.DataFrame(out, index=ds.index, columns=param_names(pt.names))
     return out

@@ -1,4 +1,8 @@
-"""``MVNResult``: the frozen, pandas-labelled result of a fit, and its summary."""
+"""``MVNResult``: the frozen, pandas-labelled result of a fit, and its summary.
+
+A result holds one estimator of the covariance of the estimates (``param_cov``); everything
+inferential — ``std_errors``, ``cov_params()``, ``conf_int``, ``pvalues`` — derives from it.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +15,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from ._data import as_dataset, locate_nonfinite
-from ._params import aligned_params, param_names
-from ._typing import FloatArray
-from .exceptions import InvalidOptionError, TooLargeError
-from .fisher import DENSE_PARAM_LIMIT, param_cov
-from .likelihood import _loglike_obs_kernel
-from .linalg.vech import vech_indices
+from .._typing import FloatArray
+from .._validate import check_real
+from ..data import Dataset, locate_nonfinite, select_columns
+from ..exceptions import InvalidOptionError
+from ..inference import ParamCovariance
+from ..linalg import PDFactor
+from ..linalg.vech import vech_indices
+from ..model import loglike_rows, param_names
 
 __all__ = ["EMInfo", "MVNResult"]
 
@@ -82,6 +87,11 @@ class MVNResult:
         Rows dropped (``missing="drop"``) or excluded as entirely missing (``"em"``).
     em : EMInfo or None
         Iterations, convergence and patterns for ``missing="em"``.
+    weights_kind : str or None
+        ``"frequency"`` or ``"analytic"`` for a weighted fit, None when unweighted.
+    param_cov : ParamCovariance
+        The one estimator of the covariance of the estimates: ``std_errors``,
+        :meth:`cov_params`, :meth:`conf_int` and p-values all derive from it.
 
     Examples
     --------
@@ -95,17 +105,34 @@ class MVNResult:
     cov: pd.DataFrame
     nobs: float
     loglike: float
-    std_errors: pd.Series
-    cov_type: str = "classic"
-    missing: str = "raise"
-    nobs_dropped: int = 0
-    em: EMInfo | None = None
-    robust_param_cov: FloatArray | None = field(default=None, repr=False)
+    cov_type: str
+    missing: str
+    nobs_dropped: int
+    em: EMInfo | None
+    weights_kind: str | None
+    param_cov: ParamCovariance = field(repr=False, compare=False)
 
     @property
     def names(self) -> list[str]:
-        """Variable names."""
+        """Variable names as strings (as in the parameter names ``mean[x]``)."""
         return [str(c) for c in self.mean.index]
+
+    @property
+    def labels(self) -> pd.Index:
+        """Variable labels as given (any type): the index of :attr:`mean`."""
+        return self.mean.index
+
+    @property
+    def information(self) -> str:
+        """The information behind the standard errors (``"expected"`` or ``"observed"``)."""
+        return self.param_cov.information
+
+    @property
+    def std_errors(self) -> pd.Series:
+        """Standard errors of :attr:`params`: ``sqrt(diag(cov_params()))``, from the one
+        covariance estimator (computed without building the dense matrix)."""
+        return pd.Series(np.sqrt(self.param_cov.diag()), index=self.params.index,
+                         name="std_errors")
 
     @property
     def nvars(self) -> int:
@@ -150,8 +177,15 @@ class MVNResult:
         return pd.Series(2 * sps.norm.sf(np.abs(self.zvalues)), index=self.params.index,
                          name="pvalues")
 
-    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+    def conf_int(self, level: float = 0.95, *, alpha: float | None = None) -> pd.DataFrame:
         """Wald confidence intervals ``params ± z_{(1+level)/2} · std_errors``.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Coverage, in (0, 1).
+        alpha : float, optional
+            ``1 − level``, as statsmodels users write it; give one of the two.
 
         Examples
         --------
@@ -160,10 +194,7 @@ class MVNResult:
         >>> ci.columns.tolist()
         ['lower', 'upper']
         """
-        if not isinstance(level, float | int) or not 0 < level < 1:
-            raise InvalidOptionError(
-                f"The 'level' argument must be a number in (0, 1); got {level!r}."
-            )
+        level = _level(level, alpha)
         q = float(sps.norm.ppf(0.5 + level / 2))
         return pd.DataFrame({"lower": self.params - q * self.std_errors,
                              "upper": self.params + q * self.std_errors})
@@ -171,8 +202,10 @@ class MVNResult:
     def cov_params(self) -> pd.DataFrame:
         """Dense covariance matrix of ``params`` (built on request; refused when huge).
 
-        Classic: ``blockdiag(Σ̂, 2D⁺(Σ̂⊗Σ̂)D⁺ᵀ)/n`` in closed form. Robust: the sandwich stored
-        by the fit (up to ``DENSE_PARAM_LIMIT // 4`` parameters).
+        From the one covariance estimator (:attr:`param_cov`): complete data classic,
+        ``blockdiag(Σ̂, 2D⁺(Σ̂⊗Σ̂)D⁺ᵀ)/n`` in closed form; robust, the sandwich ``UᵀWU/n²``;
+        EM, the inverse observed (or expected) information of the observed data, or its
+        sandwich. Its diagonal is ``std_errors²`` exactly.
 
         Examples
         --------
@@ -183,31 +216,18 @@ class MVNResult:
         mean[x0]    0.3125      0.0000
         cov[x0,x0]  0.0000      0.7812
         """
-        names = param_names(self.names)
-        if self.cov_type == "robust":
-            if self.robust_param_cov is None:
-                raise TooLargeError(
-                    f"The robust parameter covariance for p = {self.nvars} was not stored "
-                    f"(more than {DENSE_PARAM_LIMIT // 4} parameters); std_errors are "
-                    "available.")
-            dense = self.robust_param_cov
-        else:
-            dense = param_cov(self.cov.to_numpy(), self.nobs)
-        return pd.DataFrame(dense, index=names, columns=names)
+        names = self.params.index
+        return pd.DataFrame(self.param_cov.dense(), index=names, columns=names)
 
-    def _prepared(self, data: Any) -> tuple[Any, FloatArray, Any]:
-        ds = as_dataset(data)
-        if ds.labelled:
-            ds = as_dataset(data, columns=self.names)
-        mu, fac = aligned_params(self.mean.to_numpy(), self.cov.to_numpy(),
-                                 self.names if ds.labelled else ds.names)
-        return ds, mu, fac
+    def _prepared(self, data: Any) -> tuple[Dataset, FloatArray, PDFactor]:
+        ds = select_columns(data, self.labels)
+        return ds, self.mean.to_numpy(), PDFactor.of(self.cov.to_numpy(), name="cov")
 
     def logpdf(self, data: Any) -> FloatArray | pd.Series:
         """Log-density of each row of ``data`` under the fitted normal.
 
-        A DataFrame is matched to the fitted columns by name (Series out); an array must have
-        the fitted columns in order.
+        A DataFrame is matched to the fitted columns by label, whatever other columns it has
+        (Series out, indexed like ``data``); an array must have the fitted columns, in order.
 
         Examples
         --------
@@ -217,7 +237,7 @@ class MVNResult:
         array([-1.03051])
         """
         ds, mu, fac = self._prepared(data)
-        out = _loglike_obs_kernel(ds.values, mu, fac)
+        out = loglike_rows(ds.values, mu, fac)
         if not np.all(np.isfinite(out)):
             locate_nonfinite(ds)
         return pd.Series(out, index=ds.index, name="logpdf") if ds.labelled else out
@@ -250,6 +270,8 @@ class MVNResult:
                 ("No. Variables:", str(self.nvars), "AIC:", f"{self.aic:.4f}"),
                 ("Missing:", self.missing, "BIC:", f"{self.bic:.4f}"),
                 ("Covariance Type:", self.cov_type, "No. Parameters:", str(self.nparams))]
+        if self.weights_kind is not None:
+            rows.append(("Weights:", self.weights_kind, "", ""))
         if self.nobs_dropped:
             rows.append(("Rows Dropped:", str(self.nobs_dropped), "", ""))
         if self.em is not None:
@@ -283,7 +305,8 @@ class MVNResult:
         lines.append("=" * width)
         lines += table.splitlines()
         lines.append("=" * width)
-        lines.append(f"Standard errors: {self.cov_type}; CI: 95% Wald.")
+        lines.append(f"Standard errors: {self.cov_type}, {self.param_cov.formula}.")
+        lines.append("Confidence intervals: 95% Wald.")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -311,15 +334,30 @@ class MVNResult:
         out: dict[str, Any] = {
             "names": self.names, "nobs": self.nobs, "nvars": self.nvars,
             "loglike": self.loglike, "aic": self.aic, "bic": self.bic,
-            "mean": self.mean.to_dict(), "cov": self.cov.to_numpy().tolist(),
+            "mean": dict(zip(self.names, self.mean.tolist(), strict=True)),
+            "cov": self.cov.to_numpy().tolist(),
             "params": self.params.to_dict(), "std_errors": self.std_errors.to_dict(),
-            "cov_type": self.cov_type, "missing": self.missing,
-            "nobs_dropped": self.nobs_dropped,
+            "cov_type": self.cov_type, "information": self.information,
+            "missing": self.missing, "nobs_dropped": self.nobs_dropped,
+            "weights_kind": self.weights_kind,
         }
         if self.em is not None:
             out["em"] = {"iterations": self.em.iterations, "converged": self.em.converged,
                          "npatterns": self.em.npatterns, "information": self.em.information,
                          "newton_steps": self.em.newton_steps,
                          "rows_all_missing": self.em.rows_all_missing,
-                         "missing_fraction": self.em.missing_fraction.to_dict()}
+                         "missing_fraction": dict(zip(self.names,
+                                                      self.em.missing_fraction.tolist(),
+                                                      strict=True))}
         return json.loads(json.dumps(out, allow_nan=True))
+
+
+def _level(level: Any, alpha: Any) -> float:
+    """The coverage from ``level`` or ``alpha`` (one of them), checked."""
+    if alpha is not None:
+        if level != 0.95:
+            raise InvalidOptionError(
+                f"Give 'level' or 'alpha', not both; got level={level!r} and alpha={alpha!r}.")
+        return 1.0 - check_real(alpha, "alpha", low=0.0, high=1.0)
+    return check_real(level, "level", low=0.0, high=1.0,
+                      hint=" (A coverage such as 0.95, not a percentage.)")

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from scipy import stats as sps
 
-from ._data import as_dataset
-from .em import fit_em
-from .patterns import build_patterns, group_moments, precision
+from ..data import as_dataset
+from ..exceptions import NotIdentifiedError
+from ._conditional import group_terms
+from ._em import em
+from ._patterns import build_patterns
 
 __all__ = ["LittleResult", "little_mcar_test"]
 
@@ -43,19 +44,25 @@ class LittleResult:
     npatterns: int
 
 
-def little_mcar_test(data: Any, *, columns: Sequence[str] | None = None) -> LittleResult:
-    """Little's MCAR test, using the EM estimates of :func:`mvn_estimate.fit` (``missing="em"``).
+def little_mcar_test(data: Any, *, columns: Any = None) -> LittleResult:
+    """Little's MCAR test, using the EM estimates of ``fit(..., missing="em")``.
 
     Parameters
     ----------
     data : DataFrame or array-like of shape (n_samples, n_features)
         NaN marks a missing value.
-    columns : list of str, optional
+    columns : list of labels, optional
         DataFrame columns to use.
 
     Returns
     -------
     LittleResult
+
+    Raises
+    ------
+    NotIdentifiedError
+        The data have a single missingness pattern (for instance no missing value at all):
+        there is nothing to compare, and the test is undefined.
 
     Notes
     -----
@@ -73,18 +80,18 @@ def little_mcar_test(data: Any, *, columns: Sequence[str] | None = None) -> Litt
     >>> bool(r.df > 0 and 0 <= r.pvalue <= 1)
     True
     """
-    res = fit_em(data, columns=columns)
     ds = as_dataset(data, columns=columns)
-    pat, _ = build_patterns(ds, None)
-    mean, cov = res.mean.to_numpy(), res.cov.to_numpy()
-    prec, logdet = precision(cov)
-    stat, df = 0.0, -pat.p
-    for g in pat.groups:
-        mom = group_moments(pat, g, mean, prec, logdet)
-        n_g = np.add.reduceat(np.ones(g.rows.size), g.starts)
-        # Σ_oo⁻¹ d̄ for the pattern mean residual d̄ is the mean of the rows' z (linear in r)
-        zbar = np.add.reduceat(mom.z, g.starts, axis=0) / n_g[:, None]
-        dbar = np.add.reduceat(mom.resid, g.starts, axis=0) / n_g[:, None]
-        stat += float(np.sum(n_g * np.einsum("gi,gi->g", dbar, zbar)))
-        df += int(g.obs.shape[1] * g.obs.shape[0])
+    pat = build_patterns(ds, None)
+    if pat.npatterns < 2:
+        what = "no missing value" if pat.complete else "one missingness pattern"
+        raise NotIdentifiedError(
+            f"Little's test compares missingness patterns, and 'data' has {what} (one "
+            "pattern): MCAR cannot be tested. Nothing is needed for complete data."
+        )
+    fit = em(pat)
+    stat = 0.0
+    for t in group_terms(pat, fit.mean, fit.cov):
+        d = np.where(pat.masks[t.ids], pat.mean[t.ids] - fit.mean, 0.0)
+        stat += float(np.sum(d * t.z))
+    df = int(pat.masks.sum()) - pat.p
     return LittleResult(stat, df, float(sps.chi2.sf(stat, df)), pat.npatterns)

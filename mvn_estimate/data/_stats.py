@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from ._typing import FloatArray
-from .exceptions import NonFiniteError, ShapeError, describe
+from .._typing import FloatArray
+from ..exceptions import InvalidOptionError, ShapeError, describe
+from ._weights import check_weights
 
 __all__ = ["CHUNK_ELEMENTS", "SufficientStats"]
 
@@ -22,8 +23,8 @@ CHUNK_ELEMENTS = 1 << 19
 large enough for the rank-k update to run at full BLAS speed (measured: ``make bench``)."""
 
 
-def _chunk(x: FloatArray, w: FloatArray | None, origin: FloatArray) -> tuple[float, FloatArray,
-                                                                            FloatArray]:
+def _chunk(x: FloatArray, w: FloatArray | None, origin: FloatArray,
+           inv: FloatArray | None = None) -> tuple[float, FloatArray, FloatArray]:
     """``(n, mean − origin, scatter)`` of one chunk, for clean float64 input.
 
     Shift by ``origin`` (exact for data near it, however large their common offset), centre
@@ -32,6 +33,8 @@ def _chunk(x: FloatArray, w: FloatArray | None, origin: FloatArray) -> tuple[flo
     The returned mean is relative to ``origin``: small, and free of the offset's rounding.
     """
     r = x - origin
+    if inv is not None:
+        r *= inv
     if w is None:
         total = float(x.shape[0])
         centre = r.mean(axis=0)
@@ -99,7 +102,7 @@ class SufficientStats:
 
     @classmethod
     def from_array(cls, x: Any, weights: Any = None, *, chunk_size: int | None = None,
-                   origin: Any = None) -> SufficientStats:
+                   origin: Any = None, scale: Any = None) -> SufficientStats:
         """Statistics of the rows of ``x``, computed chunk by chunk.
 
         Parameters
@@ -115,6 +118,10 @@ class SufficientStats:
             Point subtracted before accumulating (default: the first row). Chunk means are
             merged relative to it, so data with a large offset (1e9 with unit spread) keep
             their covariance to 12+ significant digits.
+        scale : array-like of shape (p,), optional
+            Statistics of ``x / scale`` (column by column), formed without copying ``x``:
+            with powers of two the scaling is exact, which keeps data whose scatter would
+            overflow (or underflow) float64 representable.
 
         Returns
         -------
@@ -127,20 +134,28 @@ class SufficientStats:
         >>> s.n
         3.0
         """
-        arr = np.asarray(x, dtype=np.float64)
-        if arr.ndim != 2 or arr.shape[1] == 0:
-            raise ShapeError(f"The 'x' argument must be 2-D with p >= 1; got {describe(arr)}.")
-        w = None if weights is None else check_weights(weights, arr.shape[0])
-        # a chunk is at most CHUNK_ELEMENTS values and at most 1/8 of the data (peak memory)
-        rows = chunk_size or max(64, min(CHUNK_ELEMENTS // arr.shape[1], -(-arr.shape[0] // 8)))
-        base = arr[0].copy() if origin is None else np.asarray(origin, dtype=np.float64)
-        acc: list[Any] = [0.0, np.zeros(arr.shape[1]), np.zeros((arr.shape[1],) * 2)]
-        with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf are reported via .finite
-            for start in range(0, arr.shape[0], rows):
-                stop = start + rows
-                part = _chunk(arr[start:stop], None if w is None else w[start:stop], base)
-                _accumulate(acc, *part)
-        return cls(acc[0], base + acc[1], acc[2])
+        arr, w, base, inv = _inputs(x, weights, origin, scale)
+        acc = _accumulate_rows(arr, w, base, inv, chunk_size)
+        return cls(acc[0], base * inv + acc[1], acc[2])
+
+    @classmethod
+    def about(cls, x: Any, point: Any, weights: Any = None) -> SufficientStats:
+        """Statistics of ``x − point``: the mean is ``x̄ − point`` to full accuracy.
+
+        What the log-likelihood, score and information at a given ``μ`` need: the scatter
+        about ``μ`` and ``x̄ − μ`` without the rounding of a large common offset (data at
+        1e12 with unit spread keep 15 significant digits; ``x̄ − μ`` formed after the fact
+        would keep about 4).
+
+        Examples
+        --------
+        >>> x = np.array([[1e12 + 1.0], [1e12 + 2.0], [1e12 + 4.0]])
+        >>> SufficientStats.about(x, [1e12]).mean
+        array([2.33333333])
+        """
+        arr, w, base, inv = _inputs(x, weights, point, None)
+        acc = _accumulate_rows(arr, w, base, inv, None)
+        return cls(acc[0], acc[1], acc[2])
 
     @classmethod
     def from_chunks(cls, chunks: Iterable[Any]) -> SufficientStats:
@@ -227,23 +242,44 @@ class SufficientStats:
         return self.scatter + self.n * np.outer(d, d)
 
 
-def check_weights(weights: Any, nrows: int) -> FloatArray:
-    """Validate frequency weights: 1-D, one per row, finite, non-negative, positive total."""
-    try:
-        w = np.asarray(weights, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise NonFiniteError(
-            f"The 'weights' argument must be numeric; got {describe(weights)}."
-        ) from exc
-    if w.shape != (nrows,):
-        raise ShapeError(
-            f"The 'weights' argument must have shape ({nrows},), one weight per row; got "
-            f"{describe(w)}."
-        )
-    if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
-        raise NonFiniteError(
-            "The 'weights' argument must be finite and non-negative with a positive total; "
-            f"got min {np.nanmin(w) if w.size else 'n/a'}, total {np.nansum(w)}, "
-            f"{int(np.sum(~np.isfinite(w)))} non-finite."
-        )
-    return w
+
+def _inputs(x: Any, weights: Any, origin: Any,
+            scale: Any) -> tuple[FloatArray, FloatArray | None, FloatArray, FloatArray]:
+    arr = np.asarray(x, dtype=np.float64)
+    if arr.ndim != 2 or arr.shape[1] == 0:
+        raise ShapeError(f"The 'x' argument must be 2-D with p >= 1; got {describe(arr)}.")
+    p = arr.shape[1]
+    w = None if weights is None else check_weights(weights, arr.shape[0])
+    if origin is None:
+        base = arr[0].copy() if arr.shape[0] else np.zeros(p)
+    else:
+        base = _vector(origin, p, "origin")
+    inv = np.ones(p) if scale is None else 1.0 / _vector(scale, p, "scale")
+    if not np.all(np.isfinite(inv)) or np.any(inv <= 0):
+        raise InvalidOptionError(
+            f"The 'scale' argument must be positive and finite; got {describe(scale)}.")
+    return arr, w, base, inv
+
+
+def _vector(value: Any, p: int, name: str) -> FloatArray:
+    out = np.asarray(value, dtype=np.float64)
+    if out.shape != (p,):
+        raise ShapeError(f"The '{name}' argument must have shape ({p},); got {describe(out)}.")
+    return out
+
+
+def _accumulate_rows(arr: FloatArray, w: FloatArray | None, base: FloatArray, inv: FloatArray,
+                     chunk_size: int | None) -> list[Any]:
+    """``[n, mean − base·inv, scatter]`` of ``arr · inv`` by chunks, merged with Chan's update."""
+    n, p = arr.shape
+    # a chunk is at most CHUNK_ELEMENTS values and at most 1/8 of the data (peak memory)
+    rows = chunk_size or max(64, min(CHUNK_ELEMENTS // p, -(-n // 8)))
+    scaled = bool(np.any(inv != 1.0))
+    acc: list[Any] = [0.0, np.zeros(p), np.zeros((p, p))]
+    with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf are reported via .finite
+        for start in range(0, n, rows):
+            stop = start + rows
+            part = _chunk(arr[start:stop], None if w is None else w[start:stop], base,
+                          inv if scaled else None)
+            _accumulate(acc, *part)
+    return acc

@@ -1,0 +1,34 @@
+"""Data in: the input normaliser, the alignment of labels, weights and sufficient statistics.
+
+Everything that touches the caller's data passes through here first; the layers above work on
+checked float64 arrays, aligned labels and :class:`SufficientStats`.
+"""
+
+from ._dataset import (
+    Dataset,
+    align_matrix,
+    align_params,
+    as_dataset,
+    is_label,
+    locate_nonfinite,
+    select_columns,
+    show_labels,
+)
+from ._stats import CHUNK_ELEMENTS, SufficientStats
+from ._weights import check_weights, normalise_weights, resolve_weights
+
+__all__ = [
+    "CHUNK_ELEMENTS",
+    "Dataset",
+    "SufficientStats",
+    "align_matrix",
+    "align_params",
+    "as_dataset",
+    "check_weights",
+    "is_label",
+    "locate_nonfinite",
+    "normalise_weights",
+    "resolve_weights",
+    "select_columns",
+    "show_labels",
+]

@@ -1,0 +1,141 @@
+"""Observation weights: an array, a Series aligned by the data's row labels, or a column.
+
+Two kinds (``weights_kind``):
+
+* ``"frequency"`` (default): counts — a weight of 2 is the row observed twice, and the
+  number of observations ``n`` is the sum of the weights;
+* ``"analytic"``: relative precision weights, rescaled to sum to the number of rows with a
+  non-zero weight, so ``n`` is a number of rows whatever the weights' scale.
+
+Only real numbers are weights: booleans, strings (even numeric ones) and complex values are
+refused rather than converted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._typing import FloatArray, WeightsKind
+from ..exceptions import (
+    DtypeError,
+    InvalidOptionError,
+    LabelError,
+    NonFiniteError,
+    ShapeError,
+    describe,
+)
+from ._dataset import Dataset, is_label, show_labels
+
+__all__ = ["check_weights", "normalise_weights", "resolve_weights"]
+
+
+def check_weights(weights: Any, nrows: int, name: str = "weights") -> FloatArray:
+    """Validate weights: real numeric, 1-D, one per row, finite, non-negative, positive total.
+
+    Examples
+    --------
+    >>> check_weights([1, 2, 0], 3)
+    array([1., 2., 0.])
+    """
+    try:
+        arr = np.asarray(weights)
+    except Exception as exc:
+        raise ShapeError(f"The '{name}' argument must be a 1-D array of numbers; got "
+                         f"{describe(weights)}.") from exc
+    if arr.dtype.kind not in "iuf":
+        raise DtypeError(
+            f"The '{name}' argument must hold real numbers; got {describe(arr)}. Convert it "
+            "explicitly (booleans, strings and complex values are not read as weights)."
+        )
+    w = arr.astype(np.float64, copy=False)
+    if w.shape != (nrows,):
+        raise ShapeError(
+            f"The '{name}' argument must have shape ({nrows},), one weight per row; got "
+            f"{describe(arr)}."
+        )
+    if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
+        bad = int(np.sum(~np.isfinite(w)))
+        raise NonFiniteError(
+            f"The '{name}' argument must be finite and non-negative with a positive total; "
+            f"got min {np.nanmin(w) if bad < w.size else float('nan'):g}, total "
+            f"{np.nansum(w):g}, {bad} NaN or infinite."
+        )
+    return w
+
+
+def _series(weights: pd.Series, data: Any, ds: Dataset) -> FloatArray:
+    if ds.index is None:
+        if not weights.index.equals(pd.RangeIndex(len(weights))):
+            raise LabelError(
+                "The 'weights' argument is a Series with row labels "
+                f"{show_labels(weights.index)} but 'data' is an array with none, so the rows "
+                "cannot be matched by label. Pass weights.to_numpy() to match by position, or "
+                "pass 'data' as a DataFrame with that index."
+            )
+        return weights.to_numpy()
+    if weights.index.has_duplicates or ds.index.has_duplicates:
+        raise LabelError(
+            "The 'weights' Series is matched to the rows of 'data' by index, which needs unique "
+            "row labels in both. Pass weights.to_numpy() to match by position."
+        )
+    if len(weights) != len(ds.index) or not ds.index.isin(weights.index).all():
+        lack = ds.index[~ds.index.isin(weights.index)]
+        raise LabelError(
+            f"The 'weights' Series must have one weight for each row label of 'data'; "
+            f"{len(lack)} row(s) have none (e.g. {show_labels(lack, 5)}) and the lengths are "
+            f"{len(weights)} and {len(ds.index)}. Align it first, or pass weights.to_numpy()."
+        )
+    return weights.loc[ds.index].to_numpy()
+
+
+def resolve_weights(weights: Any, data: Any, ds: Dataset) -> FloatArray | None:
+    """The weights for the rows of ``ds`` (before any row is dropped), checked.
+
+    ``weights`` may be None, an array-like (by position), a Series (by the DataFrame's row
+    labels) or the label of a column of ``data`` (which ``ds`` must not hold as a variable).
+    """
+    if weights is None:
+        return None
+    if is_label(weights, data):
+        if weights in list(ds.labels):
+            raise InvalidOptionError(
+                f"The weights column {weights!r} is also one of the variables in 'columns'; "
+                "a column cannot be both. Remove it from 'columns'."
+            )
+        column = data[weights]
+        if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column) \
+                or pd.api.types.is_complex_dtype(column):
+            raise DtypeError(f"The weights column {weights!r} must hold real numbers; got dtype "
+                             f"{column.dtype}.")
+        values: Any = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    elif isinstance(weights, str):
+        raise LabelError(
+            f"The 'weights' argument {weights!r} is a string but not a column of 'data' "
+            f"({show_labels(data.columns, 12) if isinstance(data, pd.DataFrame) else 'an array'})."
+            " Pass a column label of a DataFrame, or an array of weights."
+        )
+    elif isinstance(weights, pd.Series):
+        if not pd.api.types.is_numeric_dtype(weights) or pd.api.types.is_bool_dtype(weights) \
+                or pd.api.types.is_complex_dtype(weights):
+            raise DtypeError(f"The 'weights' argument must hold real numbers; got a Series of "
+                             f"dtype {weights.dtype}.")
+        values = _series(weights, data, ds)
+    else:
+        values = weights
+    return check_weights(values, ds.nobs)
+
+
+def normalise_weights(w: FloatArray | None, kind: WeightsKind) -> FloatArray | None:
+    """Frequency weights unchanged; analytic weights rescaled to sum to their non-zero count.
+
+    Examples
+    --------
+    >>> normalise_weights(np.array([0.2, 0.2, 0.6, 0.0]), "analytic")
+    array([0.6, 0.6, 1.8, 0. ])
+    """
+    if w is None or kind == "frequency":
+        return w
+    return w * (np.count_nonzero(w) / w.sum())

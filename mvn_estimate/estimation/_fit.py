@@ -1,0 +1,339 @@
+"""``fit``: the front door that turns data into an :class:`MVNResult`.
+
+Complete data and EM end in the same place: :func:`assemble`, which takes the estimates and
+one covariance estimator of the estimates (:mod:`mvn_estimate.inference._covariance`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._typing import CovType, FloatArray, Information, Missing, WeightsKind
+from .._validate import check_choice, check_int, check_real
+from ..data import (
+    Dataset,
+    SufficientStats,
+    as_dataset,
+    is_label,
+    locate_nonfinite,
+    normalise_weights,
+    resolve_weights,
+    show_labels,
+)
+from ..exceptions import (
+    DroppedRowsWarning,
+    InvalidOptionError,
+    MissingValueError,
+    NotPositiveDefiniteError,
+    NumericalRangeError,
+    SingularCovarianceError,
+)
+from ..inference import (
+    Classic,
+    FromInformation,
+    ParamCovariance,
+    Robust,
+    Sandwich,
+    Scaled,
+    array_chunks,
+)
+from ..linalg import RTOL, PDFactor
+from ..linalg.vech import vech_indices
+from ..missing._em import MAX_ITER, TOL, em
+from ..missing._observed import information_matrix, robust_meat
+from ..missing._patterns import build_patterns
+from ..model import LOG_2PI
+from ._results import EMInfo, MVNResult
+
+__all__ = ["assemble", "fit"]
+
+
+def _complete_rows(ds: Dataset, w: FloatArray | None) -> tuple[Dataset, FloatArray | None]:
+    locate_nonfinite(ds, allow_nan=True)  # inf is never "missing"
+    keep = np.asarray(~np.isnan(ds.values).any(axis=1), dtype=bool)
+    dropped = int(ds.nobs - keep.sum())
+    if not keep.any():
+        raise MissingValueError(
+            f"missing='drop' would drop all {ds.nobs} rows of 'data': every row has a missing "
+            "value. Use missing='em' (full-information maximum likelihood) or fewer columns."
+        )
+    warnings.warn(f"missing='drop' dropped {dropped} of {ds.nobs} rows with missing values.",
+                  DroppedRowsWarning, stacklevel=3)
+    return ds.rows(keep), None if w is None else w[keep]
+
+
+def _weights_hint(n: float, weighted: str | None) -> str:
+    if weighted == "frequency":
+        return (f" The frequency weights sum to {n:g}: if they are relative weights rather than "
+                "counts, pass weights_kind='analytic'.")
+    return ""
+
+
+def _collinear(cov: FloatArray, labels: pd.Index) -> tuple[list[Any], str]:
+    d = np.sqrt(np.diag(cov))
+    w, u = np.linalg.eigh(cov / np.outer(d, d))
+    null = u[:, :1] if w[0] > RTOL * w[-1] else u[:, w <= RTOL * w[-1]]
+    weight = np.sqrt(np.sum(null**2, axis=1))
+    cols = [c for c, x in zip(labels, weight, strict=True) if x > np.sqrt(RTOL)]
+    exact = w[0] <= 100 * np.finfo(float).eps * len(w) * w[-1]
+    if exact:
+        return cols, (f"exactly collinear (a linear combination of them is constant, up to "
+                      f"rounding: smallest correlation-scale eigenvalue {w[0]:.3g})")
+    cond = w[-1] / w[0] if w[0] > 0 else float("inf")
+    return cols, (f"nearly collinear: the condition number of their correlation matrix is "
+                  f"{cond:.3g}, above the limit 1/tol = {1 / RTOL:.3g} beyond which a covariance "
+                  "is treated as singular")
+
+
+def check_nonsingular(stats: SufficientStats, labels: pd.Index,
+                      weighted: str | None = None) -> PDFactor:
+    """Factor ``stats.cov()``, or raise :class:`SingularCovarianceError` saying why not."""
+    p = len(labels)
+    if stats.n <= p:
+        raise SingularCovarianceError(
+            f"The covariance of p = {p} variables needs more than {p} observations; got "
+            f"n = {stats.n:g}. The estimate would be singular: use fewer columns, or a "
+            f"shrinkage or structured estimate.{_weights_hint(stats.n, weighted)}",
+            columns=[str(c) for c in labels])
+    constant = [c for c, v in zip(labels, np.diag(stats.scatter), strict=True) if v <= 0]
+    if constant:
+        raise SingularCovarianceError(
+            f"The estimated covariance is singular: columns {show_labels(constant)} of 'data' "
+            "are constant (zero variance). Drop them.", columns=[str(c) for c in constant])
+    cov = stats.cov()
+    try:
+        return PDFactor.of(cov, name="cov")
+    except NotPositiveDefiniteError as exc:
+        cols, why = _collinear(cov, labels)
+        raise SingularCovarianceError(
+            f"The estimated covariance of 'data' is singular: columns {show_labels(cols)} are "
+            f"{why}. Drop or combine one of them.", columns=[str(c) for c in cols],
+            min_eigenvalue=exc.min_eigenvalue, tol=exc.tol) from exc
+
+
+def _column_scale(x: FloatArray, origin: FloatArray) -> FloatArray:
+    """Powers of two near each column's largest ``|x − origin|`` (exact rescaling)."""
+    step = max(64, (1 << 19) // x.shape[1])
+    top = np.zeros(x.shape[1])
+    for start in range(0, x.shape[0], step):
+        top = np.maximum(top, np.max(np.abs(x[start:start + step] - origin), axis=0))
+    top[top == 0] = 1.0
+    return np.exp2(np.round(np.log2(top)))
+
+
+def _needs_scale(stats: SufficientStats) -> bool:
+    """Finite data whose statistics over- or underflow float64 (or come close to it)."""
+    if not stats.finite:
+        return True
+    diag = np.diag(stats.scatter)
+    tiny = np.finfo(float).tiny
+    return bool(np.any((diag > 0) & (diag < 1e16 * tiny)) or np.any(diag > 1e300)
+                or np.any(diag == 0))
+
+
+def _representable(mean: FloatArray, cov: FloatArray, labels: pd.Index) -> None:
+    var = np.diag(cov)
+    bad = ~np.isfinite(cov).all(axis=0) | ~np.isfinite(mean)
+    small = (var > 0) & (var < np.finfo(float).tiny)
+    if bad.any() or small.any():
+        which = "overflow" if bad.any() else "underflow"
+        cols = [c for c, b in zip(labels, bad | small, strict=True) if b]
+        raise NumericalRangeError(
+            f"The variances of columns {show_labels(cols)} of 'data' {which} float64 "
+            f"(representable magnitudes: 2.2e-308 to 1.8e308 for a variance, so data spreads "
+            "of about 1.5e-154 to 1.3e154). Rescale 'data' (e.g. multiply or divide those "
+            "columns by a power of ten) and scale the estimates back."
+        )
+
+
+def _scaled_stats(ds: Dataset, w: FloatArray | None,
+                  stats: SufficientStats) -> tuple[SufficientStats, FloatArray | None]:
+    """Statistics in units where the data are of order one, when float64 needs them."""
+    if not _needs_scale(stats):
+        return stats, None
+    origin = ds.values[0]
+    scale = _column_scale(ds.values, origin)
+    if np.all(scale == 1.0):
+        return stats, None
+    return SufficientStats.from_array(ds.values, w, origin=origin, scale=scale), scale
+
+
+def _units(scale: FloatArray, p: int) -> FloatArray:
+    rows, cols = vech_indices(p)
+    return np.concatenate([scale, scale[rows] * scale[cols]])
+
+
+def _complete(ds: Dataset, stats: SufficientStats, w: FloatArray | None, cov_type: str,
+              weighted: str | None, missing: str, dropped: int) -> MVNResult:
+    stats, scale = _scaled_stats(ds, w, stats)
+    fac = check_nonsingular(stats, ds.labels, weighted)
+    p = ds.nvars
+    mean, cov = stats.mean, stats.cov()
+    loglike = -0.5 * stats.n * (p * LOG_2PI + fac.logdet + p)
+    x = ds.values
+    covariance: ParamCovariance
+    if scale is not None:
+        x = ds.values / scale
+        mean, cov = mean * scale, cov * np.outer(scale, scale)
+        _representable(mean, cov, ds.labels)
+        loglike -= stats.n * float(np.sum(np.log(scale)))
+    builders = {"classic": lambda: Classic(stats.cov(), stats.n),
+                "robust": lambda: Robust(array_chunks(x, w), stats.mean, stats.cov(), stats.n)}
+    covariance = builders[cov_type]()
+    if scale is not None:
+        covariance = Scaled(covariance, _units(scale, p))
+    covariance.diag()  # one pass now (robust), so the result does not depend on the data later
+    return assemble(ds, mean, cov, stats.n, float(loglike), covariance, missing=missing,
+                    dropped=dropped, weights_kind=weighted)
+
+
+def _em(ds: Dataset, w: FloatArray | None, cov_type: str, weighted: str | None,
+        information: str, tol: float, max_iter: int) -> MVNResult:
+    pat = build_patterns(ds, w)
+    out = em(pat, tol=tol, max_iter=max_iter)
+    PDFactor.of(out.cov, name="cov")
+    info = information_matrix(pat, out.mean, out.cov, information)
+    what = "the observed data"
+    builders = {
+        "classic": lambda: FromInformation(info, information, what),
+        "robust": lambda: Sandwich(info, robust_meat(pat, ds.values, w, out.mean, out.cov),
+                                   information, what),
+    }
+    covariance = builders[cov_type]()
+    covariance.diag()
+    frac = pd.Series(np.isnan(ds.values).mean(axis=0), index=ds.labels, name="missing")
+    info_ = EMInfo(out.iterations, out.converged, pat.npatterns, frac, pat.excluded, information,
+                   out.newton_steps)
+    return assemble(ds, out.mean + pat.origin, out.cov, pat.total, out.loglike, covariance,
+                    missing="em", dropped=pat.excluded, weights_kind=weighted, em=info_)
+
+
+def assemble(ds: Dataset, mean: FloatArray, cov: FloatArray, nobs: float, loglike: float,
+             covariance: ParamCovariance, *, missing: str, dropped: int,
+             weights_kind: str | None, em: EMInfo | None = None) -> MVNResult:
+    """The one result assembler: labelled estimates plus the one covariance estimator."""
+    labels = ds.labels
+    cov = (cov + cov.T) / 2
+    return MVNResult(
+        mean=pd.Series(mean, index=labels, name="mean"),
+        cov=pd.DataFrame(cov, index=labels, columns=labels),
+        nobs=float(nobs), loglike=float(loglike), cov_type=covariance.cov_type,
+        missing=missing, nobs_dropped=dropped, em=em, weights_kind=weights_kind,
+        param_cov=covariance,
+    )
+
+
+def _check_iteration(missing: str, tol: Any, max_iter: Any) -> tuple[float, int]:
+    if missing != "em" and (tol is not None or max_iter is not None):
+        given = "tol" if tol is not None else "max_iter"
+        raise InvalidOptionError(
+            f"The '{given}' argument controls the EM iterations of missing='em'; this fit "
+            f"(missing={missing!r}) is in closed form and has no iterations. Remove it."
+        )
+    tol_v = TOL if tol is None else check_real(tol, "tol", low=0.0, high=1.0)
+    iters = MAX_ITER if max_iter is None else check_int(max_iter, "max_iter", minimum=1)
+    return tol_v, iters
+
+
+def fit(data: Any, *, columns: Any = None, missing: Missing = "raise", weights: Any = None,
+        weights_kind: WeightsKind = "frequency", cov_type: CovType = "classic",
+        information: Information = "observed", tol: float | None = None,
+        max_iter: int | None = None) -> MVNResult:
+    """Maximum-likelihood fit of a multivariate normal to the rows of ``data``.
+
+    Parameters
+    ----------
+    data : DataFrame or array-like of shape (n_samples, n_features)
+        Numeric data. Non-numeric DataFrame columns are an error unless ``columns`` selects
+        the numeric ones. Never modified.
+    columns : list of labels, optional
+        DataFrame columns to use, in this order (labels of any type, compared as objects).
+    missing : {"raise", "drop", "em"}, default "raise"
+        ``"raise"``: NaN is an error naming the columns. ``"drop"``: rows with any NaN are
+        dropped, with a :class:`DroppedRowsWarning` giving the count. ``"em"``: full-
+        information maximum likelihood (EM, then Newton; see :mod:`mvn_estimate.missing`).
+    weights : array-like of shape (n_samples,), Series, or column label, optional
+        Non-negative real weights: an array (by position), a Series (matched to the rows of a
+        DataFrame by index), or the label of a column of ``data`` (then not a variable).
+    weights_kind : {"frequency", "analytic"}, default "frequency"
+        ``"frequency"``: counts (a weight of 2 is the row twice; ``n`` is their sum).
+        ``"analytic"``: relative weights, rescaled to sum to the number of rows with non-zero
+        weight and then used as counts (Stata's aweights): ``n`` counts rows.
+    cov_type : {"classic", "robust"}, default "classic"
+        Standard errors from the inverse information (valid under normality) or from the
+        sandwich ``A⁻¹BA⁻¹`` (valid under any distribution with finite fourth moments).
+    information : {"observed", "expected"}, default "observed"
+        For ``missing="em"``: the information of the observed-data likelihood behind the
+        standard errors (``"expected"`` is valid only under MCAR). With complete data the two
+        coincide at the MLE.
+    tol : float, optional
+        For ``missing="em"``: stop when the relative changes of the log-likelihood and of the
+        parameters are at most ``tol`` (default 1e-10).
+    max_iter : int, optional
+        For ``missing="em"``: iteration limit (default 10000); reaching it warns with
+        :class:`~mvn_estimate.exceptions.ConvergenceWarning`.
+
+    Returns
+    -------
+    MVNResult
+        ``mean`` ``= x̄``, ``cov`` ``= S/n`` (ML), ``loglike``, ``std_errors``,
+        ``cov_params()`` and the rest, labelled by the columns.
+
+    Raises
+    ------
+    DtypeError, ShapeError, InvalidOptionError, LabelError
+        Malformed data or options.
+    MissingValueError, NonFiniteError
+        NaN with ``missing="raise"`` (or no complete row with ``"drop"``); inf always.
+    SingularCovarianceError
+        ``n <= p``, constant, or (nearly) collinear columns (named). Nothing is regularised.
+    NumericalRangeError
+        Variances beyond what float64 represents (data spreads above about 1e154).
+
+    Notes
+    -----
+    The data are reduced once to sufficient statistics (chunked, ``O(chunk·p + p²)`` extra
+    memory); ``μ̂ = x̄``, ``Σ̂ = S/n`` and ``ln L = −(n/2)(p ln 2π + ln|Σ̂| + p)``. Data whose
+    scatter would overflow or underflow float64 are summarised in exactly rescaled units
+    (powers of two). Validated against ``scipy.stats.multivariate_normal.fit`` and
+    ``np.cov(bias=True)``; EM against lavaan (FIML).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"a": [1.0, 2.0, 4.0, 3.0], "b": [2.0, 1.0, 5.0, 3.0]})
+    >>> res = fit(df)
+    >>> res.mean
+    a    2.50
+    b    2.75
+    Name: mean, dtype: float64
+    >>> res.nobs
+    4.0
+    """
+    check_choice(missing, "missing", Missing)
+    check_choice(cov_type, "cov_type", CovType)
+    check_choice(weights_kind, "weights_kind", WeightsKind)
+    check_choice(information, "information", Information)
+    tol_v, iters = _check_iteration(missing, tol, max_iter)
+    column = weights if is_label(weights, data) else None
+    ds = as_dataset(data, columns=columns, exclude=() if column is None else (column,))
+    w = resolve_weights(weights, data, ds)
+    weighted = None if w is None else weights_kind
+    if missing == "em":
+        return _em(ds, normalise_weights(w, weights_kind), cov_type, weighted, information,
+                   tol_v, iters)
+    stats = SufficientStats.from_array(ds.values, normalise_weights(w, weights_kind))
+    dropped = 0
+    if not stats.finite:  # NaN, inf, or finite data whose scatter overflows
+        locate_nonfinite(ds, allow_nan=missing == "drop")
+        if np.isnan(ds.values).any():
+            before = ds.nobs
+            ds, w = _complete_rows(ds, w)
+            dropped = before - ds.nobs
+            stats = SufficientStats.from_array(ds.values, normalise_weights(w, weights_kind))
+    return _complete(ds, stats, normalise_weights(w, weights_kind), cov_type, weighted,
+                     missing, dropped)

@@ -1,0 +1,283 @@
+"""Estimators of the covariance of the estimates ``Cov(θ̂)``: the one source of inference.
+
+Every fitted result holds exactly one :class:`ParamCovariance`. Its :meth:`~ParamCovariance.diag`
+is cheap (what standard errors need) and its :meth:`~ParamCovariance.dense` matrix is built on
+request and cached; ``std_errors``, ``cov_params()``, ``conf_int``, p-values and Wald tests all
+derive from it, so they cannot disagree.
+
+For ``θ = (μ, vech Σ)`` of the unstructured model at the MLE:
+
+* :class:`Classic` — the inverse expected information, in closed form without inverting
+  anything: ``Var μ̂ = Σ/n``, ``Cov(σ̂_ij, σ̂_kl) = (σ_ik σ_jl + σ_il σ_jk)/n``
+  (``= (2/n) D⁺(Σ⊗Σ)D⁺ᵀ``), ``Cov(μ̂, σ̂) = 0``. Valid when the data are normal.
+* :class:`Robust` — the sandwich ``A⁻¹BA⁻¹`` with ``A`` the information and ``B = Σᵢ wᵢsᵢsᵢᵀ``
+  from the per-observation scores. At the MLE ``A⁻¹sᵢ = uᵢ = (rᵢ, vech(rᵢrᵢᵀ − Σ̂))/n``, so
+  ``Var σ̂_jk = (Σᵢ wᵢ rᵢⱼ²rᵢₖ² − nσ̂_jk²)/n²`` — fourth moments instead of normal theory,
+  valid for any distribution with finite fourth moments. The diagonal costs one ``O(np²)``
+  pass; the dense matrix is one symmetric rank-k update ``UᵀWU`` (a SYRK), on request.
+
+For any other model or estimator (EM, structured covariances):
+
+* :class:`FromInformation` — ``A⁻¹`` for a given information matrix ``A`` (observed or
+  expected), by one Cholesky factorisation.
+* :class:`Sandwich` — ``A⁻¹BA⁻¹`` for given ``A`` and ``B``.
+* :class:`Scaled` — ``F C F`` for a diagonal change of units ``F`` (fits computed in scaled
+  units to stay within float64's range).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+from .._typing import FloatArray
+from ..exceptions import NotIdentifiedError, NotPositiveDefiniteError
+from ..linalg import PDFactor
+from ..linalg.vech import duplication_pinv_sandwich, vech_indices
+from ..model._params import nparams, refuse_dense
+
+__all__ = ["Classic", "FromInformation", "ParamCovariance", "Robust", "Sandwich", "Scaled",
+           "array_chunks", "classic_variance", "robust_variance"]
+
+Chunks = Callable[[], Iterable[tuple[FloatArray, FloatArray | None]]]
+"""A source of the data in row chunks ``(x, weights)``, callable again for a second pass."""
+
+
+class ParamCovariance:
+    """Base class: ``Cov(θ̂)`` with a cheap diagonal and a dense matrix built once, on request.
+
+    Subclasses implement ``_diag`` and ``_dense``; ``cov_type`` names the estimator and
+    ``information`` the information it rests on (``"expected"``, ``"observed"``).
+    """
+
+    cov_type: str = ""
+    information: str = ""
+    formula: str = ""
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+        self._cache: dict[str, FloatArray] = {}
+
+    def diag(self) -> FloatArray:
+        """Variances of the estimates (length ``k``), computed once."""
+        if "diag" not in self._cache:
+            self._cache["diag"] = np.maximum(self._diag(), 0.0)
+        return self._cache["diag"]
+
+    def dense(self) -> FloatArray:
+        """The ``k×k`` covariance of the estimates, built on first request and cached.
+
+        Raises
+        ------
+        TooLargeError
+            Above ``DENSE_PARAM_LIMIT`` parameters.
+        """
+        if "dense" not in self._cache:
+            out = self._dense()
+            self._cache["dense"] = (out + out.T) / 2
+        return self._cache["dense"]
+
+    def _diag(self) -> FloatArray:
+        return np.diag(self.dense()).copy()
+
+    def _dense(self) -> FloatArray:  # pragma: no cover - every subclass overrides
+        raise NotImplementedError
+
+
+def _blockdiag(a: FloatArray, b: FloatArray) -> FloatArray:
+    p, q = a.shape[0], b.shape[0]
+    out = np.zeros((p + q, p + q))
+    out[:p, :p] = a
+    out[p:, p:] = b
+    return out
+
+
+def classic_variance(cov: FloatArray, nobs: float) -> FloatArray:
+    """Classic variances of ``(μ̂, vech Σ̂)`` in ``O(p²)``: ``σᵢᵢ/n`` and ``(σᵢᵢσⱼⱼ + σᵢⱼ²)/n``.
+
+    Examples
+    --------
+    >>> classic_variance(np.array([[4.0]]), 100.0)
+    array([0.04, 0.32])
+    """
+    rows, cols = vech_indices(cov.shape[0])
+    d = np.diag(cov)
+    return np.concatenate([d, d[rows] * d[cols] + cov[rows, cols] ** 2]) / nobs
+
+
+class Classic(ParamCovariance):
+    """Inverse expected information of the unstructured model at the MLE (closed form).
+
+    Examples
+    --------
+    >>> c = Classic(np.array([[4.0]]), 100.0)
+    >>> c.diag(), c.dense()
+    (array([0.04, 0.32]), array([[0.04, 0.  ],
+           [0.  , 0.32]]))
+    """
+
+    cov_type = "classic"
+    information = "expected"
+    formula = ("inverse expected information: Var μ̂ = Σ/n, Cov(σ̂ij, σ̂kl) = "
+               "(σik σjl + σil σjk)/n")
+
+    def __init__(self, cov: FloatArray, nobs: float) -> None:
+        super().__init__(nparams(cov.shape[0]))
+        self.cov, self.nobs = cov, float(nobs)
+
+    def _diag(self) -> FloatArray:
+        return classic_variance(self.cov, self.nobs)
+
+    def _dense(self) -> FloatArray:
+        refuse_dense(self.cov.shape[0], "parameter covariance")
+        block = np.asarray(duplication_pinv_sandwich(self.cov, self.cov), dtype=np.float64)
+        return _blockdiag(self.cov, 2.0 * block) / self.nobs
+
+
+ROWS_PER_PASS = 1 << 18
+"""Values per chunk of the robust passes (2 MiB of float64)."""
+
+
+def robust_variance(chunks: Iterable[tuple[FloatArray, FloatArray | None]], mean: FloatArray,
+                    cov: FloatArray, nobs: float) -> FloatArray:
+    """Diagonal of the robust covariance of ``(μ̂, vech Σ̂)`` at the MLE, one ``O(np²)`` pass.
+
+    ``Var μ̂ⱼ = Σᵢwᵢrᵢⱼ²/n²``, ``Var σ̂ⱼₖ = (Σᵢ wᵢ rᵢⱼ² rᵢₖ² − n σ̂ⱼₖ²)/n²``: the fourth
+    moments are the ``p×p`` matrix ``(R∘R)ᵀW(R∘R)``, accumulated chunk by chunk.
+
+    Examples
+    --------
+    >>> x = np.array([[0.0], [1.0], [2.0], [7.0]])
+    >>> robust_variance([(x, None)], x.mean(0), np.atleast_2d(np.var(x)), 4.0).round(4)
+    array([ 1.8125, 15.25  ])
+    """
+    p = mean.size
+    fourth = np.zeros((p, p))
+    second = np.zeros(p)
+    for x, w in chunks:
+        step = max(64, ROWS_PER_PASS // p)
+        for start in range(0, x.shape[0], step):
+            r2 = (x[start:start + step] - mean) ** 2
+            wr2 = r2 if w is None else r2 * w[start:start + step, None]
+            fourth += wr2.T @ r2
+            second += wr2.sum(axis=0)
+    rows, cols = vech_indices(p)
+    var_cov = (fourth[rows, cols] - nobs * cov[rows, cols] ** 2) / nobs**2
+    return np.concatenate([second / nobs**2, var_cov])
+
+
+def _robust_dense(chunks: Iterable[tuple[FloatArray, FloatArray | None]], mean: FloatArray,
+                  cov: FloatArray, nobs: float) -> FloatArray:
+    """``UᵀWU/n²`` with rows ``uᵢ = (rᵢ, vech(rᵢrᵢᵀ − Σ))``, one SYRK per chunk."""
+    p = mean.size
+    rows, cols = vech_indices(p)
+    k = nparams(p)
+    out = np.zeros((k, k))
+    centre = cov[rows, cols]
+    step = max(16, ROWS_PER_PASS // k)
+    for x, w in chunks:
+        for start in range(0, x.shape[0], step):
+            r = x[start:start + step] - mean
+            u = np.empty((r.shape[0], k))
+            u[:, :p] = r
+            np.multiply(r[:, rows], r[:, cols], out=u[:, p:])
+            u[:, p:] -= centre
+            if w is not None:
+                u *= np.sqrt(w[start:start + step])[:, None]
+            out += u.T @ u  # numpy runs X.T @ X as a symmetric rank-k update (SYRK)
+    return out / nobs**2
+
+
+class Robust(ParamCovariance):
+    """Sandwich ``A⁻¹BA⁻¹`` of the unstructured model at the MLE, from fourth moments.
+
+    ``chunks`` yields the data again (the in-memory array, or a file read a second time):
+    the diagonal is one ``O(np²)`` pass, the dense matrix one SYRK pass, made only when
+    :meth:`dense` is first called.
+    """
+
+    cov_type = "robust"
+    information = "expected"
+    formula = ("sandwich A⁻¹BA⁻¹ from per-observation scores: Var σ̂jk = "
+               "(Σ wᵢ rᵢj² rᵢk² − n σ̂jk²)/n²")
+
+    def __init__(self, chunks: Chunks, mean: FloatArray, cov: FloatArray, nobs: float) -> None:
+        super().__init__(nparams(mean.size))
+        self.chunks, self.mean, self.cov, self.nobs = chunks, mean, cov, float(nobs)
+
+    def _diag(self) -> FloatArray:
+        return robust_variance(self.chunks(), self.mean, self.cov, self.nobs)
+
+    def _dense(self) -> FloatArray:
+        refuse_dense(self.mean.size, "parameter covariance")
+        return _robust_dense(self.chunks(), self.mean, self.cov, self.nobs)
+
+
+def _factor_information(information: FloatArray, names: str) -> PDFactor:
+    try:
+        return PDFactor.of(information, name="information")
+    except NotPositiveDefiniteError as exc:
+        raise NotIdentifiedError(
+            f"The information matrix of {names} at the estimate is not positive definite "
+            f"(smallest eigenvalue {exc.min_eigenvalue:.3g}): some parameters are not "
+            "identified by the data (too few rows observe the variables involved, or the "
+            "model is over-parameterised). Use fewer variables or a structured covariance."
+        ) from exc
+
+
+class FromInformation(ParamCovariance):
+    """``A⁻¹`` for an information matrix ``A`` over ``θ``, by one Cholesky factorisation."""
+
+    cov_type = "classic"
+
+    def __init__(self, information: FloatArray, kind: str, what: str = "the model") -> None:
+        super().__init__(information.shape[0])
+        self.information = kind
+        self.formula = f"inverse {kind} information"
+        self._fac = _factor_information(information, what)
+
+    def _dense(self) -> FloatArray:
+        return self._fac.inverse()
+
+
+class Sandwich(ParamCovariance):
+    """``A⁻¹BA⁻¹`` for an information ``A`` and the outer-product matrix ``B = Σᵢwᵢsᵢsᵢᵀ``."""
+
+    cov_type = "robust"
+
+    def __init__(self, information: FloatArray, meat: FloatArray, kind: str,
+                 what: str = "the model") -> None:
+        super().__init__(information.shape[0])
+        self.information = kind
+        self.formula = f"sandwich A⁻¹BA⁻¹ with A the {kind} information"
+        self._fac = _factor_information(information, what)
+        self._meat = meat
+
+    def _dense(self) -> FloatArray:
+        half = self._fac.solve(self._meat)
+        return self._fac.solve(half.T)
+
+
+class Scaled(ParamCovariance):
+    """``F C F`` for a diagonal change of units ``F``: the estimates were computed as ``θ/F``."""
+
+    def __init__(self, base: ParamCovariance, factors: FloatArray) -> None:
+        super().__init__(base.k)
+        self.base, self.factors = base, factors
+        self.cov_type, self.information, self.formula = base.cov_type, base.information, \
+            base.formula
+
+    def _diag(self) -> FloatArray:
+        return self.base.diag() * self.factors**2
+
+    def _dense(self) -> FloatArray:
+        return self.base.dense() * np.outer(self.factors, self.factors)
+
+
+def array_chunks(x: FloatArray, w: FloatArray | None) -> Chunks:
+    """A :data:`Chunks` source over an in-memory array (no copy)."""
+    def source() -> Iterable[tuple[FloatArray, FloatArray | None]]:
+        yield x, w
+    return source
+

@@ -1,0 +1,184 @@
+"""Full-information maximum likelihood for incomplete data: EM, then Newton.
+
+The EM algorithm (Dempster, Laird & Rubin, 1977; Little & Rubin, 2002, ch. 11) alternates the
+E-step of :mod:`mvn_estimate.missing._conditional` — computed from per-pattern statistics, so
+an iteration never touches the full data — with the M-step, the complete-data MLE of the
+completed statistics. EM converges linearly, slowly when much is missing, so once its steps
+are small (relative change below :data:`NEWTON_SWITCH`) the fit finishes with Newton steps on
+the observed-data log-likelihood using its analytic score and observed information. Every
+Newton iterate is kept valid: a step is halved until the covariance is positive definite and
+the log-likelihood does not decrease, and Newton is abandoned for plain EM if that fails or
+the information is not positive definite (or too large to build).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._typing import FloatArray
+from ..data import SufficientStats
+from ..exceptions import (
+    ConvergenceWarning,
+    MVNEstimateError,
+    NotPositiveDefiniteError,
+    SingularCovarianceError,
+)
+from ..linalg import PDFactor
+from ..linalg.vech import unvech, vech
+from ._conditional import e_step
+from ._observed import score_and_information
+from ._patterns import Patterns
+
+__all__ = ["MAX_ITER", "NEWTON_SWITCH", "TOL", "EMFit", "em"]
+
+TOL = 1e-10
+"""Default tolerance: relative change of the log-likelihood and of the parameters."""
+
+MAX_ITER = 10_000
+"""Default iteration limit."""
+
+NEWTON_SWITCH = 1e-4
+"""EM hands over to Newton steps once its relative parameter change falls below this."""
+
+
+@dataclass(frozen=True)
+class EMFit:
+    """The outcome of :func:`em`: estimates relative to ``patterns.origin``, and the trace."""
+
+    mean: FloatArray
+    cov: FloatArray
+    loglike: float
+    iterations: int
+    newton_steps: int
+    converged: bool
+    patterns: Patterns
+
+
+def m_step(stats: SufficientStats) -> tuple[FloatArray, FloatArray]:
+    """The complete-data MLE of completed statistics: ``(mean, scatter / n)``."""
+    cov = stats.scatter / stats.n
+    return stats.mean, (cov + cov.T) / 2
+
+
+def _start(pat: Patterns) -> tuple[FloatArray, FloatArray]:
+    """Available-case means and variances (a diagonal start; EM moves away from it at once)."""
+    mask = pat.masks.astype(float)
+    weight = pat.n[:, None] * mask
+    count = weight.sum(axis=0)
+    mean = (weight * pat.mean).sum(axis=0) / count
+    second = (weight * pat.mean**2).sum(axis=0)
+    if pat.scatter.shape[0]:
+        second += np.einsum("gii->i", pat.scatter)
+    if pat.raw_x.shape[0]:
+        rare = np.bincount(pat.raw_pattern, weights=pat.raw_w, minlength=pat.npatterns)
+        within = (pat.raw_w[:, None] * pat.raw_x**2).sum(axis=0)
+        between = ((rare[:, None] * mask) * pat.mean**2).sum(axis=0)
+        second += within - between
+    var = second / count - mean**2
+    floor = 1e-3 * max(float(np.mean(np.abs(var))), np.finfo(float).tiny)
+    return mean, np.diag(np.maximum(var, floor))
+
+
+def _change(mean_a: FloatArray, cov_a: FloatArray, mean_b: FloatArray, cov_b: FloatArray) -> float:
+    scale = float(np.max(np.diag(cov_b)))
+    return max(float(np.max(np.abs(mean_a - mean_b))) / np.sqrt(scale),
+               float(np.max(np.abs(cov_a - cov_b))) / scale)
+
+
+def _newton(pat: Patterns, mean: FloatArray, cov: FloatArray,
+            loglike: float) -> tuple[FloatArray, FloatArray, float, bool] | None:
+    """One safeguarded Newton step; ``None`` when no valid improving step is found."""
+    p = pat.p
+    try:  # TooLargeError above DENSE_PARAM_LIMIT parameters: plain EM then
+        score, info_matrix = score_and_information(pat, mean, cov)
+        info = PDFactor.of(info_matrix, name="information")
+    except MVNEstimateError:
+        return None
+    step = info.solve(score)
+    for halving in range(12):
+        t = 0.5**halving
+        new_mean = mean + t * step[:p]
+        new_cov = np.asarray(unvech(vech(cov) + t * step[p:]), dtype=np.float64)
+        try:
+            value = e_step(pat, new_mean, new_cov)[1]
+        except NotPositiveDefiniteError:
+            continue
+        if value >= loglike - 1e-12 * abs(loglike):
+            return new_mean, new_cov, value, halving == 0
+    return None
+
+
+def _singular(pat: Patterns, it: int, exc: NotPositiveDefiniteError) -> SingularCovarianceError:
+    observed = (pat.masks * pat.nrows[:, None]).sum(axis=0)
+    order = np.argsort(observed)[:3]
+    least = ", ".join(f"{pat.labels[j]!r} ({int(observed[j])} rows)" for j in order)
+    return SingularCovarianceError(
+        f"The EM estimate of the covariance of 'data' became singular at iteration {it} "
+        f"(smallest eigenvalue {exc.min_eigenvalue:.3g}): the observed values do not determine "
+        f"it. The least observed columns are {least}; drop sparsely observed or collinear "
+        "columns.", columns=[str(pat.labels[j]) for j in order],
+        min_eigenvalue=exc.min_eigenvalue)
+
+
+def em(pat: Patterns, *, tol: float = TOL, max_iter: int = MAX_ITER) -> EMFit:
+    """EM, then Newton, on clean patterns; returns the estimate relative to ``pat.origin``.
+
+    Raises
+    ------
+    SingularCovarianceError
+        At most ``p`` observations, or an iterate that is not positive definite.
+    """
+    if pat.total <= pat.p:
+        raise SingularCovarianceError(
+            f"The covariance of p = {pat.p} variables needs more than {pat.p} observations; got "
+            f"n = {pat.total:g} rows with an observed value. The estimate would be singular: use "
+            "fewer columns.", columns=pat.names)
+    mean, cov = _start(pat)
+    trace = [0]
+    try:
+        return _iterate(pat, mean, cov, tol, max_iter, trace)
+    except NotPositiveDefiniteError as exc:
+        raise _singular(pat, trace[0], exc) from exc
+
+
+def _iterate(pat: Patterns, mean: FloatArray, cov: FloatArray, tol: float,
+             max_iter: int, trace: list[int]) -> EMFit:
+    previous, newton_steps, use_newton = -np.inf, 0, True
+    for it in range(1, max_iter + 1):
+        trace[0] = it
+        stats, loglike = e_step(pat, mean, cov)
+        new_mean, new_cov = m_step(stats)
+        change = _change(new_mean, new_cov, mean, cov)
+        settled = abs(loglike - previous) <= tol * abs(loglike) and change <= tol
+        if pat.complete or settled:
+            return EMFit(new_mean, new_cov, e_step(pat, new_mean, new_cov)[1], it, newton_steps,
+                         True, pat)
+        mean, cov, previous = new_mean, new_cov, loglike
+        if use_newton and change <= NEWTON_SWITCH:
+            loglike = e_step(pat, mean, cov)[1]
+            while newton_steps < max_iter:
+                found = _newton(pat, mean, cov, loglike)
+                if found is None:
+                    use_newton = False
+                    break
+                newton_steps += 1
+                step = _change(found[0], found[1], mean, cov)
+                gain = found[2] - loglike
+                mean, cov, loglike, full = found
+                # Newton converges quadratically: after a full step of relative size δ the
+                # error is O(δ²), so δ <= √tol / 10 already puts it below tol.
+                small = step <= tol or (full and step <= np.sqrt(tol) / 10)
+                if small and gain <= np.sqrt(tol) * abs(loglike):
+                    return EMFit(mean, cov, loglike, it, newton_steps, True, pat)
+            previous = loglike
+    final = e_step(pat, mean, cov)[1]
+    last = _change(mean, cov, *m_step(e_step(pat, mean, cov)[0]))
+    warnings.warn(
+        f"EM stopped at max_iter={max_iter} before reaching tol={tol:g}: the last parameter "
+        f"change was {last:.3g} and the log-likelihood {final:.10g}. Raise max_iter or tol.",
+        ConvergenceWarning, stacklevel=4)
+    return EMFit(mean, cov, final, max_iter, newton_steps, False, pat)
+

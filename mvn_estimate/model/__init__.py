@@ -1,0 +1,50 @@
+"""The model: parameters, the log-likelihood and score at any ``(μ, Σ)``, and the information.
+
+Imports point down only: this layer knows data (``mvn_estimate.data``) and the linear algebra
+(``mvn_estimate.linalg``), never files, fits or results.
+"""
+
+from ._information import (
+    expected_information,
+    information_blocks,
+    observed_information,
+    observed_kernel,
+    sandwich,
+)
+from ._likelihood import (
+    LOG_2PI,
+    Score,
+    loglike,
+    loglike_obs,
+    loglike_rows,
+    loglike_stats,
+    score,
+    score_obs,
+    stats_about,
+    sym_score,
+)
+from ._params import DENSE_PARAM_LIMIT, Point, checked_point, nparams, param_names, refuse_dense
+
+__all__ = [
+    "DENSE_PARAM_LIMIT",
+    "LOG_2PI",
+    "Point",
+    "Score",
+    "checked_point",
+    "expected_information",
+    "information_blocks",
+    "loglike",
+    "loglike_obs",
+    "loglike_rows",
+    "loglike_stats",
+    "nparams",
+    "observed_information",
+    "observed_kernel",
+    "param_names",
+    "refuse_dense",
+    "sandwich",
+    "score",
+    "score_obs",
+    "stats_about",
+    "sym_score",
+]

@@ -1,0 +1,88 @@
+"""Parameter bookkeeping: names ``mean[x]``/``cov[x,y]`` in vech order, sizes, and a caller's
+``(mean, cov)`` checked and aligned to the data by the package's one labelling rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from .._typing import FloatArray
+from ..data import Dataset, align_params
+from ..exceptions import ShapeError, TooLargeError, describe
+from ..linalg import PDFactor
+from ..linalg._checks import as_array
+from ..linalg.vech import vech_indices, vech_size
+
+__all__ = ["DENSE_PARAM_LIMIT", "Point", "checked_point", "nparams", "param_names",
+           "refuse_dense"]
+
+DENSE_PARAM_LIMIT = 5000
+"""Largest number of parameters for which a dense square matrix is built (200 MB); ``p = 98``."""
+
+
+def nparams(p: int) -> int:
+    """``p + p(p+1)/2``: the number of parameters ``(μ, vech Σ)`` of ``p`` variables."""
+    return p + vech_size(p)
+
+
+def refuse_dense(p: int, what: str) -> None:
+    """Raise :class:`TooLargeError` when a dense ``k×k`` matrix over ``(μ, vech Σ)`` is too big."""
+    k = nparams(p)
+    if k > DENSE_PARAM_LIMIT:
+        gib = k * k * 8 / 2**30
+        raise TooLargeError(
+            f"The dense {what} for p = {p} variables has {k}×{k} entries ({gib:.1f} GiB), above "
+            f"the limit of {DENSE_PARAM_LIMIT} parameters. Use the standard errors (computed "
+            "in O(p²) memory) or a subset of the variables."
+        )
+
+
+def param_names(names: list[str]) -> list[str]:
+    """``mean[x]`` for each variable, then ``cov[x,y]`` for each entry of ``vech(Σ)``.
+
+    The vech order runs down the columns of the lower triangle; each entry is named with the
+    earlier variable first: for ``(a, b)`` the names are ``cov[a,a]``, ``cov[a,b]``,
+    ``cov[b,b]``.
+
+    Examples
+    --------
+    >>> param_names(["a", "b"])
+    ['mean[a]', 'mean[b]', 'cov[a,a]', 'cov[a,b]', 'cov[b,b]']
+    """
+    rows, cols = vech_indices(len(names))
+    return [f"mean[{n}]" for n in names] + [
+        f"cov[{names[j]},{names[i]}]" for i, j in zip(rows, cols, strict=True)
+    ]
+
+
+class Point:
+    """A checked ``(μ, Σ)``: the mean, the one Cholesky factor, and the labels they follow."""
+
+    __slots__ = ("fac", "labelled", "labels", "mean")
+
+    def __init__(self, mean: FloatArray, fac: PDFactor, labels: pd.Index, labelled: bool):
+        self.mean, self.fac, self.labels, self.labelled = mean, fac, labels, labelled
+
+    @property
+    def names(self) -> list[str]:
+        return [str(c) for c in self.labels]
+
+
+def checked_point(ds: Dataset, mean: Any, cov: Any) -> Point:
+    """Align a caller's ``(mean, cov)`` with ``ds``, check shapes, and factor ``cov`` once.
+
+    Raises the package's label/shape/finite/symmetry/positive-definite errors, never
+    LinAlgError.
+    """
+    p = ds.nvars
+    mean_v, cov_v, labels, labelled = align_params(ds, mean, cov)
+    mu = as_array(mean_v, "mean", complex_ok=False)
+    if mu.shape != (p,):
+        raise ShapeError(f"The 'mean' argument must have shape ({p},), one entry per column of "
+                         f"'data'; got {describe(mu)}.")
+    sigma = as_array(cov_v, "cov", ndim=2, complex_ok=False)
+    if sigma.shape != (p, p):
+        raise ShapeError(f"The 'cov' argument must have shape ({p}, {p}), one row and column "
+                         f"per column of 'data'; got {describe(sigma)}.")
+    return Point(mu, PDFactor.of(sigma, name="cov"), labels, labelled)
