@@ -47,8 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         lambda: cases.glm_case(rng, args.repeat),
         lambda: cases.std_errors_case(rng, args.repeat),
     ]
-    if hasattr(cases, "em_case"):
-        steps.append(lambda: cases.em_case(rng, args.repeat))
+    steps.append(lambda: cases.em_case(rng, args.repeat))
+    steps.append(lambda: cases.em_scale_case(rng, args.repeat, n=1_000_000 // scale))
     for step in steps:
         rows.extend(step())
         print(f"  done: {rows[-1].case}", flush=True)

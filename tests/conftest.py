@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -29,3 +32,33 @@ def random_hermitian(rng: np.random.Generator, n: int, complex_: bool) -> np.nda
 
 def as_frame(x: np.ndarray, prefix: str = "v") -> pd.DataFrame:
     return pd.DataFrame(x, columns=[f"{prefix}{i}" for i in range(x.shape[1])])
+
+
+REFERENCE = Path(__file__).parent / "reference"
+
+
+def reference(name: str) -> dict:
+    """Values computed in R by ``tests/reference/<name>.R`` (see tests/reference/README.md)."""
+    return json.loads((REFERENCE / f"{name}.json").read_text())
+
+
+def reference_data(name: str) -> pd.DataFrame:
+    """A data set exported from R beside the reference values."""
+    return pd.read_csv(REFERENCE / "data" / name)
+
+
+def lavaan_params(entry: dict, columns: list[str]) -> tuple[pd.Series, pd.Series]:
+    """Estimates and standard errors of a lavaan parameter table, renamed ``mean[x]`` and
+    ``cov[x,y]`` (earlier variable first, as this package names them)."""
+    est, se = {}, {}
+    order = {c: i for i, c in enumerate(columns)}
+    for row in entry["params"]:
+        if row["op"] == "~1":
+            name = f"mean[{row['lhs']}]"
+        elif row["op"] == "~~" and row["lhs"] in order and row["rhs"] in order:
+            a, b = sorted((row["lhs"], row["rhs"]), key=order.__getitem__)
+            name = f"cov[{a},{b}]"
+        else:
+            continue
+        est[name], se[name] = row["est"], row["se"]
+    return pd.Series(est), pd.Series(se)

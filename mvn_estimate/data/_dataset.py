@@ -289,10 +289,7 @@ def align_matrix(value: Any, name: str) -> tuple[Any, pd.Index | None]:
     return value.loc[value.columns, value.columns].to_numpy(), value.columns
 
 
-def _aligned(value: Any, labels: pd.Index | None, reference: pd.Index, name: str,
-             matrix: bool) -> Any:
-    if labels is None:
-        return value
+def _same_labels(labels: pd.Index, reference: pd.Index, name: str) -> None:
     if len(labels) != len(reference) or set(labels) != set(reference):
         extra = [x for x in labels if x not in set(reference)]
         lack = [x for x in reference if x not in set(labels)]
@@ -301,6 +298,13 @@ def _aligned(value: Any, labels: pd.Index | None, reference: pd.Index, name: str
             f"{show_labels(reference)}; unexpected {show_labels(extra)}, missing "
             f"{show_labels(lack)}. {_near_miss(extra, reference)}".rstrip()
         )
+
+
+def _aligned(value: Any, labels: pd.Index | None, reference: pd.Index, name: str,
+             matrix: bool) -> Any:
+    if labels is None:
+        return value
+    _same_labels(labels, reference, name)
     frame = pd.DataFrame(value, index=labels, columns=labels) if matrix else None
     if matrix:
         return frame.loc[reference, reference].to_numpy()  # type: ignore[union-attr]
@@ -328,6 +332,8 @@ def align_params(ds: Dataset, mean: Any, cov: Any) -> tuple[Any, Any, pd.Index, 
     if not orders:
         return mean_values, cov_values, ds.labels, False
     reference = orders[0][1]
+    for arg, lab in orders[1:]:
+        _same_labels(lab, reference, arg)
     plain = [n for n, lab in (("data", ds.labelled), ("mean", mean_labels is not None),
                               ("cov", cov_labels is not None)) if not lab]
     if plain and any(not lab.equals(reference) for _, lab in orders[1:]):

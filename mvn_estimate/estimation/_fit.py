@@ -135,10 +135,14 @@ def _needs_scale(stats: SufficientStats) -> bool:
                 or np.any(diag == 0))
 
 
-def _representable(mean: FloatArray, cov: FloatArray, labels: pd.Index) -> None:
+def _unscaled(mean: FloatArray, cov: FloatArray, scale: FloatArray,
+              labels: pd.Index) -> tuple[FloatArray, FloatArray]:
+    """Estimates in data units, or :class:`NumericalRangeError` when float64 cannot hold them."""
+    with np.errstate(over="ignore", under="ignore"):
+        mean, cov = mean * scale, cov * scale[:, None] * scale[None, :]
     var = np.diag(cov)
     bad = ~np.isfinite(cov).all(axis=0) | ~np.isfinite(mean)
-    small = (var > 0) & (var < np.finfo(float).tiny)
+    small = var < np.finfo(float).tiny
     if bad.any() or small.any():
         which = "overflow" if bad.any() else "underflow"
         cols = [c for c, b in zip(labels, bad | small, strict=True) if b]
@@ -148,6 +152,7 @@ def _representable(mean: FloatArray, cov: FloatArray, labels: pd.Index) -> None:
             "of about 1.5e-154 to 1.3e154). Rescale 'data' (e.g. multiply or divide those "
             "columns by a power of ten) and scale the estimates back."
         )
+    return mean, cov
 
 
 def _scaled_stats(ds: Dataset, w: FloatArray | None,
@@ -162,9 +167,10 @@ def _scaled_stats(ds: Dataset, w: FloatArray | None,
     return SufficientStats.from_array(ds.values, w, origin=origin, scale=scale), scale
 
 
-def _units(scale: FloatArray, p: int) -> FloatArray:
+def _units(scale: FloatArray, p: int) -> tuple[FloatArray, FloatArray]:
+    """Per-parameter units of ``(μ, vech Σ)`` as two factors: ``(s, 1)`` and ``(s_i, s_j)``."""
     rows, cols = vech_indices(p)
-    return np.concatenate([scale, scale[rows] * scale[cols]])
+    return np.concatenate([scale, scale[rows]]), np.concatenate([np.ones(p), scale[cols]])
 
 
 def _complete(ds: Dataset, stats: SufficientStats, w: FloatArray | None, cov_type: str,
@@ -178,14 +184,13 @@ def _complete(ds: Dataset, stats: SufficientStats, w: FloatArray | None, cov_typ
     covariance: ParamCovariance
     if scale is not None:
         x = ds.values / scale
-        mean, cov = mean * scale, cov * np.outer(scale, scale)
-        _representable(mean, cov, ds.labels)
+        mean, cov = _unscaled(mean, cov, scale, ds.labels)
         loglike -= stats.n * float(np.sum(np.log(scale)))
     builders = {"classic": lambda: Classic(stats.cov(), stats.n),
                 "robust": lambda: Robust(array_chunks(x, w), stats.mean, stats.cov(), stats.n)}
     covariance = builders[cov_type]()
     if scale is not None:
-        covariance = Scaled(covariance, _units(scale, p))
+        covariance = Scaled(covariance, *_units(scale, p))
     covariance.diag()  # one pass now (robust), so the result does not depend on the data later
     return assemble(ds, mean, cov, stats.n, float(loglike), covariance, missing=missing,
                     dropped=dropped, weights_kind=weighted)

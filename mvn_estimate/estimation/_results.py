@@ -131,8 +131,7 @@ class MVNResult:
     def std_errors(self) -> pd.Series:
         """Standard errors of :attr:`params`: ``sqrt(diag(cov_params()))``, from the one
         covariance estimator (computed without building the dense matrix)."""
-        return pd.Series(np.sqrt(self.param_cov.diag()), index=self.params.index,
-                         name="std_errors")
+        return pd.Series(self.param_cov.std(), index=self.params.index, name="std_errors")
 
     @property
     def nvars(self) -> int:

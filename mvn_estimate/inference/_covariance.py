@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from .._typing import FloatArray
-from ..exceptions import NotIdentifiedError, NotPositiveDefiniteError
+from ..exceptions import NotIdentifiedError, NotPositiveDefiniteError, NumericalRangeError
 from ..linalg import PDFactor
 from ..linalg.vech import duplication_pinv_sandwich, vech_indices
 from ..model._params import nparams, refuse_dense
@@ -64,6 +64,10 @@ class ParamCovariance:
         if "diag" not in self._cache:
             self._cache["diag"] = np.maximum(self._diag(), 0.0)
         return self._cache["diag"]
+
+    def std(self) -> FloatArray:
+        """Standard errors ``sqrt(diag)`` (length ``k``)."""
+        return np.sqrt(self.diag())
 
     def dense(self) -> FloatArray:
         """The ``k×k`` covariance of the estimates, built on first request and cached.
@@ -260,19 +264,35 @@ class Sandwich(ParamCovariance):
 
 
 class Scaled(ParamCovariance):
-    """``F C F`` for a diagonal change of units ``F``: the estimates were computed as ``θ/F``."""
+    """``F C F`` for a diagonal change of units ``F = diag(a∘b)``: the estimates were computed
+    as ``θ/F``. The factor comes in two parts, applied one after the other, so that a factor
+    beyond float64's range (``2^1024``) never has to be formed."""
 
-    def __init__(self, base: ParamCovariance, factors: FloatArray) -> None:
+    def __init__(self, base: ParamCovariance, first: FloatArray, second: FloatArray) -> None:
         super().__init__(base.k)
-        self.base, self.factors = base, factors
+        self.base, self.first, self.second = base, first, second
         self.cov_type, self.information, self.formula = base.cov_type, base.information, \
             base.formula
 
-    def _diag(self) -> FloatArray:
-        return self.base.diag() * self.factors**2
+    def diag(self) -> FloatArray:
+        with np.errstate(over="ignore"):
+            return self.std() ** 2
+
+    def std(self) -> FloatArray:
+        return self.base.std() * self.first * self.second
 
     def _dense(self) -> FloatArray:
-        return self.base.dense() * np.outer(self.factors, self.factors)
+        with np.errstate(over="ignore"):
+            out = self.base.dense()
+            for f in (self.first, self.second):
+                out = out * f[:, None] * f[None, :]
+        if not np.all(np.isfinite(out)):
+            raise NumericalRangeError(
+                "The covariance of the estimates has entries beyond float64's range (the "
+                "variances of the covariance estimates are about the fourth power of the "
+                "data's scale); std_errors are available. Rescale the data for cov_params()."
+            )
+        return out
 
 
 def array_chunks(x: FloatArray, w: FloatArray | None) -> Chunks:

@@ -219,9 +219,14 @@ def _groups(masks: np.ndarray, summary: IntArray, raw_pattern: IntArray) -> list
     return out
 
 
-def build_patterns(ds: Dataset, w: FloatArray | None) -> Patterns:
+def build_patterns(ds: Dataset, w: FloatArray | None, *,
+                   summarise_above: int | None = None) -> Patterns:
     """Reduce ``ds`` (NaN = missing) to per-pattern statistics in one pass (plus the rows of
     rare patterns).
+
+    A pattern with more than ``summarise_above`` rows (default ``p``) is summarised by its
+    statistics; the others keep their rows. Both give the same numbers (tested); the choice
+    only bounds memory (a ``p×p`` scatter costs no more than the rows it replaces).
 
     Raises
     ------
@@ -241,13 +246,14 @@ def build_patterns(ds: Dataset, w: FloatArray | None) -> Patterns:
     row_pattern[used] = inverse.ravel()
     order = used[np.argsort(inverse.ravel(), kind="stable")]
     starts = np.concatenate([[0], np.cumsum(nrows)])
+    limit = p if summarise_above is None else summarise_above
     summary = np.full(uniq.size, -1, dtype=np.intp)
     g_n, g_mean = np.zeros(uniq.size), np.zeros((uniq.size, p))
     scatters: list[FloatArray] = []
     raw_parts = []
     for g in range(uniq.size):
         rows = order[starts[g]:starts[g + 1]]
-        if nrows[g] > p:
+        if nrows[g] > limit:
             stats = _pattern_stats(x, w, rows, masks[g], origin)
             summary[g] = len(scatters)
             scatters.append(stats.scatter)

@@ -1,0 +1,150 @@
+"""The command line on files as people have them."""
+
+import io
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import mvn_estimate as me
+from mvn_estimate.cli import build_parser, main
+
+COLS = ["Sepal.Length", "Sepal.Width", "Petal.Length", "Petal.Width"]
+
+
+@pytest.fixture
+def iris():
+    return pd.read_csv("data/iris.csv")
+
+
+def _fit_json(args, capsys):
+    code = main(["fit", *args, "--format", "json"])
+    captured = capsys.readouterr()
+    return code, (json.loads(captured.out) if code == 0 else None), captured.err
+
+
+def test_pandas_to_csv_index_column_is_row_labels(iris, tmp_path, capsys):
+    path = tmp_path / "iris.csv"
+    iris[COLS].to_csv(path)  # writes the index as a first column with an empty header
+    code, out, err = _fit_json([str(path)], capsys)
+    assert code == 0 and out["names"] == COLS
+    assert "first column" in err and "row labels" in err
+    np.testing.assert_allclose(out["cov"], me.fit(iris[COLS]).cov.to_numpy(), rtol=1e-12)
+    code, out, _ = _fit_json([str(path), "--no-index-col"], capsys)
+    assert code == 0 and out["names"][0] == "Unnamed: 0"
+
+
+def test_r_write_csv_with_quoted_row_names(tmp_path, capsys):
+    path = tmp_path / "r.csv"
+    path.write_text('"","a","b"\n"1",1.5,2\n"2",2.5,1\n"3",4,5\n"4",3,3.5\n')
+    code, out, _ = _fit_json([str(path)], capsys)
+    assert code == 0 and out["names"] == ["a", "b"]
+    assert out["mean"] == {"a": 2.75, "b": 2.875}
+
+
+def test_semicolon_and_decimal_comma(iris, tmp_path, capsys):
+    path = tmp_path / "eu.csv"
+    iris[COLS].to_csv(path, sep=";", decimal=",", index=False)
+    code, out, err = _fit_json([str(path)], capsys)
+    assert code == 0 and out["names"] == COLS
+    assert "separator ';'" in err and "decimal commas" in err
+    np.testing.assert_allclose(out["mean"]["Petal.Length"], iris["Petal.Length"].mean(),
+                               rtol=1e-12)
+
+
+def test_tab_separated_and_explicit_options(iris, tmp_path, capsys):
+    path = tmp_path / "iris.tsv"
+    iris[COLS].to_csv(path, sep="\t", index=False)
+    code, out, _ = _fit_json([str(path)], capsys)
+    assert code == 0 and out["names"] == COLS
+    code, out, _ = _fit_json([str(path), "--sep", "\t", "--decimal", "."], capsys)
+    assert code == 0 and out["names"] == COLS
+
+
+def test_standard_input(iris, monkeypatch, capsys):
+    data = iris[COLS].to_csv(index=False).encode()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    code, out, _ = _fit_json(["-"], capsys)
+    assert code == 0 and out["nobs"] == 150.0
+
+
+def test_duplicated_headers_are_refused(tmp_path, capsys):
+    path = tmp_path / "dup.csv"
+    path.write_text("a,a,b\n1,2,3\n4,5,7\n2,2,2\n0,1,1\n")
+    assert main(["fit", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "duplicated column names ['a']" in err
+
+
+def test_corrupt_parquet_is_one_line(tmp_path, capsys):
+    path = tmp_path / "bad.parquet"
+    path.write_bytes(b"PAR1 this is not parquet")
+    assert main(["fit", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("mvn-estimate: error: cannot read")
+    assert "Traceback" not in err
+
+
+def test_messages_speak_command_line(tmp_path, capsys):
+    path = tmp_path / "na.csv"
+    path.write_text("a,b\n1,2\n,3\n2,5\n4,4\n3,1\n")
+    assert main(["fit", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "--missing drop" in err and "--missing em" in err and "missing=" not in err
+
+
+def test_em_options_reach_the_fit(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((80, 3))
+    x[rng.random(x.shape) < 0.2] = np.nan
+    path = tmp_path / "m.csv"
+    pd.DataFrame(x, columns=list("abc")).to_csv(path, index=False)
+    code, out, err = _fit_json([str(path), "--missing", "em", "--max-iter", "2"], capsys)
+    assert code == 0 and out["em"]["iterations"] == 2 and not out["em"]["converged"]
+    assert "--max-iter 2" in err
+    code, out, _ = _fit_json([str(path), "--missing", "em", "--tol", "1e-4"], capsys)
+    assert code == 0 and out["em"]["converged"]
+
+
+def test_empty_columns_option_is_an_error(iris, tmp_path, capsys):
+    path = tmp_path / "i.csv"
+    iris.to_csv(path, index=False)
+    assert main(["fit", str(path), "--columns", ""]) == 2
+    assert "--columns needs comma-separated column names" in capsys.readouterr().err
+
+
+def test_every_option_has_help_and_version(capsys):
+    parser = build_parser()
+    subs = next(a for a in parser._actions if a.dest == "command").choices
+    for sub in subs.values():
+        for action in sub._actions:
+            if action.dest != "help":
+                assert action.help, f"{sub.prog} {action.dest} has no help text"
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0 and me.__version__ in capsys.readouterr().out
+
+
+def test_argparse_errors_are_one_line(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["fit", "x.csv", "--missing", "bogus"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("mvn-estimate: error: argument --missing")
+
+
+def test_closed_pipe_ends_quietly(tmp_path):
+    rng = np.random.default_rng(0)
+    path = tmp_path / "wide.csv"
+    pd.DataFrame(rng.standard_normal((200, 60))).add_prefix("v").to_csv(path, index=False)
+    proc = subprocess.Popen([sys.executable, "-m", "mvn_estimate", "fit", str(path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # like `| head -1`: the summary is far larger than the pipe's buffer
+    err = proc.stderr.read().decode()
+    assert proc.wait() == 141
+    assert err == ""

@@ -1,0 +1,89 @@
+"""The public API and the layering of the package."""
+
+import ast
+import warnings
+from pathlib import Path
+
+import pytest
+
+import mvn_estimate as me
+
+PACKAGE = Path(me.__file__).parent
+
+STABLE = ["fit", "loglike", "loglike_obs", "loglike_stats", "score", "score_obs",
+          "expected_information", "observed_information", "sandwich", "validate_covariance",
+          "check_covariance", "nearest_pd", "clip_eigenvalues", "little_mcar_test",
+          "SufficientStats", "MVNResult", "linalg", "exceptions"]
+
+LAYERS = {"exceptions": 0, "_typing": 0, "_validate": 1, "_optional": 1, "linalg": 2,
+          "data": 3, "model": 4, "guards": 4, "missing": 5, "inference": 6, "estimation": 7,
+          "cli": 9, "__main__": 10}
+
+
+def test_stable_names_stay_at_the_top_level():
+    for name in STABLE:
+        assert hasattr(me, name), name
+    assert set(STABLE) <= set(me.__all__)
+
+
+@pytest.mark.parametrize(("old", "new"), [("loglike_observed", "loglike"),
+                                          ("score_observed", "score"),
+                                          ("information_observed", "information")])
+def test_deprecated_aliases_warn_and_point_to_missing(old, new):
+    with pytest.warns(DeprecationWarning, match=f"use mvn_estimate.missing.{new}"):
+        func = getattr(me, old)
+    assert func is getattr(me.missing, new)
+    assert old not in me.__all__
+
+
+def test_unknown_attribute_is_an_attribute_error():
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        me.nope  # noqa: B018
+
+
+def _layer(path: Path) -> tuple[str, int]:
+    rel = path.relative_to(PACKAGE).with_suffix("")
+    top = rel.parts[0]
+    return top, LAYERS[top]
+
+
+def _imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text())
+    rel = path.relative_to(PACKAGE)
+    depth = len(rel.parts) - 1
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            parts = list(rel.parts[:-1])[: max(0, depth - node.level + 1)]
+            target = [*parts, *(node.module or "").split(".")] if node.module else parts
+            if not target:
+                target = [alias.name for alias in node.names]
+            out.append(target[0])
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            module = node.module if isinstance(node, ast.ImportFrom) else node.names[0].name
+            if module and module.startswith("mvn_estimate."):
+                out.append(module.split(".")[1])
+    return out
+
+
+def test_imports_point_down():
+    for path in PACKAGE.rglob("*.py"):
+        if path.name == "__init__.py" and path.parent == PACKAGE:
+            continue
+        top, level = _layer(path)
+        for target in _imports(path):
+            if target in LAYERS and target != top:
+                assert LAYERS[target] < level or top in ("cli", "__main__"), \
+                    f"{path.relative_to(PACKAGE)} imports {target} (layer {LAYERS[target]})"
+
+
+def test_implementation_modules_are_private():
+    for sub in ("data", "model", "missing", "inference", "estimation", "guards"):
+        for path in (PACKAGE / sub).glob("*.py"):
+            assert path.name == "__init__.py" or path.name.startswith("_"), path
+
+
+def test_no_deprecation_warning_on_normal_import():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        me.fit  # noqa: B018
