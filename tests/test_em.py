@@ -281,3 +281,68 @@ def test_too_many_variables_for_the_information(rng):
 def test_information_observed_kind_checked():
     with pytest.raises(InvalidOptionError, match="'kind' argument must be one of"):
         me.missing.information(np.eye(3), np.zeros(3), np.eye(3), kind="hessian")
+
+
+def test_summarised_and_raw_patterns_give_the_same_numbers(rng):
+    from mvn_estimate.missing._conditional import e_step
+    from mvn_estimate.missing._observed import score_vector
+
+    x = rng.multivariate_normal(np.zeros(5), np.eye(5) + 0.5, size=120) + 100.0
+    x[rng.random(x.shape) < 0.25] = np.nan
+    w = rng.integers(1, 3, size=120).astype(float)
+    ds = as_dataset(x)
+    every = build_patterns(ds, w, summarise_above=0)
+    none = build_patterns(ds, w, summarise_above=10**9)
+    mixed = build_patterns(ds, w)
+    assert every.raw_x.shape[0] == 0 and none.scatter.shape[0] == 0
+    assert mixed.raw_x.shape[0] > 0 and mixed.scatter.shape[0] > 0
+    mu = np.nanmean(x, axis=0) + 0.1
+    sig = np.eye(5) * 1.5 + 0.3
+    ref_stats, ref_ll = e_step(none, mu - none.origin, sig)
+    for pat in (every, mixed):
+        stats, ll = e_step(pat, mu - pat.origin, sig)
+        assert np.isclose(ll, ref_ll, rtol=1e-12)
+        np.testing.assert_allclose(stats.mean + pat.origin, ref_stats.mean + none.origin,
+                                   rtol=1e-12)
+        np.testing.assert_allclose(stats.scatter, ref_stats.scatter, rtol=1e-10)
+        np.testing.assert_allclose(score_vector(pat, mu - pat.origin, sig),
+                                   score_vector(none, mu - none.origin, sig), rtol=1e-9,
+                                   atol=1e-9)
+        np.testing.assert_allclose(information_matrix(pat, mu - pat.origin, sig),
+                                   information_matrix(none, mu - none.origin, sig), rtol=1e-10)
+
+
+def test_patterns_of_more_than_62_columns(rng):
+    from mvn_estimate.missing._patterns import pattern_keys
+
+    x = rng.standard_normal((400, 70))
+    x[:50, 65] = np.nan
+    x[50:60, [3, 66]] = np.nan
+    keys = pattern_keys(~np.isnan(x))
+    assert keys.dtype.kind == "V" and np.unique(keys).size == 3
+    pat = build_patterns(as_dataset(x), None)
+    assert pat.npatterns == 3 and sorted(pat.nrows.tolist()) == [10, 50, 340]
+    assert not pat.masks[pat.nrows == 50][0, 65] and pat.masks[pat.nrows == 50][0, 66]
+
+
+def test_column_observed_in_at_most_p_rows_is_not_identified(rng):
+    x = rng.standard_normal((50, 3))
+    x[3:, 2] = np.nan
+    with pytest.raises(NotIdentifiedError, match=r"'x2' \(3 rows\) of 'data' are observed in at "
+                                                 r"most p = 3 rows"):
+        me.fit(x, missing="em")
+
+
+def test_scoring_steps_where_the_observed_information_is_indefinite(rng):
+    from mvn_estimate.data import as_dataset
+    from mvn_estimate.missing._em import _direction, _start
+    from mvn_estimate.missing._observed import score_and_information
+
+    x = rng.standard_normal((50, 3))
+    x[5:, 2] = np.nan
+    pat = build_patterns(as_dataset(x), None)
+    mean, cov = _start(pat)
+    score, observed = score_and_information(pat, mean, cov)
+    step, newton = _direction(pat, mean, cov)
+    assert newton == bool(np.linalg.eigvalsh(observed)[0] > 0)
+    assert step @ score > 0  # an ascent direction either way

@@ -200,7 +200,6 @@ def _em(ds: Dataset, w: FloatArray | None, cov_type: str, weighted: str | None,
         information: str, tol: float, max_iter: int) -> MVNResult:
     pat = build_patterns(ds, w)
     out = em(pat, tol=tol, max_iter=max_iter)
-    PDFactor.of(out.cov, name="cov")
     info = information_matrix(pat, out.mean, out.cov, information)
     what = "the observed data"
     builders = {

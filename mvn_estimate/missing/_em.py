@@ -7,8 +7,9 @@ completed statistics. EM converges linearly, slowly when much is missing, so onc
 are small (relative change below :data:`NEWTON_SWITCH`) the fit finishes with Newton steps on
 the observed-data log-likelihood using its analytic score and observed information. Every
 Newton iterate is kept valid: a step is halved until the covariance is positive definite and
-the log-likelihood does not decrease, and Newton is abandoned for plain EM if that fails or
-the information is not positive definite (or too large to build).
+the log-likelihood does not decrease; when no such step exists (the information is not
+positive definite yet, or too large to build) EM goes on and Newton is tried again once the
+EM steps are ten times smaller.
 """
 
 from __future__ import annotations
@@ -19,17 +20,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._typing import FloatArray
-from ..data import SufficientStats
+from ..data import SufficientStats, show_labels
 from ..exceptions import (
     ConvergenceWarning,
     MVNEstimateError,
+    NotIdentifiedError,
     NotPositiveDefiniteError,
     SingularCovarianceError,
 )
 from ..linalg import PDFactor
 from ..linalg.vech import unvech, vech
 from ._conditional import e_step
-from ._observed import score_and_information
+from ._observed import information_matrix, score_and_information
 from ._patterns import Patterns
 
 __all__ = ["MAX_ITER", "NEWTON_SWITCH", "TOL", "EMFit", "em"]
@@ -88,16 +90,26 @@ def _change(mean_a: FloatArray, cov_a: FloatArray, mean_b: FloatArray, cov_b: Fl
                float(np.max(np.abs(cov_a - cov_b))) / scale)
 
 
+def _direction(pat: Patterns, mean: FloatArray, cov: FloatArray) -> tuple[FloatArray, bool]:
+    """Newton's direction, or Fisher scoring's where the observed information is not yet
+    positive definite (the expected information always is); says which."""
+    score, observed = score_and_information(pat, mean, cov)
+    try:
+        return PDFactor.of(observed, name="information").solve(score), True
+    except NotPositiveDefiniteError:
+        expected = information_matrix(pat, mean, cov, "expected")
+        return PDFactor.of(expected, name="information").solve(score), False
+
+
 def _newton(pat: Patterns, mean: FloatArray, cov: FloatArray,
             loglike: float) -> tuple[FloatArray, FloatArray, float, bool] | None:
-    """One safeguarded Newton step; ``None`` when no valid improving step is found."""
+    """One safeguarded Newton (or scoring) step; ``None`` when no valid improving step is
+    found. The flag is true for a full Newton step (what the quadratic stopping rule needs)."""
     p = pat.p
     try:  # TooLargeError above DENSE_PARAM_LIMIT parameters: plain EM then
-        score, info_matrix = score_and_information(pat, mean, cov)
-        info = PDFactor.of(info_matrix, name="information")
+        step, newton = _direction(pat, mean, cov)
     except MVNEstimateError:
         return None
-    step = info.solve(score)
     for halving in range(12):
         t = 0.5**halving
         new_mean = mean + t * step[:p]
@@ -107,7 +119,7 @@ def _newton(pat: Patterns, mean: FloatArray, cov: FloatArray,
         except NotPositiveDefiniteError:
             continue
         if value >= loglike - 1e-12 * abs(loglike):
-            return new_mean, new_cov, value, halving == 0
+            return new_mean, new_cov, value, newton and halving == 0
     return None
 
 
@@ -128,14 +140,18 @@ def em(pat: Patterns, *, tol: float = TOL, max_iter: int = MAX_ITER) -> EMFit:
 
     Raises
     ------
+    NotIdentifiedError
+        A column observed in fewer than two rows.
     SingularCovarianceError
-        At most ``p`` observations, or an iterate that is not positive definite.
+        At most ``p`` observations, an iterate that is not positive definite, or a variance
+        collapsing towards zero (an unbounded likelihood).
     """
     if pat.total <= pat.p:
         raise SingularCovarianceError(
             f"The covariance of p = {pat.p} variables needs more than {pat.p} observations; got "
             f"n = {pat.total:g} rows with an observed value. The estimate would be singular: use "
             "fewer columns.", columns=pat.names)
+    _enough_rows(pat)
     mean, cov = _start(pat)
     trace = [0]
     try:
@@ -144,25 +160,62 @@ def em(pat: Patterns, *, tol: float = TOL, max_iter: int = MAX_ITER) -> EMFit:
         raise _singular(pat, trace[0], exc) from exc
 
 
+def _observed_rows(pat: Patterns) -> FloatArray:
+    return np.asarray((pat.masks * pat.nrows[:, None]).sum(axis=0), dtype=float)
+
+
+def _enough_rows(pat: Patterns) -> None:
+    """Each column needs more observed rows than its regression on the others has
+    coefficients (``p``); with fewer, that regression fits them exactly, the conditional
+    variance can shrink to zero and the likelihood is unbounded."""
+    rows = _observed_rows(pat)
+    few = [f"{c!r} ({int(k)} rows)" for c, k in zip(pat.labels, rows, strict=True) if k <= pat.p]
+    if few:
+        raise NotIdentifiedError(
+            f"Columns {', '.join(few)} of 'data' are observed in at most p = {pat.p} rows: their "
+            f"regression on the other {pat.p - 1} columns (p coefficients) fits those rows "
+            "exactly, so the likelihood grows without bound as their variance shrinks. Drop "
+            "them or use fewer columns."
+        )
+
+
+def _collapsed(pat: Patterns, cov: FloatArray, start: FloatArray, it: int) -> None:
+    """Raise when a variance collapses towards zero: the likelihood is unbounded there."""
+    var = np.diag(cov)
+    low = var < 1e-12 * start
+    if low.any():
+        rows = _observed_rows(pat)
+        cols = [f"{c!r} ({int(k)} rows)" for c, k, b in zip(pat.labels, rows, low, strict=True)
+                if b]
+        raise SingularCovarianceError(
+            f"The EM estimate of the covariance of 'data' degenerates at iteration {it}: the "
+            f"variance of columns {', '.join(cols)} collapses towards zero (below 1e-12 of its "
+            "available-case value), so the likelihood is unbounded. Too few rows observe them "
+            "together with the other columns; drop them or use fewer columns.",
+            columns=[str(c) for c, b in zip(pat.labels, low, strict=True) if b])
+
+
 def _iterate(pat: Patterns, mean: FloatArray, cov: FloatArray, tol: float,
              max_iter: int, trace: list[int]) -> EMFit:
-    previous, newton_steps, use_newton = -np.inf, 0, True
+    previous, newton_steps, switch = -np.inf, 0, NEWTON_SWITCH
+    start = np.diag(cov).copy()
     for it in range(1, max_iter + 1):
         trace[0] = it
         stats, loglike = e_step(pat, mean, cov)
         new_mean, new_cov = m_step(stats)
+        _collapsed(pat, new_cov, start, it)
         change = _change(new_mean, new_cov, mean, cov)
         settled = abs(loglike - previous) <= tol * abs(loglike) and change <= tol
         if pat.complete or settled:
             return EMFit(new_mean, new_cov, e_step(pat, new_mean, new_cov)[1], it, newton_steps,
                          True, pat)
         mean, cov, previous = new_mean, new_cov, loglike
-        if use_newton and change <= NEWTON_SWITCH:
+        if change <= switch:
             loglike = e_step(pat, mean, cov)[1]
             while newton_steps < max_iter:
                 found = _newton(pat, mean, cov, loglike)
-                if found is None:
-                    use_newton = False
+                if found is None:  # try again once EM has come ten times closer
+                    switch = change / 10
                     break
                 newton_steps += 1
                 step = _change(found[0], found[1], mean, cov)
