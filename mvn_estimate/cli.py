@@ -40,8 +40,8 @@ class _UsageError(Exception):
     """A bad combination of command-line arguments."""
 
 
-def to_cli_terms(message: str) -> str:
-    """Rewrite the API's wording of a message in command-line terms.
+def to_cli_terms(message: str, file: str = "the file") -> str:
+    """Rewrite the API's wording of a message in command-line terms (``file`` for ``data``).
 
     Examples
     --------
@@ -56,19 +56,27 @@ def to_cli_terms(message: str) -> str:
         flag = _FLAGS.get(match.group(1))
         if flag:
             return f"The {flag} option"
-        return "The data" if match.group(1) == "data" else match.group(0)
+        if match.group(1) in ("data", "M"):
+            return f"The {'data' if match.group(1) == 'data' else 'matrix'} in '{file}'"
+        return match.group(0)
 
     text = re.sub(r"\b(\w+)='([^']*)'", option, message)
     text = re.sub(r"\bcolumns=\[\.\.\.\]", "--columns a,b", text)
-    text = re.sub(r"The '(\w+)' argument", argument, text)
+    text = re.sub(r"The '(\w+)' argument('s)?", lambda m: argument(m) + (
+        "'s" if m.group(2) and not argument(m).startswith("The ") else ""), text)
     text = re.sub(r"\b(\w+)=(\d[\w.]*)", lambda m: f"{_FLAGS[m.group(1)]} {m.group(2)}"
                   if m.group(1) in _FLAGS else m.group(0), text)
+    text = re.sub(r"'columns'", "--columns", text)
+    text = re.sub(r"\b(of|in|for) 'data'", rf"\1 '{file}'", text)
+    text = text.replace("'data'", f"'{file}'")
+    text = text.replace("pass .to_numpy() to use it by position",
+                        "pass --no-index-col to read it by position")
     return text.replace("mvn_estimate.nearest_pd", "validate --repair nearest")
 
 
-def _warn_lines(caught: list[warnings.WarningMessage]) -> None:
+def _warn_lines(caught: list[warnings.WarningMessage], file: str) -> None:
     for w in caught:
-        print(f"mvn-estimate: warning: {to_cli_terms(str(w.message))}", file=sys.stderr)
+        print(f"mvn-estimate: warning: {to_cli_terms(str(w.message), file)}", file=sys.stderr)
 
 
 def _note(text: str) -> None:
@@ -92,6 +100,8 @@ def _read(args: argparse.Namespace) -> pd.DataFrame:
 
 
 def _columns(args: argparse.Namespace, frame: pd.DataFrame) -> list[Any]:
+    if frame.shape[0] == 0:
+        raise _UsageError(f"'{args.file}' has a header but no data rows (0 rows to fit)")
     if args.columns is not None:
         names = [c.strip() for c in args.columns.split(",")]
         if not args.columns.strip() or any(not c for c in names):
@@ -102,12 +112,12 @@ def _columns(args: argparse.Namespace, frame: pd.DataFrame) -> list[Any]:
     numeric = [c for c in candidates if pd.api.types.is_numeric_dtype(frame[c])
                and not pd.api.types.is_bool_dtype(frame[c])]
     skipped = [c for c in candidates if c not in numeric]
-    if skipped:
-        _note(f"skipped non-numeric columns {skipped}; fitting {numeric} (choose with "
-              "--columns)")
     if not numeric:
         raise _UsageError(f"'{args.file}' has no numeric column to fit; its columns are "
                           f"{list(frame.columns)[:20]}")
+    if skipped:
+        _note(f"skipped non-numeric columns {skipped}; fitting {numeric} (choose with "
+              "--columns)")
     return numeric
 
 
@@ -119,7 +129,7 @@ def _fit(args: argparse.Namespace) -> int:
         result = me.fit(frame, columns=columns, missing=args.missing, cov_type=args.cov_type,
                         weights=args.weights, weights_kind=args.weights_kind,
                         information=args.information, tol=args.tol, max_iter=args.max_iter)
-    _warn_lines(caught)
+    _warn_lines(caught, args.file)
     if args.format == "json":
         print(json.dumps(result.to_dict(), indent=2))
     else:
@@ -136,6 +146,12 @@ def _validate(args: argparse.Namespace) -> int:
             and not args.force:
         raise _UsageError(f"--out {args.out} would overwrite the input; pass --force to allow it")
     frame = _read(args)
+    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])
+            or pd.api.types.is_bool_dtype(frame[c])]
+    if text:
+        raise _UsageError(f"the matrix in '{args.file}' must hold numbers only; columns "
+                          f"{text[:10]} do not (if the first column holds row labels, check "
+                          "--index-col)")
     report = me.validate_covariance(frame, kind=args.kind)
     print(report)
     if args.repair is None:
@@ -146,7 +162,7 @@ def _validate(args: argparse.Namespace) -> int:
             fixed = me.nearest_pd(frame, kind=args.kind)
         else:
             fixed = me.clip_eigenvalues(frame)
-    _warn_lines(caught)
+    _warn_lines(caught, args.file)
     labelled = not frame.index.equals(pd.RangeIndex(len(frame)))
     if labelled:  # back to the input's row order
         fixed = fixed.loc[frame.index, frame.columns]
@@ -252,7 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return _quiet_pipe()
     except (me.exceptions.MVNEstimateError, _UsageError, OSError) as exc:
-        message = to_cli_terms(" ".join(str(exc).split()))
+        message = to_cli_terms(" ".join(str(exc).split()), args.file)
         print(f"mvn-estimate: error: {message}", file=sys.stderr)
         return 2
 

@@ -7,7 +7,7 @@ from mvn_estimate.exceptions import (
     NonFiniteError,
     NotPositiveDefiniteError,
     NotSymmetricError,
-    ShapeError,
+    TooLargeError,
 )
 
 from .conftest import random_spd
@@ -71,7 +71,7 @@ def test_psd_needs_all_principal_minors_not_only_leading():
 
 
 def test_principal_minors_refused_above_limit():
-    with pytest.raises(ShapeError, match="2\\^13 − 1"):
+    with pytest.raises(TooLargeError, match="2\\^13 − 1"):
         L.principal_minors(np.eye(13))
 
 

@@ -172,7 +172,7 @@ def test_nearest_pd_convergence_warning():
 
 
 def test_nearest_pd_rejects_nan():
-    with pytest.raises(ShapeError, match="square and finite to be repaired"):
+    with pytest.raises(NonFiniteError, match="finite to be repaired; got 2 NaN"):
         me.nearest_pd([[1.0, np.nan], [np.nan, 1.0]])
 
 

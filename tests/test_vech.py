@@ -6,7 +6,7 @@ from hypothesis.extra.numpy import arrays
 from statsmodels.tsa import tsatools
 
 from mvn_estimate import linalg as L
-from mvn_estimate.exceptions import InvalidOptionError, ShapeError
+from mvn_estimate.exceptions import InvalidOptionError, ShapeError, TooLargeError
 
 from .conftest import random_spd
 
@@ -77,7 +77,8 @@ def test_index_forms_work_where_dense_is_refused():
     p = 1000
     idx = L.duplication_indices(p)
     assert idx.shape == (p * p,)
-    with pytest.raises(InvalidOptionError, match="largest order for which the dense matrix"):
+    with pytest.raises(TooLargeError,
+                       match="largest order for which the dense matrix"):
         L.duplication_matrix(p)
 
 

@@ -5,6 +5,9 @@ checked float64 arrays, aligned labels and :class:`SufficientStats`.
 """
 
 from ._dataset import (
+    FIT_ADVICE,
+    POINT_ADVICE,
+    ROW_ADVICE,
     Dataset,
     align_matrix,
     align_params,
@@ -19,6 +22,9 @@ from ._weights import check_weights, normalise_weights, resolve_weights
 
 __all__ = [
     "CHUNK_ELEMENTS",
+    "FIT_ADVICE",
+    "POINT_ADVICE",
+    "ROW_ADVICE",
     "Dataset",
     "SufficientStats",
     "align_matrix",

@@ -39,7 +39,8 @@ from ..exceptions import (
     describe,
 )
 
-__all__ = ["Dataset", "align_matrix", "align_params", "as_dataset", "locate_nonfinite",
+__all__ = ["FIT_ADVICE", "POINT_ADVICE", "ROW_ADVICE", "Dataset", "align_matrix", "align_params",
+           "as_dataset", "locate_nonfinite",
            "select_columns", "show_labels"]
 
 
@@ -349,11 +350,21 @@ def align_params(ds: Dataset, mean: Any, cov: Any) -> tuple[Any, Any, pd.Index, 
     return mean_out, cov_out, reference, True
 
 
-def locate_nonfinite(ds: Dataset, name: str = "data", *, allow_nan: bool = False) -> None:
+FIT_ADVICE = ("Pass missing='drop' to drop incomplete rows, or missing='em' for "
+              "full-information maximum likelihood.")
+POINT_ADVICE = ("Drop the incomplete rows, or use mvn_estimate.missing.loglike (score, "
+                "information) for the likelihood of the observed values.")
+ROW_ADVICE = ("Drop the incomplete rows first: a row with a missing value has no density "
+              "under the full model.")
+
+
+def locate_nonfinite(ds: Dataset, name: str = "data", *, allow_nan: bool = False,
+                     advice: str = FIT_ADVICE) -> None:
     """Raise the specific error for NaN (missing) or infinite values in ``ds``, if any.
 
     Infinite values are always an error (:class:`NonFiniteError`); NaN is reported as missing
-    (:class:`MissingValueError`, naming the columns and counts) unless ``allow_nan``.
+    (:class:`MissingValueError`, naming the columns and counts, with ``advice`` on what the
+    caller can do) unless ``allow_nan``.
     """
     x = ds.values
     inf_cols = [n for n, k in zip(ds.labels, np.isinf(x).sum(axis=0), strict=True) if k]
@@ -367,8 +378,7 @@ def locate_nonfinite(ds: Dataset, name: str = "data", *, allow_nan: bool = False
     if missing and not allow_nan:
         raise MissingValueError(
             f"The '{name}' argument has missing values (NaN) in columns {missing} "
-            "(column: count). Pass missing='drop' to drop incomplete rows, or missing='em' "
-            "for full-information maximum likelihood."
+            f"(column: count). {advice}"
         )
 
 

@@ -55,7 +55,7 @@ def _text(source: Any, name: str) -> str:
     try:
         return head.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        if exc.start > len(head) - 4:  # a multi-byte character cut by the sniffing window
+        if len(head) == SNIFF_BYTES and exc.start > len(head) - 4:  # a character cut by the window
             return head[:exc.start].decode("utf-8-sig")
         raise FileFormatError(
             f"cannot read '{name}' as CSV: it is not UTF-8 text (byte {exc.start}). Save it "

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .._typing import FloatArray
-from ..exceptions import InvalidOptionError, ShapeError, describe
+from ..exceptions import DtypeError, InvalidOptionError, ShapeError, describe
 from ._weights import check_weights
 
 __all__ = ["CHUNK_ELEMENTS", "SufficientStats"]
@@ -24,7 +24,7 @@ large enough for the rank-k update to run at full BLAS speed (measured: ``make b
 
 
 def _chunk(x: FloatArray, w: FloatArray | None, origin: FloatArray,
-           inv: FloatArray | None = None) -> tuple[float, FloatArray, FloatArray]:
+           div: FloatArray | None = None) -> tuple[float, FloatArray, FloatArray]:
     """``(n, mean − origin, scatter)`` of one chunk, for clean float64 input.
 
     Shift by ``origin`` (exact for data near it, however large their common offset), centre
@@ -33,8 +33,8 @@ def _chunk(x: FloatArray, w: FloatArray | None, origin: FloatArray,
     The returned mean is relative to ``origin``: small, and free of the offset's rounding.
     """
     r = x - origin
-    if inv is not None:
-        r *= inv
+    if div is not None:
+        r /= div
     if w is None:
         total = float(x.shape[0])
         centre = r.mean(axis=0)
@@ -134,9 +134,9 @@ class SufficientStats:
         >>> s.n
         3.0
         """
-        arr, w, base, inv = _inputs(x, weights, origin, scale)
-        acc = _accumulate_rows(arr, w, base, inv, chunk_size)
-        return cls(acc[0], base * inv + acc[1], acc[2])
+        arr, w, base, div = _inputs(x, weights, origin, scale)
+        acc = _accumulate_rows(arr, w, base, div, chunk_size)
+        return cls(acc[0], (base if div is None else base / div) + acc[1], acc[2])
 
     @classmethod
     def about(cls, x: Any, point: Any, weights: Any = None) -> SufficientStats:
@@ -153,8 +153,8 @@ class SufficientStats:
         >>> SufficientStats.about(x, [1e12]).mean
         array([2.33333333])
         """
-        arr, w, base, inv = _inputs(x, weights, point, None)
-        acc = _accumulate_rows(arr, w, base, inv, None)
+        arr, w, base, div = _inputs(x, weights, point, None)
+        acc = _accumulate_rows(arr, w, base, div, None)
         return cls(acc[0], acc[1], acc[2])
 
     @classmethod
@@ -243,9 +243,21 @@ class SufficientStats:
 
 
 
+def _real(value: Any, name: str) -> FloatArray:
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:
+        raise ShapeError(f"The '{name}' argument must be a rectangular numeric array; got "
+                         f"{describe(value)}.") from exc
+    if arr.dtype.kind not in "iuf":
+        raise DtypeError(f"The '{name}' argument must hold real numbers; got {describe(arr)}. "
+                         "Convert it explicitly (booleans and strings are not read as numbers).")
+    return arr.astype(np.float64, copy=False)
+
+
 def _inputs(x: Any, weights: Any, origin: Any,
-            scale: Any) -> tuple[FloatArray, FloatArray | None, FloatArray, FloatArray]:
-    arr = np.asarray(x, dtype=np.float64)
+            scale: Any) -> tuple[FloatArray, FloatArray | None, FloatArray, FloatArray | None]:
+    arr = _real(x, "x")
     if arr.ndim != 2 or arr.shape[1] == 0:
         raise ShapeError(f"The 'x' argument must be 2-D with p >= 1; got {describe(arr)}.")
     p = arr.shape[1]
@@ -254,32 +266,30 @@ def _inputs(x: Any, weights: Any, origin: Any,
         base = arr[0].copy() if arr.shape[0] else np.zeros(p)
     else:
         base = _vector(origin, p, "origin")
-    inv = np.ones(p) if scale is None else 1.0 / _vector(scale, p, "scale")
-    if not np.all(np.isfinite(inv)) or np.any(inv <= 0):
+    div = None if scale is None else _vector(scale, p, "scale")
+    if div is not None and (not np.all(np.isfinite(div)) or np.any(div <= 0)):
         raise InvalidOptionError(
             f"The 'scale' argument must be positive and finite; got {describe(scale)}.")
-    return arr, w, base, inv
+    return arr, w, base, div
 
 
 def _vector(value: Any, p: int, name: str) -> FloatArray:
-    out = np.asarray(value, dtype=np.float64)
+    out = _real(value, name)
     if out.shape != (p,):
         raise ShapeError(f"The '{name}' argument must have shape ({p},); got {describe(out)}.")
     return out
 
 
-def _accumulate_rows(arr: FloatArray, w: FloatArray | None, base: FloatArray, inv: FloatArray,
-                     chunk_size: int | None) -> list[Any]:
-    """``[n, mean − base·inv, scatter]`` of ``arr · inv`` by chunks, merged with Chan's update."""
+def _accumulate_rows(arr: FloatArray, w: FloatArray | None, base: FloatArray,
+                     div: FloatArray | None, chunk_size: int | None) -> list[Any]:
+    """``[n, mean − base/div, scatter]`` of ``arr / div`` by chunks, merged with Chan's update."""
     n, p = arr.shape
     # a chunk is at most CHUNK_ELEMENTS values and at most 1/8 of the data (peak memory)
     rows = chunk_size or max(64, min(CHUNK_ELEMENTS // p, -(-n // 8)))
-    scaled = bool(np.any(inv != 1.0))
     acc: list[Any] = [0.0, np.zeros(p), np.zeros((p, p))]
     with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf are reported via .finite
         for start in range(0, n, rows):
             stop = start + rows
-            part = _chunk(arr[start:stop], None if w is None else w[start:stop], base,
-                          inv if scaled else None)
+            part = _chunk(arr[start:stop], None if w is None else w[start:stop], base, div)
             _accumulate(acc, *part)
     return acc

@@ -17,7 +17,7 @@ from scipy import stats as sps
 
 from .._typing import FloatArray
 from .._validate import check_real
-from ..data import Dataset, locate_nonfinite, select_columns
+from ..data import ROW_ADVICE, Dataset, locate_nonfinite, select_columns
 from ..exceptions import InvalidOptionError
 from ..inference import ParamCovariance
 from ..linalg import PDFactor
@@ -238,7 +238,7 @@ class MVNResult:
         ds, mu, fac = self._prepared(data)
         out = loglike_rows(ds.values, mu, fac)
         if not np.all(np.isfinite(out)):
-            locate_nonfinite(ds)
+            locate_nonfinite(ds, advice=ROW_ADVICE)
         return pd.Series(out, index=ds.index, name="logpdf") if ds.labelled else out
 
     def mahalanobis(self, data: Any) -> FloatArray | pd.Series:
@@ -252,9 +252,10 @@ class MVNResult:
         array([0. , 1.8])
         """
         ds, mu, fac = self._prepared(data)
-        d2 = fac.mahalanobis(ds.values - mu)
+        with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf rows are reported below
+            d2 = fac.mahalanobis(ds.values - mu)
         if not np.all(np.isfinite(d2)):
-            locate_nonfinite(ds)
+            locate_nonfinite(ds, advice=ROW_ADVICE)
         return pd.Series(d2, index=ds.index, name="mahalanobis") if ds.labelled else d2
 
     def _table(self, level: float = 0.95) -> pd.DataFrame:

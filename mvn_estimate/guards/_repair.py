@@ -16,6 +16,7 @@ from .._typing import FloatArray, Kind
 from .._validate import check_bool, check_choice, check_int, check_real
 from ..exceptions import (
     ConvergenceWarning,
+    NonFiniteError,
     NotPositiveDefiniteError,
     RepairWarning,
     ShapeError,
@@ -30,11 +31,14 @@ __all__ = ["clip_eigenvalues", "nearest_pd", "project_psd"]
 def _prepare_repair(matrix: Any, name: str) -> tuple[FloatArray, FloatArray,
                                                       pd.Index | None]:
     a, labels = as_raw(matrix, name)
-    if a.shape[0] != a.shape[1] or not np.all(np.isfinite(a)):
-        raise ShapeError(
-            f"The '{name}' argument must be square and finite to be repaired; got "
-            f"{describe(a)} with {int(np.sum(~np.isfinite(a)))} non-finite entries."
-        )
+    if a.shape[0] != a.shape[1]:
+        raise ShapeError(f"The '{name}' argument must be square to be repaired; got "
+                         f"{describe(a)}.")
+    if not np.all(np.isfinite(a)):
+        raise NonFiniteError(
+            f"The '{name}' argument must be finite to be repaired; got "
+            f"{int(np.sum(~np.isfinite(a)))} NaN or infinite entries. A repair cannot invent "
+            "missing entries: fill them first.")
     return a, (a + a.T) / 2, labels
 
 

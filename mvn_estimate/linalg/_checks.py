@@ -37,13 +37,15 @@ def resolve_tol(tol: float | None, name: str = "tol") -> float:
     """Return the relative tolerance to use: ``tol`` if given (checked), else :data:`RTOL`."""
     if tol is None:
         return RTOL
-    value = float(tol)
-    if not np.isfinite(value) or value < 0 or value >= 1:
+    real = isinstance(tol, int | float | np.integer | np.floating) \
+        and not isinstance(tol, bool | np.bool_)
+    if not real or not np.isfinite(float(tol)) or not 0 <= float(tol) < 1:
         raise InvalidOptionError(
-            f"The '{name}' argument must be a relative tolerance in [0, 1); got {tol!r}. "
-            "Leave it as None for the package default (1e6 * machine epsilon)."
+            f"The '{name}' argument must be a relative tolerance in [0, 1); got "
+            f"{describe(tol)}. Leave it as None for the package default (1e6 * machine "
+            "epsilon)."
         )
-    return value
+    return float(tol)
 
 
 def as_array(value: Any, name: str, *, ndim: int | None = None, complex_ok: bool = True,

@@ -20,7 +20,7 @@ import numpy as np
 import scipy.linalg as sla
 
 from .._typing import ArrayLike, Definiteness, FloatArray, NumArray
-from ..exceptions import InvalidOptionError, NotPositiveDefiniteError, ShapeError
+from ..exceptions import InvalidOptionError, NotPositiveDefiniteError, TooLargeError
 from ._checks import as_square, require_hermitian, resolve_tol
 
 __all__ = ["MINORS_LIMIT", "PDFactor", "classify", "factor", "principal_minors"]
@@ -76,7 +76,7 @@ def principal_minors(M: ArrayLike, *, leading: bool = False) -> dict[tuple[int, 
         subsets = [tuple(range(k)) for k in range(1, n + 1)]
     else:
         if n > MINORS_LIMIT:
-            raise ShapeError(
+            raise TooLargeError(
                 f"All principal minors of an {n}×{n} matrix number 2^{n} − 1; the limit is "
                 f"order {MINORS_LIMIT}. Use leading=True or method='eigen'."
             )

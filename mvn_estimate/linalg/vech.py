@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .._typing import ArrayLike, FloatArray, IntArray, NumArray
-from ..exceptions import InvalidOptionError, ShapeError, describe
+from ..exceptions import InvalidOptionError, ShapeError, TooLargeError, describe
 from ._checks import as_array, as_square
 
 __all__ = [
@@ -51,6 +51,9 @@ DENSE_LIMIT = 200
 
 
 def _order(value: Any, name: str, *, limit: int | None = None) -> int:
+    if isinstance(value, bool | np.bool_):
+        raise InvalidOptionError(
+            f"The '{name}' argument must be a positive integer; got {describe(value)}.")
     try:
         p = operator.index(value)
     except TypeError as exc:
@@ -60,9 +63,9 @@ def _order(value: Any, name: str, *, limit: int | None = None) -> int:
     if p < 1:
         raise InvalidOptionError(f"The '{name}' argument must be a positive integer; got {p}.")
     if limit is not None and p > limit:
-        raise InvalidOptionError(
+        raise TooLargeError(
             f"The '{name}' argument is {p}, above {limit}, the largest order for which the dense "
-            f"matrix is built; use the index form ({name}-free *_indices functions) instead."
+            f"matrix is built; use the index form (the *_indices functions) instead."
         )
     return p
 

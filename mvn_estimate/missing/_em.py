@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._typing import FloatArray
-from ..data import SufficientStats, show_labels
+from ..data import SufficientStats
 from ..exceptions import (
     ConvergenceWarning,
     MVNEstimateError,

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .._typing import ArrayLike, FloatArray
-from ..data import Dataset, SufficientStats, as_dataset, locate_nonfinite
+from ..data import POINT_ADVICE, Dataset, SufficientStats, as_dataset, locate_nonfinite
 from ..exceptions import DtypeError, NumericalRangeError, describe
 from ..linalg import PDFactor
 from ..linalg.vech import vech_indices, vech_multiplicity
@@ -50,7 +50,7 @@ def stats_about(ds: Dataset, mu: FloatArray, weights: FloatArray | None = None) 
     """
     stats = SufficientStats.about(ds.values, mu, weights)
     if not stats.finite:
-        locate_nonfinite(ds)
+        locate_nonfinite(ds, advice=POINT_ADVICE)
         spread = float(np.max(np.abs(ds.values - mu)))
         raise NumericalRangeError(
             f"The 'data' argument's scatter about 'mean' overflows float64: |x − μ| reaches "
@@ -165,19 +165,25 @@ def loglike_rows(x: FloatArray, mu: FloatArray, fac: PDFactor) -> FloatArray:
     # W = (L⁻¹)ᵀ through numpy's LAPACK: the products below run on numpy's BLAS, and a call
     # into scipy's separate BLAS just before leaves its threads spinning on the same cores
     # (measured: the loop ran 2.4× slower after scipy's solve_triangular).
-    w = np.linalg.solve(fac.lower, np.eye(p)).T
+    w = np.asarray(np.linalg.solve(fac.lower, np.eye(p)).T, dtype=np.float64)
     sd = np.sqrt(np.einsum("ij,ij->i", fac.lower, fac.lower))
     fold = bool(np.all(np.abs(mu) <= OFFSET_LIMIT * sd))
     shift = mu @ w
     out = np.empty(x.shape[0])
     rows = max(2048, (1 << 16) // p)  # measured best on 2 cores (benchmarks/, issue 5)
+    with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf rows: the caller reports them
+        _rows_into(out, x, mu, w, shift, fold, rows)
+    return const - 0.5 * out
+
+
+def _rows_into(out: FloatArray, x: FloatArray, mu: FloatArray, w: FloatArray, shift: FloatArray,
+               fold: bool, rows: int) -> None:
     for start in range(0, x.shape[0], rows):
         block = x[start:start + rows]
         z = block @ w if fold else (block - mu) @ w
         if fold:
             z -= shift
         out[start:start + rows] = np.einsum("ij,ij->i", z, z)
-    return const - 0.5 * out
 
 
 def loglike_obs(data: Any, mean: ArrayLike, cov: ArrayLike) -> FloatArray | pd.Series:
@@ -207,7 +213,7 @@ def loglike_obs(data: Any, mean: ArrayLike, cov: ArrayLike) -> FloatArray | pd.S
     ds, pt = _prepare(data, mean, cov)
     out = loglike_rows(ds.values, pt.mean, pt.fac)
     if not np.all(np.isfinite(out)):
-        locate_nonfinite(ds)
+        locate_nonfinite(ds, advice=POINT_ADVICE)
     return pd.Series(out, index=ds.index, name="loglike") if pt.labelled else out
 
 
@@ -341,7 +347,7 @@ def score_obs(data: Any, mean: ArrayLike, cov: ArrayLike) -> FloatArray | pd.Dat
     ds, pt = _prepare(data, mean, cov)
     out = _score_obs_kernel(ds.values, pt.mean, pt.fac)
     if not np.all(np.isfinite(out)):
-        locate_nonfinite(ds)
+        locate_nonfinite(ds, advice=POINT_ADVICE)
     if pt.labelled:
         return pd.DataFrame(out, index=ds.index, columns=param_names(pt.names))
     return out
