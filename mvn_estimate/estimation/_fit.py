@@ -34,19 +34,29 @@ from ..exceptions import (
 )
 from ..inference import (
     Classic,
+    Embedded,
     FromInformation,
     ParamCovariance,
     Robust,
     Sandwich,
     Scaled,
     array_chunks,
+    score_meat,
 )
 from ..linalg import RTOL, PDFactor
 from ..linalg.vech import vech_indices
-from ..missing._em import MAX_ITER, TOL, em
-from ..missing._observed import information_matrix, robust_meat
+from ..missing._em import MAX_ITER, TOL, _Model, chained, em
+from ..missing._observed import robust_meat
 from ..missing._patterns import build_patterns
-from ..model import LOG_2PI
+from ..model import (
+    LOG_2PI,
+    CovarianceStructure,
+    Unstructured,
+    fit_structure,
+    iterative,
+    resolve_structure,
+    structure_information,
+)
 from ._results import EMInfo, MVNResult
 
 __all__ = ["assemble", "fit"]
@@ -173,6 +183,50 @@ def _units(scale: FloatArray, p: int) -> tuple[FloatArray, FloatArray]:
     return np.concatenate([scale, scale[rows]]), np.concatenate([np.ones(p), scale[cols]])
 
 
+def _blockdiag(a: FloatArray, b: FloatArray) -> FloatArray:
+    out = np.zeros((a.shape[0] + b.shape[0],) * 2)
+    out[:a.shape[0], :a.shape[0]] = a
+    out[a.shape[0]:, a.shape[0]:] = b
+    return out
+
+
+def _chain(structure: CovarianceStructure, theta: FloatArray, p: int) -> FloatArray:
+    """``T = blockdiag(I_p, J)``: from ``(μ, θ)`` to ``(μ, vech Σ)``."""
+    return _blockdiag(np.eye(p), structure.jacobian(theta))
+
+
+def _fixed(covariance: ParamCovariance, free: np.ndarray) -> ParamCovariance:
+    return covariance if free.all() else Embedded(covariance, free)
+
+
+def _structured(ds: Dataset, stats: SufficientStats, w: FloatArray | None, cov_type: str,
+                weighted: str | None, missing: str, dropped: int,
+                structure: CovarianceStructure, information: str, tol: float,
+                max_iter: int) -> MVNResult:
+    n, s, p = stats.n, stats.cov(), ds.nvars
+    check_nonsingular(stats, ds.labels, weighted)
+    sf = fit_structure(structure, s, n, tol=tol, max_iter=max_iter)
+    fac = PDFactor.of(sf.cov, name="cov")
+    free = np.ones(p + sf.theta.size, dtype=bool)
+    free[[p + i for i in sf.at_bounds]] = False
+    info = _blockdiag(n * fac.inverse(),
+                      structure_information(structure, sf.theta, n, s, information))
+    a = info[np.ix_(free, free)]
+    what = f"the {structure.name} model"
+    if cov_type == "classic":
+        covariance: ParamCovariance = FromInformation(a, information, what)
+    else:
+        t = _chain(structure, sf.theta, p)
+        meat = t.T @ score_meat(array_chunks(ds.values, w)(), stats.mean, fac) @ t
+        covariance = Sandwich(a, meat[np.ix_(free, free)], information, what)
+    covariance = _fixed(covariance, free)
+    covariance.diag()
+    bounds = tuple(structure.param_names(ds.names)[i] for i in sf.at_bounds)
+    return assemble(ds, stats.mean, sf.cov, n, sf.loglike, covariance, missing=missing,
+                    dropped=dropped, weights_kind=weighted, structure=structure,
+                    theta=sf.theta, at_bounds=bounds)
+
+
 def _complete(ds: Dataset, stats: SufficientStats, w: FloatArray | None, cov_type: str,
               weighted: str | None, missing: str, dropped: int) -> MVNResult:
     stats, scale = _scaled_stats(ds, w, stats)
@@ -197,46 +251,61 @@ def _complete(ds: Dataset, stats: SufficientStats, w: FloatArray | None, cov_typ
 
 
 def _em(ds: Dataset, w: FloatArray | None, cov_type: str, weighted: str | None,
-        information: str, tol: float, max_iter: int) -> MVNResult:
+        information: str, tol: float, max_iter: int,
+        structure: CovarianceStructure) -> MVNResult:
     pat = build_patterns(ds, w)
-    out = em(pat, tol=tol, max_iter=max_iter)
-    info = information_matrix(pat, out.mean, out.cov, information)
+    out = em(pat, tol=tol, max_iter=max_iter, structure=structure)
+    model = _Model(structure, tol, max_iter)
+    info = chained(model, pat, out.mean, out.theta, information)[1]
     what = "the observed data"
-    builders = {
-        "classic": lambda: FromInformation(info, information, what),
-        "robust": lambda: Sandwich(info, robust_meat(pat, ds.values, w, out.mean, out.cov),
-                                   information, what),
-    }
-    covariance = builders[cov_type]()
+    if cov_type == "classic":
+        covariance: ParamCovariance = FromInformation(info, information, what)
+    else:
+        meat = robust_meat(pat, ds.values, w, out.mean, out.cov)
+        if not model.saturated:
+            t = model.chain(out.theta, pat.p)
+            meat = t.T @ meat @ t
+        covariance = Sandwich(info, meat, information, what)
     covariance.diag()
     frac = pd.Series(np.isnan(ds.values).mean(axis=0), index=ds.labels, name="missing")
     info_ = EMInfo(out.iterations, out.converged, pat.npatterns, frac, pat.excluded, information,
                    out.newton_steps)
     return assemble(ds, out.mean + pat.origin, out.cov, pat.total, out.loglike, covariance,
-                    missing="em", dropped=pat.excluded, weights_kind=weighted, em=info_)
+                    missing="em", dropped=pat.excluded, weights_kind=weighted, em=info_,
+                    structure=structure, theta=out.theta)
 
 
 def assemble(ds: Dataset, mean: FloatArray, cov: FloatArray, nobs: float, loglike: float,
              covariance: ParamCovariance, *, missing: str, dropped: int,
-             weights_kind: str | None, em: EMInfo | None = None) -> MVNResult:
+             weights_kind: str | None, em: EMInfo | None = None,
+             structure: CovarianceStructure | None = None, theta: FloatArray | None = None,
+             at_bounds: tuple[str, ...] = ()) -> MVNResult:
     """The one result assembler: labelled estimates plus the one covariance estimator."""
     labels = ds.labels
     cov = (cov + cov.T) / 2
+    if structure is None:
+        structure = Unstructured().bind(labels)
+    if theta is None or isinstance(structure, Unstructured):
+        theta = structure.start(cov)
     return MVNResult(
         mean=pd.Series(mean, index=labels, name="mean"),
         cov=pd.DataFrame(cov, index=labels, columns=labels),
         nobs=float(nobs), loglike=float(loglike), cov_type=covariance.cov_type,
         missing=missing, nobs_dropped=dropped, em=em, weights_kind=weights_kind,
+        structure=structure, theta=np.asarray(theta, dtype=float), at_bounds=at_bounds,
         param_cov=covariance,
     )
 
 
-def _check_iteration(missing: str, tol: Any, max_iter: Any) -> tuple[float, int]:
-    if missing != "em" and (tol is not None or max_iter is not None):
+def _check_iteration(missing: str, tol: Any, max_iter: Any,
+                     structure: CovarianceStructure) -> tuple[float, int]:
+    closed = missing != "em" and not iterative(structure)
+    if closed and (tol is not None or max_iter is not None):
         given = "tol" if tol is not None else "max_iter"
         raise InvalidOptionError(
-            f"The '{given}' argument controls the EM iterations of missing='em'; this fit "
-            f"(missing={missing!r}) is in closed form and has no iterations. Remove it."
+            f"The '{given}' argument controls the iterations of missing='em' or of a structure "
+            f"without a closed form; this fit (missing={missing!r}, structure "
+            f"{structure.name!r}) is in closed form and has no iterations. Remove it."
         )
     tol_v = TOL if tol is None else check_real(tol, "tol", low=0.0, high=1.0)
     iters = MAX_ITER if max_iter is None else check_int(max_iter, "max_iter", minimum=1)
@@ -245,8 +314,8 @@ def _check_iteration(missing: str, tol: Any, max_iter: Any) -> tuple[float, int]
 
 def fit(data: Any, *, columns: Any = None, missing: Missing = "raise", weights: Any = None,
         weights_kind: WeightsKind = "frequency", cov_type: CovType = "classic",
-        information: Information = "observed", tol: float | None = None,
-        max_iter: int | None = None) -> MVNResult:
+        information: Information | None = None, tol: float | None = None,
+        max_iter: int | None = None, structure: Any = None) -> MVNResult:
     """Maximum-likelihood fit of a multivariate normal to the rows of ``data``.
 
     Parameters
@@ -270,16 +339,23 @@ def fit(data: Any, *, columns: Any = None, missing: Missing = "raise", weights: 
     cov_type : {"classic", "robust"}, default "classic"
         Standard errors from the inverse information (valid under normality) or from the
         sandwich ``A⁻¹BA⁻¹`` (valid under any distribution with finite fourth moments).
-    information : {"observed", "expected"}, default "observed"
-        For ``missing="em"``: the information of the observed-data likelihood behind the
-        standard errors (``"expected"`` is valid only under MCAR). With complete data the two
-        coincide at the MLE.
+    information : {"observed", "expected"}, optional
+        The information behind the classic standard errors (and the bread of the robust
+        ones). Default: ``"observed"`` with ``missing="em"`` (``"expected"`` is valid there
+        only under MCAR), ``"expected"`` otherwise (as lavaan and gls do for complete data;
+        for the unstructured model the two coincide at the MLE).
     tol : float, optional
-        For ``missing="em"``: stop when the relative changes of the log-likelihood and of the
-        parameters are at most ``tol`` (default 1e-10).
+        For ``missing="em"`` or an iterative structure: stop when the relative changes of
+        the log-likelihood and of the parameters are at most ``tol`` (default 1e-10).
     max_iter : int, optional
-        For ``missing="em"``: iteration limit (default 10000); reaching it warns with
-        :class:`~mvn_estimate.exceptions.ConvergenceWarning`.
+        For ``missing="em"`` or an iterative structure: iteration limit (default 10000);
+        reaching it warns with :class:`~mvn_estimate.exceptions.ConvergenceWarning`.
+    structure : str or CovarianceStructure, optional
+        A model ``Σ(θ)`` for the covariance (see :mod:`mvn_estimate.structures`): a name —
+        ``"unstructured"`` (default), ``"diagonal"``, ``"spherical"``,
+        ``"compound_symmetry"``, ``"ar1"`` — or an instance such as ``Factor(2)`` or
+        ``BlockDiagonal(groups)``. The mean stays free; ``params`` are the means and then the
+        structure's named parameters.
 
     Returns
     -------
@@ -321,15 +397,18 @@ def fit(data: Any, *, columns: Any = None, missing: Missing = "raise", weights: 
     check_choice(missing, "missing", Missing)
     check_choice(cov_type, "cov_type", CovType)
     check_choice(weights_kind, "weights_kind", WeightsKind)
-    check_choice(information, "information", Information)
-    tol_v, iters = _check_iteration(missing, tol, max_iter)
+    if information is not None:
+        check_choice(information, "information", Information)
+    info = information or ("observed" if missing == "em" else "expected")
     column = weights if is_label(weights, data) else None
     ds = as_dataset(data, columns=columns, exclude=() if column is None else (column,))
+    model = resolve_structure(structure, ds.labels)
+    tol_v, iters = _check_iteration(missing, tol, max_iter, model)
     w = resolve_weights(weights, data, ds)
     weighted = None if w is None else weights_kind
     if missing == "em":
-        return _em(ds, normalise_weights(w, weights_kind), cov_type, weighted, information,
-                   tol_v, iters)
+        return _em(ds, normalise_weights(w, weights_kind), cov_type, weighted, info, tol_v,
+                   iters, model)
     stats = SufficientStats.from_array(ds.values, normalise_weights(w, weights_kind))
     dropped = 0
     if not stats.finite:  # NaN, inf, or finite data whose scatter overflows
@@ -339,5 +418,8 @@ def fit(data: Any, *, columns: Any = None, missing: Missing = "raise", weights: 
             ds, w = _complete_rows(ds, w)
             dropped = before - ds.nobs
             stats = SufficientStats.from_array(ds.values, normalise_weights(w, weights_kind))
+    if not isinstance(model, Unstructured):
+        return _structured(ds, stats, normalise_weights(w, weights_kind), cov_type, weighted,
+                           missing, dropped, model, info, tol_v, iters)
     return _complete(ds, stats, normalise_weights(w, weights_kind), cov_type, weighted,
                      missing, dropped)

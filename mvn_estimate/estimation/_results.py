@@ -21,8 +21,7 @@ from ..data import ROW_ADVICE, Dataset, locate_nonfinite, select_columns
 from ..exceptions import InvalidOptionError
 from ..inference import ParamCovariance
 from ..linalg import PDFactor
-from ..linalg.vech import vech_indices
-from ..model import loglike_rows, param_names
+from ..model import CovarianceStructure, loglike_rows, param_names
 
 __all__ = ["EMInfo", "MVNResult"]
 
@@ -89,6 +88,12 @@ class MVNResult:
         Iterations, convergence and patterns for ``missing="em"``.
     weights_kind : str or None
         ``"frequency"`` or ``"analytic"`` for a weighted fit, None when unweighted.
+    structure : CovarianceStructure
+        The covariance model (bound to the variables); unstructured by default.
+    theta : ndarray
+        The structure's parameters (``vech Σ̂`` for the unstructured model).
+    at_bounds : tuple of str
+        Parameters held at a bound (a Heywood case of a factor model); no standard errors.
     param_cov : ParamCovariance
         The one estimator of the covariance of the estimates: ``std_errors``,
         :meth:`cov_params`, :meth:`conf_int` and p-values all derive from it.
@@ -110,6 +115,9 @@ class MVNResult:
     nobs_dropped: int
     em: EMInfo | None
     weights_kind: str | None
+    structure: CovarianceStructure = field(repr=False)
+    theta: FloatArray = field(repr=False, compare=False)
+    at_bounds: tuple[str, ...]
     param_cov: ParamCovariance = field(repr=False, compare=False)
 
     @property
@@ -140,8 +148,9 @@ class MVNResult:
 
     @property
     def nparams(self) -> int:
-        """``p + p(p+1)/2``."""
-        return self.nvars + self.nvars * (self.nvars + 1) // 2
+        """Number of parameters: ``p`` means plus the structure's (``p(p+1)/2``
+        unstructured)."""
+        return self.nvars + int(self.theta.size)
 
     @property
     def cov_unbiased(self) -> pd.DataFrame:
@@ -160,10 +169,11 @@ class MVNResult:
 
     @property
     def params(self) -> pd.Series:
-        """``(μ̂, vech Σ̂)`` labelled ``mean[x]``, ``cov[x,y]``."""
-        rows, cols = vech_indices(self.nvars)
-        values = np.concatenate([self.mean.to_numpy(), self.cov.to_numpy()[rows, cols]])
-        return pd.Series(values, index=param_names(self.names), name="params")
+        """``(μ̂, θ̂)`` labelled ``mean[x]`` and the structure's names (``cov[x,y]`` in vech
+        order for the unstructured model)."""
+        names = param_names(self.names)[:self.nvars] + self.structure.param_names(self.names)
+        values = np.concatenate([self.mean.to_numpy(), self.theta])
+        return pd.Series(values, index=names, name="params")
 
     @property
     def zvalues(self) -> pd.Series:
@@ -272,6 +282,10 @@ class MVNResult:
                 ("Covariance Type:", self.cov_type, "No. Parameters:", str(self.nparams))]
         if self.weights_kind is not None:
             rows.append(("Weights:", self.weights_kind, "", ""))
+        if self.structure.name != "unstructured":
+            rows.append(("Structure:", repr(self.structure), "", ""))
+        if self.at_bounds:
+            rows.append(("At bounds:", ", ".join(self.at_bounds), "", ""))
         if self.nobs_dropped:
             rows.append(("Rows Dropped:", str(self.nobs_dropped), "", ""))
         if self.em is not None:
@@ -327,7 +341,7 @@ class MVNResult:
         >>> import json, mvn_estimate as me
         >>> d = me.fit(np.array([[1.0], [2.0], [4.0]])).to_dict()
         >>> sorted(d)[:4]
-        ['aic', 'bic', 'cov', 'cov_type']
+        ['aic', 'at_bounds', 'bic', 'cov']
         >>> json.loads(json.dumps(d))["nobs"]
         3.0
         """
@@ -339,7 +353,8 @@ class MVNResult:
             "params": self.params.to_dict(), "std_errors": self.std_errors.to_dict(),
             "cov_type": self.cov_type, "information": self.information,
             "missing": self.missing, "nobs_dropped": self.nobs_dropped,
-            "weights_kind": self.weights_kind,
+            "weights_kind": self.weights_kind, "structure": repr(self.structure),
+            "at_bounds": list(self.at_bounds),
         }
         if self.em is not None:
             out["em"] = {"iterations": self.em.iterations, "converged": self.em.converged,

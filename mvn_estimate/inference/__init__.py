@@ -3,6 +3,7 @@ the tests of hypotheses."""
 
 from ._covariance import (
     Classic,
+    Embedded,
     FromInformation,
     ParamCovariance,
     Robust,
@@ -11,10 +12,12 @@ from ._covariance import (
     array_chunks,
     classic_variance,
     robust_variance,
+    score_meat,
 )
 
 __all__ = [
     "Classic",
+    "Embedded",
     "FromInformation",
     "ParamCovariance",
     "Robust",
@@ -23,4 +26,5 @@ __all__ = [
     "array_chunks",
     "classic_variance",
     "robust_variance",
+    "score_meat",
 ]

@@ -35,10 +35,11 @@ from .._typing import FloatArray
 from ..exceptions import NotIdentifiedError, NotPositiveDefiniteError, NumericalRangeError
 from ..linalg import PDFactor
 from ..linalg.vech import duplication_pinv_sandwich, vech_indices
+from ..model import score_rows
 from ..model._params import nparams, refuse_dense
 
-__all__ = ["Classic", "FromInformation", "ParamCovariance", "Robust", "Sandwich", "Scaled",
-           "array_chunks", "classic_variance", "robust_variance"]
+__all__ = ["Classic", "Embedded", "FromInformation", "ParamCovariance", "Robust", "Sandwich",
+           "Scaled", "array_chunks", "classic_variance", "robust_variance", "score_meat"]
 
 Chunks = Callable[[], Iterable[tuple[FloatArray, FloatArray | None]]]
 """A source of the data in row chunks ``(x, weights)``, callable again for a second pass."""
@@ -293,6 +294,46 @@ class Scaled(ParamCovariance):
                 "data's scale); std_errors are available. Rescale the data for cov_params()."
             )
         return out
+
+
+class Embedded(ParamCovariance):
+    """``Cov(θ̂)`` when some parameters are held fixed (at a bound): the estimator of the free
+    ones, with NaN for the fixed ones (they have no standard error)."""
+
+    def __init__(self, base: ParamCovariance, free: np.ndarray) -> None:
+        super().__init__(free.size)
+        self.base, self.free = base, free
+        self.cov_type, self.information, self.formula = base.cov_type, base.information, \
+            base.formula + " (parameters at a bound held fixed)"
+
+    def diag(self) -> FloatArray:
+        out = np.full(self.k, np.nan)
+        out[self.free] = self.base.diag()
+        return out
+
+    def std(self) -> FloatArray:
+        return np.sqrt(self.diag())
+
+    def _dense(self) -> FloatArray:
+        out = np.full((self.k, self.k), np.nan)
+        out[np.ix_(self.free, self.free)] = self.base.dense()
+        return out
+
+
+def score_meat(chunks: Iterable[tuple[FloatArray, FloatArray | None]], mean: FloatArray,
+               fac: PDFactor) -> FloatArray:
+    """``B = Σᵢ wᵢ sᵢsᵢᵀ`` over ``(μ, vech Σ)`` from the per-row scores, in row chunks."""
+    p = mean.size
+    k = nparams(p)
+    out = np.zeros((k, k))
+    step = max(16, ROWS_PER_PASS // k)
+    for x, w in chunks:
+        for start in range(0, x.shape[0], step):
+            s = score_rows(x[start:start + step], mean, fac)
+            if w is not None:
+                s *= np.sqrt(w[start:start + step])[:, None]
+            out += s.T @ s
+    return (out + out.T) / 2
 
 
 def array_chunks(x: FloatArray, w: FloatArray | None) -> Chunks:

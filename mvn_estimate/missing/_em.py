@@ -29,12 +29,12 @@ from ..exceptions import (
     SingularCovarianceError,
 )
 from ..linalg import PDFactor
-from ..linalg.vech import unvech, vech
+from ..model import CovarianceStructure, Unstructured, fit_structure
 from ._conditional import e_step
-from ._observed import information_matrix, score_and_information
+from ._observed import information_matrix, score_and_information, score_vector
 from ._patterns import Patterns
 
-__all__ = ["MAX_ITER", "NEWTON_SWITCH", "TOL", "EMFit", "em"]
+__all__ = ["MAX_ITER", "NEWTON_SWITCH", "TOL", "EMFit", "chained", "em"]
 
 TOL = 1e-10
 """Default tolerance: relative change of the log-likelihood and of the parameters."""
@@ -52,6 +52,7 @@ class EMFit:
 
     mean: FloatArray
     cov: FloatArray
+    theta: FloatArray
     loglike: float
     iterations: int
     newton_steps: int
@@ -63,6 +64,31 @@ def m_step(stats: SufficientStats) -> tuple[FloatArray, FloatArray]:
     """The complete-data MLE of completed statistics: ``(mean, scatter / n)``."""
     cov = stats.scatter / stats.n
     return stats.mean, (cov + cov.T) / 2
+
+
+class _Model:
+    """The covariance model EM works with: a structure ``Σ(θ)`` and its M-step."""
+
+    def __init__(self, structure: CovarianceStructure, tol: float, max_iter: int) -> None:
+        self.structure, self.tol, self.max_iter = structure, tol, max_iter
+        self.saturated = isinstance(structure, Unstructured)
+
+    def m_step(self, stats: SufficientStats,
+               theta: FloatArray | None) -> tuple[FloatArray, FloatArray, FloatArray]:
+        mean, cov = m_step(stats)
+        if self.saturated:
+            return mean, self.structure.start(cov), cov
+        fitted = fit_structure(self.structure, cov, stats.n, tol=self.tol,
+                               max_iter=self.max_iter, start=theta)
+        return mean, fitted.theta, fitted.cov
+
+    def chain(self, theta: FloatArray, p: int) -> FloatArray:
+        """``T = blockdiag(I_p, J)``: from ``(μ, θ)`` to ``(μ, vech Σ)``."""
+        jac = self.structure.jacobian(theta)
+        out = np.zeros((p + jac.shape[0], p + jac.shape[1]))
+        out[:p, :p] = np.eye(p)
+        out[p:, p:] = jac
+        return out
 
 
 def _start(pat: Patterns) -> tuple[FloatArray, FloatArray]:
@@ -90,36 +116,59 @@ def _change(mean_a: FloatArray, cov_a: FloatArray, mean_b: FloatArray, cov_b: Fl
                float(np.max(np.abs(cov_a - cov_b))) / scale)
 
 
-def _direction(pat: Patterns, mean: FloatArray, cov: FloatArray) -> tuple[FloatArray, bool]:
+def chained(model: _Model, pat: Patterns, mean: FloatArray, theta: FloatArray,
+            kind: str) -> tuple[FloatArray, FloatArray]:
+    """Observed-data score and information over ``(μ, θ)`` by the chain rule:
+    ``Tᵀ s`` and ``TᵀAT − [0 ⊕ Σ_m s_Σ[m] H_m]`` (the last term for the observed kind)."""
+    p = pat.p
+    cov = model.structure.cov(theta)
+    if kind == "observed":
+        score, info = score_and_information(pat, mean, cov)
+    else:
+        score = score_vector(pat, mean, cov)
+        info = information_matrix(pat, mean, cov, "expected")
+    if model.saturated:
+        return score, info
+    t = model.chain(theta, p)
+    out = t.T @ info @ t
+    if kind == "observed":
+        out[p:, p:] -= np.einsum("m,mij->ij", score[p:], model.structure.hessian(theta))
+    return t.T @ score, (out + out.T) / 2
+
+
+def _direction(model: _Model, pat: Patterns, mean: FloatArray,
+               theta: FloatArray) -> tuple[FloatArray, bool]:
     """Newton's direction, or Fisher scoring's where the observed information is not yet
     positive definite (the expected information always is); says which."""
-    score, observed = score_and_information(pat, mean, cov)
+    score, observed = chained(model, pat, mean, theta, "observed")
     try:
         return PDFactor.of(observed, name="information").solve(score), True
     except NotPositiveDefiniteError:
-        expected = information_matrix(pat, mean, cov, "expected")
+        _, expected = chained(model, pat, mean, theta, "expected")
         return PDFactor.of(expected, name="information").solve(score), False
 
 
-def _newton(pat: Patterns, mean: FloatArray, cov: FloatArray,
+def _newton(model: _Model, pat: Patterns, mean: FloatArray, theta: FloatArray,
             loglike: float) -> tuple[FloatArray, FloatArray, float, bool] | None:
     """One safeguarded Newton (or scoring) step; ``None`` when no valid improving step is
     found. The flag is true for a full Newton step (what the quadratic stopping rule needs)."""
     p = pat.p
     try:  # TooLargeError above DENSE_PARAM_LIMIT parameters: plain EM then
-        step, newton = _direction(pat, mean, cov)
+        step, newton = _direction(model, pat, mean, theta)
     except MVNEstimateError:
         return None
     for halving in range(12):
         t = 0.5**halving
         new_mean = mean + t * step[:p]
-        new_cov = np.asarray(unvech(vech(cov) + t * step[p:]), dtype=np.float64)
+        new_theta = theta + t * step[p:]
+        if not model.structure.valid(new_theta):
+            continue
         try:
-            value = e_step(pat, new_mean, new_cov)[1]
+            value = e_step(pat, new_mean, model.structure.cov(new_theta))[1]
         except NotPositiveDefiniteError:
             continue
         if value >= loglike - 1e-12 * abs(loglike):
-            return new_mean, new_cov, value, newton and halving == 0
+            return new_mean, new_theta, value, newton and halving == 0
     return None
 
 
@@ -135,8 +184,13 @@ def _singular(pat: Patterns, it: int, exc: NotPositiveDefiniteError) -> Singular
         min_eigenvalue=exc.min_eigenvalue)
 
 
-def em(pat: Patterns, *, tol: float = TOL, max_iter: int = MAX_ITER) -> EMFit:
+def em(pat: Patterns, *, tol: float = TOL, max_iter: int = MAX_ITER,
+       structure: CovarianceStructure | None = None) -> EMFit:
     """EM, then Newton, on clean patterns; returns the estimate relative to ``pat.origin``.
+
+    ``structure`` (bound to the variables; default unstructured) changes the M-step — the
+    structure's ML fit of the completed covariance — and the Newton steps, which run over
+    ``(μ, θ)`` by the chain rule.
 
     Raises
     ------
@@ -152,10 +206,12 @@ def em(pat: Patterns, *, tol: float = TOL, max_iter: int = MAX_ITER) -> EMFit:
             f"n = {pat.total:g} rows with an observed value. The estimate would be singular: use "
             "fewer columns.", columns=pat.names)
     _enough_rows(pat)
+    model = _Model(structure if structure is not None else Unstructured().bind(pat.labels),
+                   tol, max_iter)
     mean, cov = _start(pat)
     trace = [0]
     try:
-        return _iterate(pat, mean, cov, tol, max_iter, trace)
+        return _iterate(model, pat, mean, cov, tol, max_iter, trace)
     except NotPositiveDefiniteError as exc:
         raise _singular(pat, trace[0], exc) from exc
 
@@ -195,43 +251,47 @@ def _collapsed(pat: Patterns, cov: FloatArray, start: FloatArray, it: int) -> No
             columns=[str(c) for c, b in zip(pat.labels, low, strict=True) if b])
 
 
-def _iterate(pat: Patterns, mean: FloatArray, cov: FloatArray, tol: float,
+def _iterate(model: _Model, pat: Patterns, mean: FloatArray, cov: FloatArray, tol: float,
              max_iter: int, trace: list[int]) -> EMFit:
     previous, newton_steps, switch = -np.inf, 0, NEWTON_SWITCH
     start = np.diag(cov).copy()
+    theta: FloatArray | None = None
     for it in range(1, max_iter + 1):
         trace[0] = it
         stats, loglike = e_step(pat, mean, cov)
-        new_mean, new_cov = m_step(stats)
+        new_mean, theta, new_cov = model.m_step(stats, theta)
         _collapsed(pat, new_cov, start, it)
         change = _change(new_mean, new_cov, mean, cov)
         settled = abs(loglike - previous) <= tol * abs(loglike) and change <= tol
-        if pat.complete or settled:
-            return EMFit(new_mean, new_cov, e_step(pat, new_mean, new_cov)[1], it, newton_steps,
-                         True, pat)
+        if (pat.complete and model.saturated) or settled:
+            return EMFit(new_mean, new_cov, theta, e_step(pat, new_mean, new_cov)[1], it,
+                         newton_steps, True, pat)
         mean, cov, previous = new_mean, new_cov, loglike
         if change <= switch:
             loglike = e_step(pat, mean, cov)[1]
             while newton_steps < max_iter:
-                found = _newton(pat, mean, cov, loglike)
+                found = _newton(model, pat, mean, theta, loglike)
                 if found is None:  # try again once EM has come ten times closer
                     switch = change / 10
                     break
                 newton_steps += 1
-                step = _change(found[0], found[1], mean, cov)
+                new_cov = model.structure.cov(found[1])
+                step = _change(found[0], new_cov, mean, cov)
                 gain = found[2] - loglike
-                mean, cov, loglike, full = found
+                mean, theta, loglike, full = found
+                cov = new_cov
                 # Newton converges quadratically: after a full step of relative size δ the
                 # error is O(δ²), so δ <= √tol / 10 already puts it below tol.
                 small = step <= tol or (full and step <= np.sqrt(tol) / 10)
                 if small and gain <= np.sqrt(tol) * abs(loglike):
-                    return EMFit(mean, cov, loglike, it, newton_steps, True, pat)
+                    return EMFit(mean, cov, theta, loglike, it, newton_steps, True, pat)
             previous = loglike
+    assert theta is not None
     final = e_step(pat, mean, cov)[1]
-    last = _change(mean, cov, *m_step(e_step(pat, mean, cov)[0]))
+    last = _change(mean, cov, *model.m_step(e_step(pat, mean, cov)[0], theta)[::2])
     warnings.warn(
         f"EM stopped at max_iter={max_iter} before reaching tol={tol:g}: the last parameter "
         f"change was {last:.3g} and the log-likelihood {final:.10g}. Raise max_iter or tol.",
         ConvergenceWarning, stacklevel=4)
-    return EMFit(mean, cov, final, max_iter, newton_steps, False, pat)
+    return EMFit(mean, cov, theta, final, max_iter, newton_steps, False, pat)
 

@@ -20,13 +20,45 @@ from ._likelihood import (
     loglike_stats,
     score,
     score_obs,
+    score_rows,
     stats_about,
     sym_score,
 )
+from ._factor import Factor
 from ._params import DENSE_PARAM_LIMIT, Point, checked_point, nparams, param_names, refuse_dense
+from ._structured import StructuredFit, fit_structure, iterative, structure_information, \
+    vech_score
+from ._structures import (
+    AR1,
+    BUILTIN,
+    BlockDiagonal,
+    CompoundSymmetry,
+    CovarianceStructure,
+    Diagonal,
+    LogCholesky,
+    Spherical,
+    Unstructured,
+    resolve_structure,
+)
 
 __all__ = [
+    "AR1",
+    "BUILTIN",
     "DENSE_PARAM_LIMIT",
+    "BlockDiagonal",
+    "CompoundSymmetry",
+    "CovarianceStructure",
+    "Diagonal",
+    "Factor",
+    "LogCholesky",
+    "Spherical",
+    "StructuredFit",
+    "Unstructured",
+    "fit_structure",
+    "iterative",
+    "resolve_structure",
+    "structure_information",
+    "vech_score",
     "LOG_2PI",
     "Point",
     "Score",
@@ -45,6 +77,7 @@ __all__ = [
     "sandwich",
     "score",
     "score_obs",
+    "score_rows",
     "stats_about",
     "sym_score",
 ]

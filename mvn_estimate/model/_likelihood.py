@@ -29,7 +29,7 @@ from ..linalg.vech import vech_indices, vech_multiplicity
 from ._params import Point, checked_point, param_names
 
 __all__ = ["LOG_2PI", "Score", "loglike", "loglike_obs", "loglike_rows", "loglike_stats", "score",
-           "score_obs", "stats_about", "sym_score"]
+           "score_obs", "score_rows", "stats_about", "sym_score"]
 
 LOG_2PI = float(np.log(2.0 * np.pi))
 OFFSET_LIMIT = 1e3
@@ -313,7 +313,7 @@ def score(data: Any, mean: ArrayLike, cov: ArrayLike) -> Score:
     return Score(score_mu, score_cov, pt.names)
 
 
-def _score_obs_kernel(x: FloatArray, mu: FloatArray, fac: PDFactor) -> FloatArray:
+def score_rows(x: FloatArray, mu: FloatArray, fac: PDFactor) -> FloatArray:
     """Rows ``(zᵢ, vech(Gᵢ − ½Gᵢ∘I))`` with ``zᵢ = P(xᵢ − μ)``, ``Gᵢ = zᵢzᵢᵀ − P``."""
     p = x.shape[1]
     z = fac.solve((x - mu).T).T
@@ -345,7 +345,7 @@ def score_obs(data: Any, mean: ArrayLike, cov: ArrayLike) -> FloatArray | pd.Dat
     True
     """
     ds, pt = _prepare(data, mean, cov)
-    out = _score_obs_kernel(ds.values, pt.mean, pt.fac)
+    out = score_rows(ds.values, pt.mean, pt.fac)
     if not np.all(np.isfinite(out)):
         locate_nonfinite(ds, advice=POINT_ADVICE)
     if pt.labelled:

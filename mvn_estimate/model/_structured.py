@@ -1,0 +1,175 @@
+"""ML for a structured covariance ``Σ(θ)`` with a saturated mean, from sufficient statistics.
+
+With the mean free, ``μ̂ = x̄`` and ``θ̂`` maximises
+``ℓ(θ) = −(n/2)[p ln 2π + ln|Σ(θ)| + tr(Σ(θ)⁻¹S)]`` (``S`` the ML covariance). A closed form
+is used when the structure has one; otherwise Newton's method on the analytic score
+``Jᵀ g`` and observed information ``JᵀI_obs J − Σ_m g_m H_m`` — or Fisher scoring with the
+expected information ``Jᵀ I J`` where the observed one is not positive definite — from the
+structure's start, halving steps until ``θ`` is valid, ``Σ(θ)`` positive definite and the
+log-likelihood does not decrease. Lower bounds (the uniquenesses of a factor model) are
+respected by holding a parameter at its bound while the score pushes it out (an active set).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._typing import FloatArray
+from ..exceptions import ConvergenceWarning, NotPositiveDefiniteError, SingularCovarianceError
+from ..linalg import PDFactor
+from ..linalg.vech import duplication_sandwich, vech_indices, vech_multiplicity
+from ._likelihood import LOG_2PI
+from ._structures import CovarianceStructure
+
+__all__ = ["StructuredFit", "fit_structure", "iterative", "structure_information", "vech_score"]
+
+
+def iterative(structure: CovarianceStructure) -> bool:
+    """Whether fitting ``structure`` iterates (it has no closed form)."""
+    return type(structure).closed_form is CovarianceStructure.closed_form
+
+
+@dataclass(frozen=True)
+class StructuredFit:
+    """``θ̂``, ``Σ(θ̂)``, the log-likelihood, iterations, and the parameters held at bounds."""
+
+    theta: FloatArray
+    cov: FloatArray
+    loglike: float
+    iterations: int
+    converged: bool
+    at_bounds: tuple[int, ...]
+
+
+def _loglike(n: float, s: FloatArray, fac: PDFactor) -> float:
+    return -0.5 * n * (fac.dim * LOG_2PI + fac.logdet + float(np.trace(fac.solve(s))))
+
+
+def vech_score(n: float, s: FloatArray, fac: PDFactor) -> FloatArray:
+    """Score over ``vech Σ`` at ``μ = x̄``: ``½ m ∘ vech(G)`` with ``G = n(PSP − P)``."""
+    p = fac.dim
+    prec = fac.inverse()
+    g = n * (fac.solve(fac.solve(s).T) - prec)
+    g = (g + g.T) / 2
+    rows, cols = vech_indices(p)
+    return 0.5 * vech_multiplicity(p) * g[rows, cols]
+
+
+def _vech_information(n: float, s: FloatArray, fac: PDFactor, kind: str) -> FloatArray:
+    """Expected ``(n/2)Dᵀ(P⊗P)D`` or observed ``½[Dᵀ(P⊗Q)D + Dᵀ(Q⊗P)D] − (n/2)Dᵀ(P⊗P)D``
+    information over ``vech Σ`` at ``μ = x̄`` (``Q = nPSP``)."""
+    prec = fac.inverse()
+    pp = np.asarray(duplication_sandwich(prec, prec), dtype=np.float64)
+    if kind == "expected":
+        return 0.5 * n * pp
+    q = n * fac.solve(fac.solve(s).T)
+    q = (q + q.T) / 2
+    pq = np.asarray(duplication_sandwich(prec, q), dtype=np.float64)
+    return (pq + pq.T) / 2 - 0.5 * n * pp
+
+
+def structure_information(structure: CovarianceStructure, theta: FloatArray, n: float,
+                          s: FloatArray, kind: str) -> FloatArray:
+    """Information over ``θ``: ``JᵀIJ`` (expected) or ``JᵀI_obsJ − Σ_m g_m H_m`` (observed)."""
+    fac = PDFactor.of(structure.cov(theta), name="cov")
+    jac = structure.jacobian(theta)
+    out = jac.T @ _vech_information(n, s, fac, kind) @ jac
+    if kind == "observed":
+        out -= np.einsum("m,mij->ij", vech_score(n, s, fac), structure.hessian(theta))
+    return (out + out.T) / 2
+
+
+def _step(structure: CovarianceStructure, theta: FloatArray, n: float, s: FloatArray,
+          blocked: np.ndarray) -> tuple[FloatArray, float]:
+    """Newton (or scoring) step over the free parameters, and the Newton decrement."""
+    fac = PDFactor.of(structure.cov(theta), name="cov")
+    grad = structure.jacobian(theta).T @ vech_score(n, s, fac)
+    free = ~blocked
+    step = np.zeros_like(theta)
+    for kind in ("observed", "expected"):
+        info = structure_information(structure, theta, n, s, kind)[np.ix_(free, free)]
+        try:
+            step[free] = PDFactor.of(info, name="information").solve(grad[free])
+            break
+        except NotPositiveDefiniteError:
+            continue
+    return step, float(grad[free] @ step[free])
+
+
+def _usable(structure: CovarianceStructure, theta: FloatArray) -> PDFactor | None:
+    if not structure.valid(theta):
+        return None
+    try:
+        return PDFactor.of(structure.cov(theta), name="cov")
+    except NotPositiveDefiniteError:
+        return None
+
+
+def fit_structure(structure: CovarianceStructure, s: FloatArray, n: float, *, tol: float,
+                  max_iter: int, start: FloatArray | None = None) -> StructuredFit:
+    """ML estimate of ``θ`` given the ML covariance ``s`` of ``n`` observations.
+
+    Raises
+    ------
+    SingularCovarianceError
+        The start (or the closed form) is not a valid positive definite covariance.
+    """
+    closed = structure.closed_form(s) if start is None else None
+    theta = np.asarray(closed if closed is not None else (
+        structure.start(s) if start is None else start), dtype=float)
+    bounds = structure.lower_bounds(s)
+    if bounds is not None:
+        theta = np.maximum(theta, bounds)
+    fac = _usable(structure, theta)
+    if fac is None:
+        raise SingularCovarianceError(
+            f"The {structure.name!r} structure has no valid positive definite covariance at its "
+            "starting values for these data; the structure may not suit them.")
+    loglike = _loglike(n, s, fac)
+    if closed is not None:
+        return StructuredFit(theta, structure.cov(theta), loglike, 0, True, ())
+    return _newton(structure, theta, loglike, n, s, bounds, tol, max_iter)
+
+
+def _newton(structure: CovarianceStructure, theta: FloatArray, loglike: float, n: float,
+            s: FloatArray, bounds: FloatArray | None, tol: float,
+            max_iter: int) -> StructuredFit:
+    low = np.full(theta.size, -np.inf) if bounds is None else bounds
+    for it in range(1, max_iter + 1):
+        fac = PDFactor.of(structure.cov(theta), name="cov")
+        grad = structure.jacobian(theta).T @ vech_score(n, s, fac)
+        blocked = (theta <= low) & (grad < 0)
+        step, decrement = _step(structure, theta, n, s, blocked)
+        if decrement <= 1e-2 * tol:
+            return _done(structure, theta, loglike, it, True, low, grad)
+        found = _halve(structure, theta, step, loglike, n, s, low)
+        if found is None:
+            return _done(structure, theta, loglike, it, decrement <= tol, low, grad)
+        theta, loglike = found
+    warnings.warn(f"The {structure.name!r} fit stopped at max_iter={max_iter} before reaching "
+                  f"tol={tol:g}. Raise max_iter.", ConvergenceWarning, stacklevel=4)
+    fac = PDFactor.of(structure.cov(theta), name="cov")
+    grad = structure.jacobian(theta).T @ vech_score(n, s, fac)
+    return _done(structure, theta, loglike, max_iter, False, low, grad)
+
+
+def _halve(structure: CovarianceStructure, theta: FloatArray, step: FloatArray, loglike: float,
+           n: float, s: FloatArray, low: FloatArray) -> tuple[FloatArray, float] | None:
+    for halving in range(30):
+        new = np.maximum(theta + 0.5**halving * step, low)
+        fac = _usable(structure, new)
+        if fac is None:
+            continue
+        value = _loglike(n, s, fac)
+        if value >= loglike - 1e-13 * abs(loglike):
+            return new, value
+    return None
+
+
+def _done(structure: CovarianceStructure, theta: FloatArray, loglike: float, it: int,
+          converged: bool, low: FloatArray, grad: FloatArray) -> StructuredFit:
+    at = tuple(int(i) for i in np.flatnonzero((theta <= low) & (grad <= 0)))
+    return StructuredFit(theta, structure.cov(theta), loglike, it, converged, at)

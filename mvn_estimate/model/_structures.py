@@ -1,0 +1,740 @@
+"""Covariance structures ``Σ(θ)``: the base class and the built-in models.
+
+A structure maps its parameters ``θ`` (length ``q``) to a ``p×p`` covariance and gives, in
+``vech`` order (columns of the lower triangle, as :func:`mvn_estimate.linalg.vech`):
+
+* ``jacobian(θ)``: ``J = ∂ vech Σ / ∂θᵀ``, shape ``(p(p+1)/2, q)``;
+* ``hessian(θ)``: ``∂² vech Σ / ∂θ∂θᵀ``, shape ``(p(p+1)/2, q, q)`` (zero for linear models).
+
+With those the chain rule turns the score and information over ``vech Σ`` into the score and
+information over ``θ``: ``score_θ = Jᵀ score_vechΣ``, ``I_θ = Jᵀ I_vechΣ J`` (expected) and,
+for the observed information, ``− Σ_m score_vechΣ[m] · hessian[m]`` on top.
+
+``unconstrained()`` returns the same model over parameters free to take any real value (the
+log-Cholesky factor for the unstructured model, logs of variances, ``atanh`` of a
+correlation), which is what an optimiser such as ``scipy.optimize.minimize`` wants.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._typing import FloatArray
+from ..exceptions import InvalidOptionError, LabelError, ShapeError, describe
+from ..linalg.calculus import num_jacobian
+from ..linalg.vech import vech_indices, vech_size
+
+__all__ = ["AR1", "BUILTIN", "BlockDiagonal", "CompoundSymmetry", "CovarianceStructure",
+           "Diagonal", "LogCholesky", "Reparametrised", "Spherical", "Unstructured",
+           "resolve_structure", "vech_position"]
+
+
+def vech_position(p: int) -> np.ndarray:
+    """``pos[i, j]``: the index of entry ``(i, j)`` (either order) in ``vech`` of a ``p×p``."""
+    rows, cols = vech_indices(p)
+    pos = np.zeros((p, p), dtype=np.intp)
+    pos[rows, cols] = np.arange(rows.size)
+    pos[cols, rows] = np.arange(rows.size)
+    return pos
+
+
+class CovarianceStructure:
+    """Base class of covariance structures ``Σ(θ)`` (see the module notes).
+
+    Subclasses implement :meth:`nparams`, :meth:`cov`, :meth:`jacobian`, :meth:`start` and
+    :meth:`param_names`; :meth:`hessian` defaults to finite differences of the Jacobian and
+    :meth:`closed_form` to ``None`` (no closed form: the fit iterates). A structure is *bound*
+    to the variables it describes by :meth:`bind`, which ``fit`` calls.
+
+    Examples
+    --------
+    A Toeplitz covariance with its own parameter per lag::
+
+        class Toeplitz(CovarianceStructure):
+            name = "toeplitz"
+            def nparams(self): return self.p
+            def cov(self, theta):
+                i = np.arange(self.p)
+                return np.asarray(theta)[np.abs(i[:, None] - i[None, :])]
+            def jacobian(self, theta):
+                pos = np.abs(np.subtract.outer(*vech_indices(self.p)))
+                return (pos[:, None] == np.arange(self.p)).astype(float)
+            def start(self, S):
+                return np.array([np.mean(np.diagonal(S, k)) for k in range(self.p)])
+            def param_names(self, columns):
+                return [f"lag{k}" for k in range(self.p)]
+    """
+
+    name = "custom"
+
+    def __init__(self) -> None:
+        self.labels: pd.Index | None = None
+
+    # -- binding -------------------------------------------------------------------------
+    @property
+    def p(self) -> int:
+        """Number of variables (after :meth:`bind`)."""
+        if self.labels is None:
+            raise InvalidOptionError(
+                f"The {self.name!r} structure is not bound to variables yet; call "
+                ".bind(columns) (fit does this) before evaluating it."
+            )
+        return len(self.labels)
+
+    def bind(self, labels: Sequence[Any]) -> CovarianceStructure:
+        """A copy of this structure for the variables ``labels`` (checks they fit)."""
+        out = copy.copy(self)
+        out.labels = pd.Index(list(labels))
+        out._check_bound()
+        return out
+
+    def _check_bound(self) -> None:
+        """Hook: raise if the structure cannot describe ``self.labels``."""
+
+    # -- the model ---------------------------------------------------------------------------
+    def nparams(self) -> int:
+        """Number of parameters ``q``."""
+        raise NotImplementedError
+
+    def cov(self, theta: Any) -> FloatArray:
+        """``Σ(θ)``, shape ``(p, p)``."""
+        raise NotImplementedError
+
+    def jacobian(self, theta: Any) -> FloatArray:
+        """``∂ vech Σ / ∂θᵀ``, shape ``(p(p+1)/2, q)``."""
+        def vech_cov(t: np.ndarray) -> FloatArray:
+            rows, cols = vech_indices(self.p)
+            return self.cov(t)[rows, cols]
+        return num_jacobian(vech_cov, np.asarray(theta, dtype=float))
+
+    def hessian(self, theta: Any) -> FloatArray:
+        """``∂² vech Σ / ∂θ∂θᵀ``, shape ``(p(p+1)/2, q, q)``; finite differences of
+        :meth:`jacobian` unless a subclass knows better."""
+        t = np.asarray(theta, dtype=float)
+        q = t.size
+        flat = num_jacobian(lambda u: self.jacobian(u).ravel(), t)  # (m*q, q)
+        out = flat.reshape(-1, q, q)
+        return (out + np.swapaxes(out, 1, 2)) / 2
+
+    def start(self, S: FloatArray) -> FloatArray:
+        """Starting values ``θ₀`` from a sample covariance ``S``."""
+        raise NotImplementedError
+
+    def param_names(self, columns: Sequence[str]) -> list[str]:
+        """Names of the parameters (``columns`` are the variables' names as strings)."""
+        raise NotImplementedError
+
+    def closed_form(self, S: FloatArray) -> FloatArray | None:
+        """The ML estimate of ``θ`` given the ML covariance ``S`` (mean saturated), if it has a
+        closed form; ``None`` otherwise."""
+        return None
+
+    def valid(self, theta: FloatArray) -> bool:
+        """Whether ``θ`` lies in the parameter space (positive-definiteness is checked apart)."""
+        return True
+
+    def lower_bounds(self, S: FloatArray) -> FloatArray | None:
+        """Lower bounds on ``θ`` that the fit respects given the sample covariance ``S``
+        (``None``: none); a parameter ending at its bound is reported (see ``Factor``)."""
+        return None
+
+    def unconstrained(self) -> CovarianceStructure:
+        """The same model over unconstrained parameters (default: ``θ`` itself)."""
+        return self
+
+    def to_unconstrained(self, theta: FloatArray) -> FloatArray:
+        """``η`` of :meth:`unconstrained` with ``Σ(η) = Σ(θ)``."""
+        return np.asarray(theta, dtype=float)
+
+    def from_unconstrained(self, eta: FloatArray) -> FloatArray:
+        """``θ`` with ``Σ(θ) = Σ(η)``."""
+        return np.asarray(eta, dtype=float)
+
+    def _theta(self, theta: Any) -> FloatArray:
+        t = np.asarray(theta, dtype=float)
+        if t.shape != (self.nparams(),):
+            raise ShapeError(f"The 'theta' argument of the {self.name!r} structure must have "
+                             f"shape ({self.nparams()},); got {describe(t)}.")
+        return t
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Unstructured(CovarianceStructure):
+    """Every variance and covariance free: ``θ = vech Σ`` (today's model, the default)."""
+
+    name = "unstructured"
+
+    def nparams(self) -> int:
+        return vech_size(self.p)
+
+    def cov(self, theta: Any) -> FloatArray:
+        t = self._theta(theta)
+        out = np.empty((self.p, self.p))
+        rows, cols = vech_indices(self.p)
+        out[rows, cols] = t
+        out[cols, rows] = t
+        return out
+
+    def jacobian(self, theta: Any) -> FloatArray:
+        return np.eye(self.nparams())
+
+    def hessian(self, theta: Any) -> FloatArray:
+        m = self.nparams()
+        return np.zeros((m, m, m))
+
+    def start(self, S: FloatArray) -> FloatArray:
+        rows, cols = vech_indices(self.p)
+        return np.asarray(S, dtype=float)[rows, cols]
+
+    closed_form = start
+
+    def param_names(self, columns: Sequence[str]) -> list[str]:
+        rows, cols = vech_indices(len(columns))
+        return [f"cov[{columns[j]},{columns[i]}]" for i, j in zip(rows, cols, strict=True)]
+
+    def unconstrained(self) -> CovarianceStructure:
+        return LogCholesky().bind(self.labels) if self.labels is not None else LogCholesky()
+
+    def to_unconstrained(self, theta: FloatArray) -> FloatArray:
+        low = np.linalg.cholesky(self.cov(theta))
+        return LogCholesky.pack(low)
+
+    def from_unconstrained(self, eta: FloatArray) -> FloatArray:
+        return self.start(LogCholesky().bind(self.labels).cov(eta))  # type: ignore[arg-type]
+
+
+class LogCholesky(CovarianceStructure):
+    """``Σ = LLᵀ`` with ``η = (log L_ii, L_ij for i > j)`` in ``vech`` order: unconstrained,
+    and every ``η`` gives a positive definite ``Σ`` (Pinheiro & Bates, 1996)."""
+
+    name = "log-cholesky"
+
+    def nparams(self) -> int:
+        return vech_size(self.p)
+
+    @staticmethod
+    def pack(low: FloatArray) -> FloatArray:
+        rows, cols = vech_indices(low.shape[0])
+        eta = low[rows, cols].copy()
+        diag = rows == cols
+        eta[diag] = np.log(eta[diag])
+        return eta
+
+    def _lower(self, eta: FloatArray) -> FloatArray:
+        rows, cols = vech_indices(self.p)
+        vals = np.where(rows == cols, np.exp(np.minimum(eta, 700.0)), eta)
+        low = np.zeros((self.p, self.p))
+        low[rows, cols] = vals
+        return low
+
+    def cov(self, theta: Any) -> FloatArray:
+        low = self._lower(self._theta(theta))
+        return low @ low.T
+
+    def jacobian(self, theta: Any) -> FloatArray:
+        # Σ_ij = Σ_k L_ik L_jk; ∂Σ_ij/∂L_ab = δ_ia L_jb + δ_ja L_ib; ∂L_ab/∂η = L_ab on the
+        # diagonal (log), 1 off it.
+        eta = self._theta(theta)
+        p = self.p
+        low = self._lower(eta)
+        rows, cols = vech_indices(p)
+        chain = np.where(rows == cols, np.diag(low)[rows], 1.0)
+        out = np.zeros((rows.size, rows.size))
+        for k, (a, b) in enumerate(zip(rows, cols, strict=True)):
+            d = np.zeros((p, p))
+            d[a, :] += low[:, b]
+            d[:, a] += low[:, b]
+            out[:, k] = d[rows, cols] * chain[k]
+        return out
+
+    def hessian(self, theta: Any) -> FloatArray:
+        eta = self._theta(theta)
+        p = self.p
+        low = self._lower(eta)
+        rows, cols = vech_indices(p)
+        m = rows.size
+        chain = np.where(rows == cols, np.diag(low)[rows], 1.0)
+        out = np.zeros((m, m, m))
+        for k, (a, b) in enumerate(zip(rows, cols, strict=True)):
+            for l_, (c, d_) in enumerate(zip(rows, cols, strict=True)):
+                if b != d_:
+                    continue
+                e = np.zeros((p, p))  # ∂²Σ/∂L_ab∂L_cb = e_a e_cᵀ + e_c e_aᵀ
+                e[a, c] += 1.0
+                e[c, a] += 1.0
+                out[:, k, l_] += e[rows, cols] * chain[k] * chain[l_]
+            if a == b:  # the log map's second derivative on the diagonal
+                d = np.zeros((p, p))
+                d[a, :] += low[:, b]
+                d[:, a] += low[:, b]
+                out[:, k, k] += d[rows, cols] * low[a, a]
+        return out
+
+    def start(self, S: FloatArray) -> FloatArray:
+        return self.pack(np.linalg.cholesky(np.asarray(S, dtype=float)))
+
+    def param_names(self, columns: Sequence[str]) -> list[str]:
+        rows, cols = vech_indices(len(columns))
+        return [f"logchol[{columns[i]},{columns[j]}]" if i == j else
+                f"chol[{columns[i]},{columns[j]}]" for i, j in zip(rows, cols, strict=True)]
+
+
+class Reparametrised(CovarianceStructure):
+    """``base`` over ``η`` with ``θ = forward(η)`` (elementwise maps by default: ``exp`` for a
+    positive parameter, ``tanh`` for a correlation); the chain rule gives ``J`` and ``H``."""
+
+    def __init__(self, base: CovarianceStructure,
+                 maps: Sequence[str]) -> None:
+        super().__init__()
+        self.base, self.maps = base, list(maps)
+        self.labels = base.labels
+        self.name = f"{base.name} (unconstrained)"
+
+    def nparams(self) -> int:
+        return self.base.nparams()
+
+    def _derivs(self, eta: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        theta, d1, d2 = np.empty_like(eta), np.empty_like(eta), np.empty_like(eta)
+        for k, kind in enumerate(self.maps):
+            f, g, h = _MAPS[kind]
+            theta[k], d1[k], d2[k] = f(eta[k]), g(eta[k]), h(eta[k])
+        return theta, d1, d2
+
+    def cov(self, theta: Any) -> FloatArray:
+        return self.base.cov(self._derivs(self._theta(theta))[0])
+
+    def jacobian(self, theta: Any) -> FloatArray:
+        t, d1, _ = self._derivs(self._theta(theta))
+        return self.base.jacobian(t) * d1[None, :]
+
+    def hessian(self, theta: Any) -> FloatArray:
+        t, d1, d2 = self._derivs(self._theta(theta))
+        out = self.base.hessian(t) * d1[None, :, None] * d1[None, None, :]
+        q = t.size
+        out[:, np.arange(q), np.arange(q)] += self.base.jacobian(t) * d2[None, :]
+        return out
+
+    def start(self, S: FloatArray) -> FloatArray:
+        return self.to_eta(self.base.start(S))
+
+    def to_eta(self, theta: FloatArray) -> FloatArray:
+        return np.array([_INVERSE[k](v) for k, v in zip(self.maps, theta, strict=True)])
+
+    def param_names(self, columns: Sequence[str]) -> list[str]:
+        names = self.base.param_names(columns)
+        return [n if m == "identity" else f"{m}({n})" for n, m in zip(names, self.maps,
+                                                                        strict=True)]
+
+
+_MAPS: dict[str, tuple[Callable[[float], float], ...]] = {
+    "identity": (lambda e: e, lambda e: 1.0, lambda e: 0.0),
+    "log": (lambda e: float(np.exp(min(e, 700.0))), lambda e: float(np.exp(min(e, 700.0))),
+            lambda e: float(np.exp(min(e, 700.0)))),
+    "atanh": (lambda e: float(np.tanh(e)), lambda e: float(1 - np.tanh(e) ** 2),
+              lambda e: float(-2 * np.tanh(e) * (1 - np.tanh(e) ** 2))),
+}
+_INVERSE: dict[str, Callable[[float], float]] = {
+    "identity": lambda v: v, "log": lambda v: float(np.log(v)),
+    "atanh": lambda v: float(np.arctanh(v)),
+}
+
+
+class _Elementwise(CovarianceStructure):
+    """Shared plumbing of structures whose unconstrained form maps each parameter alone."""
+
+    maps: tuple[str, ...] = ()
+
+    def _maps(self) -> list[str]:
+        return list(self.maps)
+
+    def unconstrained(self) -> CovarianceStructure:
+        return Reparametrised(self, self._maps())
+
+    def to_unconstrained(self, theta: FloatArray) -> FloatArray:
+        return Reparametrised(self, self._maps()).to_eta(np.asarray(theta, dtype=float))
+
+    def from_unconstrained(self, eta: FloatArray) -> FloatArray:
+        return Reparametrised(self, self._maps())._derivs(np.asarray(eta, dtype=float))[0]
+
+
+class Diagonal(_Elementwise):
+    """Independent variables: ``Σ = diag(σ₁², …, σ_p²)``; parameters ``cov[x,x]``."""
+
+    name = "diagonal"
+
+    def nparams(self) -> int:
+        return self.p
+
+    def _maps(self) -> list[str]:
+        return ["log"] * self.p
+
+    def cov(self, theta: Any) -> FloatArray:
+        return np.diag(self._theta(theta))
+
+    def jacobian(self, theta: Any) -> FloatArray:
+        pos = vech_position(self.p)
+        out = np.zeros((vech_size(self.p), self.p))
+        out[pos[np.arange(self.p), np.arange(self.p)], np.arange(self.p)] = 1.0
+        return out
+
+    def hessian(self, theta: Any) -> FloatArray:
+        return np.zeros((vech_size(self.p), self.p, self.p))
+
+    def start(self, S: FloatArray) -> FloatArray:
+        return np.diag(np.asarray(S, dtype=float)).copy()
+
+    closed_form = start
+
+    def valid(self, theta: FloatArray) -> bool:
+        return bool(np.all(np.asarray(theta) > 0))
+
+    def param_names(self, columns: Sequence[str]) -> list[str]:
+        return [f"cov[{c},{c}]" for c in columns]
+
+
+class Spherical(_Elementwise):
+    """``Σ = σ²I``; parameter ``variance``."""
+
+    name = "spherical"
+    maps = ("log",)
+
+    def nparams(self) -> int:
+        return 1
+
+    def cov(self, theta: Any) -> FloatArray:
+        return self._theta(theta)[0] * np.eye(self.p)
+
+    def jacobian(self, theta: Any) -> FloatArray:
+        rows, cols = vech_indices(self.p)
+        return (rows == cols).astype(float)[:, None]
+
+    def hessian(self, theta: Any) -> FloatArray:
+        return np.zeros((vech_size(self.p), 1, 1))
+
+    def start(self, S: FloatArray) -> FloatArray:
+        return np.array([float(np.trace(np.asarray(S, dtype=float))) / self.p])
+
+    closed_form = start
+
+    def valid(self, theta: FloatArray) -> bool:
+        return bool(theta[0] > 0)
+
+    def param_names(self, columns: Sequence[str]) -> list[str]:
+        return ["variance"]
+
+
+class CompoundSymmetry(CovarianceStructure):
+    """A common variance and a common covariance: ``Σ = (v − c)I + c11ᵀ``; parameters
+    ``variance`` and ``covariance``. Positive definite when ``v − c > 0`` and
+    ``v + (p − 1)c > 0``; the closed form is ``v = tr S / p``,
+    ``c = (1ᵀS1 − tr S) / (p(p − 1))``."""
+
+    name = "compound_symmetry"
+
+    def nparams(self) -> int:
+        return 2
+
+    def _check_bound(self) -> None:
+        if self.p < 2:
+            raise InvalidOptionError("The 'compound_symmetry' structure needs at least 2 "
+                                     f"variables; got {self.p}.")
+
+    def cov(self, theta: Any) -> FloatArray:
+        v, c = self._theta(theta)
+        return (v - c) * np.eye(self.p) + c * np.ones((self.p, self.p))
+
+    def jacobian(self, theta: Any) -> FloatArray:
+        rows, cols = vech_indices(self.p)
+        diag = (rows == cols).astype(float)
+        return np.column_stack([diag, 1.0 - diag])
+
+    def hessian(self, theta: Any) -> FloatArray:
+        return np.zeros((vech_size(self.p), 2, 2))
+
+    def start(self, S: FloatArray) -> FloatArray:
+        s = np.asarray(S, dtype=float)
+        p = self.p
+        return np.array([np.trace(s) / p, (s.sum() - np.trace(s)) / (p * (p - 1))])
+
+    closed_form = start
+
+    def valid(self, theta: FloatArray) -> bool:
+        v, c = theta
+        return bool(v - c > 0 and v + (self.p - 1) * c > 0)
+
+    def param_names(self, columns: Sequence[str]) -> list[str]:
+        return ["variance", "covariance"]
+
+    def unconstrained(self) -> CovarianceStructure:
+        return _CSEigen().bind(self.labels)  # type: ignore[arg-type]
+
+    def to_unconstrained(self, theta: FloatArray) -> FloatArray:
+        v, c = theta
+        return np.log([v - c, v + (self.p - 1) * c])
+
+    def from_unconstrained(self, eta: FloatArray) -> FloatArray:
+        a, b = np.exp(eta)
+        return np.array([(b + (self.p - 1) * a) / self.p, (b - a) / self.p])
+
+
+class _CSEigen(CovarianceStructure):
+    """Compound symmetry over ``η = (log(v − c), log(v + (p−1)c))``, its two eigenvalues."""
+
+    name = "compound_symmetry (unconstrained)"
+
+    def nparams(self) -> int:
+        return 2
+
+    def cov(self, theta: Any) -> FloatArray:
+        a, b = np.exp(self._theta(theta))
+        return a * np.eye(self.p) + (b - a) / self.p * np.ones((self.p, self.p))
+
+    def jacobian(self, theta: Any) -> FloatArray:
+        a, b = np.exp(self._theta(theta))
+        rows, cols = vech_indices(self.p)
+        diag = (rows == cols).astype(float)
+        return np.column_stack([a * (diag - 1.0 / self.p), b / self.p * np.ones(rows.size)])
+
+    def hessian(self, theta: Any) -> FloatArray:
+        out = np.zeros((vech_size(self.p), 2, 2))
+        out[:, 0, 0], out[:, 1, 1] = self.jacobian(theta).T
+        return out
+
+    def start(self, S: FloatArray) -> FloatArray:
+        return CompoundSymmetry().bind(self.labels).to_unconstrained(  # type: ignore[arg-type]
+            CompoundSymmetry().bind(self.labels).start(S))  # type: ignore[arg-type]
+
+    def param_names(self, columns: Sequence[str]) -> list[str]:
+        return ["log(variance - covariance)", "log(variance + (p-1) covariance)"]
+
+
+class AR1(_Elementwise):
+    """First-order autoregressive correlation: ``Σ_ij = σ²ρ^|i−j|``; parameters ``variance``
+    and ``rho`` (``|ρ| < 1``). The variables are taken in their column order."""
+
+    name = "ar1"
+    maps = ("log", "atanh")
+
+    def nparams(self) -> int:
+        return 2
+
+    def _lags(self) -> np.ndarray:
+        rows, cols = vech_indices(self.p)
+        return np.abs(rows - cols).astype(float)
+
+    def cov(self, theta: Any) -> FloatArray:
+        v, r = self._theta(theta)
+        i = np.arange(self.p)
+        return v * r ** np.abs(i[:, None] - i[None, :]).astype(float)
+
+    def jacobian(self, theta: Any) -> FloatArray:
+        v, r = self._theta(theta)
+        k = self._lags()
+        d_r = np.where(k > 0, k * r ** np.maximum(k - 1, 0), 0.0)
+        return np.column_stack([r**k, v * d_r])
+
+    def hessian(self, theta: Any) -> FloatArray:
+        v, r = self._theta(theta)
+        k = self._lags()
+        d_r = np.where(k > 0, k * r ** np.maximum(k - 1, 0), 0.0)
+        d_rr = np.where(k > 1, k * (k - 1) * r ** np.maximum(k - 2, 0), 0.0)
+        out = np.zeros((k.size, 2, 2))
+        out[:, 0, 1] = out[:, 1, 0] = d_r
+        out[:, 1, 1] = v * d_rr
+        return out
+
+    def start(self, S: FloatArray) -> FloatArray:
+        s = np.asarray(S, dtype=float)
+        d = np.sqrt(np.diag(s))
+        corr = s / np.outer(d, d)
+        lag1 = float(np.mean(np.diagonal(corr, 1))) if self.p > 1 else 0.0
+        return np.array([float(np.mean(np.diag(s))), float(np.clip(lag1, -0.9, 0.9))])
+
+    def valid(self, theta: FloatArray) -> bool:
+        return bool(theta[0] > 0 and abs(theta[1]) < 1)
+
+    def param_names(self, columns: Sequence[str]) -> list[str]:
+        return ["variance", "rho"]
+
+
+class BlockDiagonal(CovarianceStructure):
+    """Groups of variables independent of each other, each group's covariance unstructured.
+
+    Parameters
+    ----------
+    groups : sequence of sequences of labels
+        A partition of the variables (every variable in exactly one group).
+    """
+
+    name = "block_diagonal"
+
+    def __init__(self, groups: Sequence[Sequence[Any]]) -> None:
+        super().__init__()
+        if isinstance(groups, str) or not all(isinstance(g, list | tuple | pd.Index)
+                                              for g in groups):
+            raise InvalidOptionError(f"The 'groups' argument must be a list of lists of column "
+                                     f"labels; got {describe(groups)}.")
+        self.groups = [list(g) for g in groups]
+
+    def _check_bound(self) -> None:
+        flat = [c for g in self.groups for c in g]
+        labels = list(self.labels)  # type: ignore[arg-type]
+        if sorted(map(repr, flat)) != sorted(map(repr, labels)) or len(set(map(repr, flat))) \
+                != len(flat):
+            raise LabelError(
+                f"The 'groups' of BlockDiagonal must partition the variables {labels}: each in "
+                f"exactly one group; got {self.groups}."
+            )
+        index = {repr(c): i for i, c in enumerate(labels)}
+        self._index = [np.array([index[repr(c)] for c in g]) for g in self.groups]
+
+    def _entries(self) -> tuple[np.ndarray, np.ndarray]:
+        """vech positions of every free entry, and (row, col) within Σ, in parameter order."""
+        pos = vech_position(self.p)
+        rows_all, cols_all = [], []
+        for idx in self._index:
+            r, c = vech_indices(idx.size)
+            rows_all.append(idx[r])
+            cols_all.append(idx[c])
+        rows, cols = np.concatenate(rows_all), np.concatenate(cols_all)
+        return pos[rows, cols], np.stack([rows, cols])
+
+    def nparams(self) -> int:
+        return sum(vech_size(idx.size) for idx in self._index)
+
+    def cov(self, theta: Any) -> FloatArray:
+        t = self._theta(theta)
+        _, (rows, cols) = self._entries()
+        out = np.zeros((self.p, self.p))
+        out[rows, cols] = t
+        out[cols, rows] = t
+        return out
+
+    def jacobian(self, theta: Any) -> FloatArray:
+        where, _ = self._entries()
+        out = np.zeros((vech_size(self.p), where.size))
+        out[where, np.arange(where.size)] = 1.0
+        return out
+
+    def hessian(self, theta: Any) -> FloatArray:
+        q = self.nparams()
+        return np.zeros((vech_size(self.p), q, q))
+
+    def start(self, S: FloatArray) -> FloatArray:
+        _, (rows, cols) = self._entries()
+        return np.asarray(S, dtype=float)[rows, cols]
+
+    closed_form = start
+
+    def param_names(self, columns: Sequence[str]) -> list[str]:
+        _, (rows, cols) = self._entries()
+        return [f"cov[{columns[min(i, j)]},{columns[max(i, j)]}]"
+                for i, j in zip(rows, cols, strict=True)]
+
+    def unconstrained(self) -> CovarianceStructure:
+        return _BlockLogCholesky(self)
+
+    def to_unconstrained(self, theta: FloatArray) -> FloatArray:
+        sigma = self.cov(theta)
+        return np.concatenate([LogCholesky.pack(np.linalg.cholesky(sigma[np.ix_(i, i)]))
+                               for i in self._index])
+
+    def from_unconstrained(self, eta: FloatArray) -> FloatArray:
+        return self.start(_BlockLogCholesky(self).cov(eta))
+
+    def __repr__(self) -> str:
+        return f"BlockDiagonal({self.groups!r})"
+
+
+class _BlockLogCholesky(CovarianceStructure):
+    """Block-diagonal over each block's log-Cholesky factor."""
+
+    def __init__(self, base: BlockDiagonal) -> None:
+        super().__init__()
+        self.base, self.labels = base, base.labels
+        self.name = "block_diagonal (unconstrained)"
+        self._blocks = [LogCholesky().bind(list(range(i.size))) for i in base._index]
+
+    def nparams(self) -> int:
+        return self.base.nparams()
+
+    def _split(self, eta: FloatArray) -> list[FloatArray]:
+        sizes = np.cumsum([b.nparams() for b in self._blocks])[:-1]
+        return np.split(eta, sizes)
+
+    def _lift(self, parts: list[np.ndarray], axis_q: int) -> np.ndarray:
+        """Place per-block vech-rows into the full vech (rows) of Σ."""
+        pos = vech_position(self.p)
+        m = vech_size(self.p)
+        q = self.nparams()
+        shape = (m, q) if axis_q == 1 else (m, q, q)
+        out = np.zeros(shape)
+        start = 0
+        for idx, part in zip(self.base._index, parts, strict=True):
+            r, c = vech_indices(idx.size)
+            where = pos[idx[r], idx[c]]
+            k = part.shape[1]
+            if axis_q == 1:
+                out[where, start:start + k] = part
+            else:
+                out[where[:, None, None], np.arange(start, start + k)[None, :, None],
+                    np.arange(start, start + k)[None, None, :]] = part
+            start += k
+        return out
+
+    def cov(self, theta: Any) -> FloatArray:
+        out = np.zeros((self.p, self.p))
+        for idx, b, e in zip(self.base._index, self._blocks, self._split(self._theta(theta)),
+                             strict=True):
+            out[np.ix_(idx, idx)] = b.cov(e)
+        return out
+
+    def jacobian(self, theta: Any) -> FloatArray:
+        parts = [b.jacobian(e) for b, e in zip(self._blocks, self._split(self._theta(theta)),
+                                                strict=True)]
+        return self._lift(parts, 1)
+
+    def hessian(self, theta: Any) -> FloatArray:
+        parts = [b.hessian(e) for b, e in zip(self._blocks, self._split(self._theta(theta)),
+                                               strict=True)]
+        return self._lift(parts, 2)
+
+    def start(self, S: FloatArray) -> FloatArray:
+        return self.base.to_unconstrained(self.base.start(S))
+
+    def param_names(self, columns: Sequence[str]) -> list[str]:
+        return [f"eta{k}" for k in range(self.nparams())]
+
+
+BUILTIN: dict[str, Callable[[], CovarianceStructure]] = {
+    "unstructured": Unstructured, "diagonal": Diagonal, "spherical": Spherical,
+    "compound_symmetry": CompoundSymmetry, "ar1": AR1,
+}
+"""The structures that can be named by a string."""
+
+
+def resolve_structure(structure: Any, labels: Sequence[Any]) -> CovarianceStructure:
+    """A bound structure from ``None`` (unstructured), a name, or a structure instance."""
+    if structure is None:
+        structure = "unstructured"
+    if isinstance(structure, str):
+        if structure not in BUILTIN:
+            raise InvalidOptionError(
+                f"The 'structure' argument must be one of {', '.join(map(repr, BUILTIN))}, or a "
+                f"CovarianceStructure (Factor(k), BlockDiagonal(groups), your own); got "
+                f"{structure!r}."
+            )
+        structure = BUILTIN[structure]()
+    if not isinstance(structure, CovarianceStructure):
+        raise InvalidOptionError(
+            f"The 'structure' argument must be a name or a CovarianceStructure; got "
+            f"{describe(structure)}."
+        )
+    return structure.bind(labels)
