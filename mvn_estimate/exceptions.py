@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "BoundaryWarning",
     "ConvergenceWarning",
     "DroppedRowsWarning",
     "DtypeError",
@@ -149,6 +150,10 @@ class DroppedRowsWarning(MVNEstimateWarning):
 
 class RepairWarning(MVNEstimateWarning):
     """A matrix was changed by an explicitly requested repair."""
+
+
+class BoundaryWarning(MVNEstimateWarning):
+    """A parameter ended at a bound of its space (a Heywood case of a factor model)."""
 
 
 class ConvergenceWarning(MVNEstimateWarning):

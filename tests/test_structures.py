@@ -6,8 +6,8 @@ import pytest
 from mvn_estimate import linalg as L
 from mvn_estimate import structures as S
 from mvn_estimate.exceptions import InvalidOptionError, LabelError
-from mvn_estimate.model import fit_structure, vech_score
 from mvn_estimate.linalg import PDFactor
+from mvn_estimate.model import fit_structure, vech_score
 
 from .conftest import random_spd
 

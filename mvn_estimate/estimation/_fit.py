@@ -25,6 +25,7 @@ from ..data import (
     show_labels,
 )
 from ..exceptions import (
+    BoundaryWarning,
     DroppedRowsWarning,
     InvalidOptionError,
     MissingValueError,
@@ -184,9 +185,9 @@ def _units(scale: FloatArray, p: int) -> tuple[FloatArray, FloatArray]:
 
 
 def _blockdiag(a: FloatArray, b: FloatArray) -> FloatArray:
-    out = np.zeros((a.shape[0] + b.shape[0],) * 2)
-    out[:a.shape[0], :a.shape[0]] = a
-    out[a.shape[0]:, a.shape[0]:] = b
+    out = np.zeros((a.shape[0] + b.shape[0], a.shape[1] + b.shape[1]))
+    out[:a.shape[0], :a.shape[1]] = a
+    out[a.shape[0]:, a.shape[1]:] = b
     return out
 
 
@@ -222,6 +223,12 @@ def _structured(ds: Dataset, stats: SufficientStats, w: FloatArray | None, cov_t
     covariance = _fixed(covariance, free)
     covariance.diag()
     bounds = tuple(structure.param_names(ds.names)[i] for i in sf.at_bounds)
+    if bounds:
+        warnings.warn(
+            f"Parameters {list(bounds)} are held at their lower bounds (for a factor model, a "
+            "Heywood case: the unique variance would be negative or zero); they have no "
+            "standard errors. Consider fewer factors or dropping the variable.",
+            BoundaryWarning, stacklevel=3)
     return assemble(ds, stats.mean, sf.cov, n, sf.loglike, covariance, missing=missing,
                     dropped=dropped, weights_kind=weighted, structure=structure,
                     theta=sf.theta, at_bounds=bounds)

@@ -4,6 +4,7 @@ Imports point down only: this layer knows data (``mvn_estimate.data``) and the l
 (``mvn_estimate.linalg``), never files, fits or results.
 """
 
+from ._factor import Factor
 from ._information import (
     expected_information,
     information_blocks,
@@ -24,10 +25,8 @@ from ._likelihood import (
     stats_about,
     sym_score,
 )
-from ._factor import Factor
 from ._params import DENSE_PARAM_LIMIT, Point, checked_point, nparams, param_names, refuse_dense
-from ._structured import StructuredFit, fit_structure, iterative, structure_information, \
-    vech_score
+from ._structured import StructuredFit, fit_structure, iterative, structure_information, vech_score
 from ._structures import (
     AR1,
     BUILTIN,
@@ -45,26 +44,23 @@ __all__ = [
     "AR1",
     "BUILTIN",
     "DENSE_PARAM_LIMIT",
+    "LOG_2PI",
     "BlockDiagonal",
     "CompoundSymmetry",
     "CovarianceStructure",
     "Diagonal",
     "Factor",
     "LogCholesky",
+    "Point",
+    "Score",
     "Spherical",
     "StructuredFit",
     "Unstructured",
-    "fit_structure",
-    "iterative",
-    "resolve_structure",
-    "structure_information",
-    "vech_score",
-    "LOG_2PI",
-    "Point",
-    "Score",
     "checked_point",
     "expected_information",
+    "fit_structure",
     "information_blocks",
+    "iterative",
     "loglike",
     "loglike_obs",
     "loglike_rows",
@@ -74,10 +70,13 @@ __all__ = [
     "observed_kernel",
     "param_names",
     "refuse_dense",
+    "resolve_structure",
     "sandwich",
     "score",
     "score_obs",
     "score_rows",
     "stats_about",
+    "structure_information",
     "sym_score",
+    "vech_score",
 ]

@@ -142,7 +142,7 @@ class Factor(CovarianceStructure):
         """``Λ`` rotated so that ``ΛᵀΨ⁻¹Λ`` is diagonal and decreasing (R ``factanal``'s
         unrotated solution), each column's largest entry positive."""
         lam, psi = self.split(theta)
-        w, v = np.linalg.eigh(lam.T @ (lam / psi[:, None]))
+        _, v = np.linalg.eigh(lam.T @ (lam / psi[:, None]))
         out = lam @ v[:, ::-1]
         signs = np.sign(out[np.argmax(np.abs(out), axis=0), np.arange(self.k)])
         return out * signs
@@ -166,7 +166,7 @@ def echelon(lam: FloatArray) -> FloatArray:
     """``Λ Q`` with ``Q`` orthogonal such that the first ``k`` rows are lower triangular with
     a positive diagonal (same ``ΛΛᵀ``)."""
     k = lam.shape[1]
-    q, r = np.linalg.qr(lam[:k].T)
+    q, _ = np.linalg.qr(lam[:k].T)
     out = lam @ q
     signs = np.where(np.diag(out[:k]) < 0, -1.0, 1.0)
     return out * signs

@@ -86,7 +86,7 @@ class CovarianceStructure:
             )
         return len(self.labels)
 
-    def bind(self, labels: Sequence[Any]) -> CovarianceStructure:
+    def bind(self, labels: Sequence[Any] | pd.Index) -> CovarianceStructure:
         """A copy of this structure for the variables ``labels`` (checks they fit)."""
         out = copy.copy(self)
         out.labels = pd.Index(list(labels))
@@ -203,7 +203,7 @@ class Unstructured(CovarianceStructure):
         return LogCholesky().bind(self.labels) if self.labels is not None else LogCholesky()
 
     def to_unconstrained(self, theta: FloatArray) -> FloatArray:
-        low = np.linalg.cholesky(self.cov(theta))
+        low = np.asarray(np.linalg.cholesky(self.cov(theta)), dtype=np.float64)
         return LogCholesky.pack(low)
 
     def from_unconstrained(self, eta: FloatArray) -> FloatArray:
@@ -720,7 +720,7 @@ BUILTIN: dict[str, Callable[[], CovarianceStructure]] = {
 """The structures that can be named by a string."""
 
 
-def resolve_structure(structure: Any, labels: Sequence[Any]) -> CovarianceStructure:
+def resolve_structure(structure: Any, labels: Sequence[Any] | pd.Index) -> CovarianceStructure:
     """A bound structure from ``None`` (unstructured), a name, or a structure instance."""
     if structure is None:
         structure = "unstructured"
