@@ -33,9 +33,9 @@ Examples
 import warnings as _warnings
 from typing import Any as _Any
 
-from . import exceptions, linalg, missing
+from . import exceptions, linalg, missing, structures
 from .data import SufficientStats
-from .estimation import EMInfo, MVNResult, fit
+from .estimation import EMInfo, MVNResult, fit, lr_test
 from .guards import (
     CovarianceReport,
     check_covariance,
@@ -73,6 +73,7 @@ __all__ = [
     "fit",
     "linalg",
     "little_mcar_test",
+    "lr_test",
     "loglike",
     "loglike_obs",
     "loglike_stats",
@@ -82,6 +83,7 @@ __all__ = [
     "sandwich",
     "score",
     "score_obs",
+    "structures",
     "validate_covariance",
 ]
 

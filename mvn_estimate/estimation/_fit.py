@@ -6,6 +6,7 @@ one covariance estimator of the estimates (:mod:`mvn_estimate.inference._covaria
 
 from __future__ import annotations
 
+import hashlib
 import warnings
 from typing import Any
 
@@ -231,7 +232,8 @@ def _structured(ds: Dataset, stats: SufficientStats, w: FloatArray | None, cov_t
             BoundaryWarning, stacklevel=3)
     return assemble(ds, stats.mean, sf.cov, n, sf.loglike, covariance, missing=missing,
                     dropped=dropped, weights_kind=weighted, structure=structure,
-                    theta=sf.theta, at_bounds=bounds)
+                    theta=sf.theta, at_bounds=bounds,
+                    data_id=data_digest(ds.labels, np.array([n]), stats.mean))
 
 
 def _complete(ds: Dataset, stats: SufficientStats, w: FloatArray | None, cov_type: str,
@@ -253,7 +255,9 @@ def _complete(ds: Dataset, stats: SufficientStats, w: FloatArray | None, cov_typ
     if scale is not None:
         covariance = Scaled(covariance, *_units(scale, p))
     covariance.diag()  # one pass now (robust), so the result does not depend on the data later
-    return assemble(ds, mean, cov, stats.n, float(loglike), covariance, missing=missing,
+    digest = data_digest(ds.labels, np.array([stats.n]), mean)
+    return assemble(ds, mean, cov, stats.n, float(loglike), covariance, data_id=digest,
+                    missing=missing,
                     dropped=dropped, weights_kind=weighted)
 
 
@@ -277,14 +281,24 @@ def _em(ds: Dataset, w: FloatArray | None, cov_type: str, weighted: str | None,
     frac = pd.Series(np.isnan(ds.values).mean(axis=0), index=ds.labels, name="missing")
     info_ = EMInfo(out.iterations, out.converged, pat.npatterns, frac, pat.excluded, information,
                    out.newton_steps)
+    counts = pat.n @ pat.masks
+    digest = data_digest(ds.labels, counts, (pat.n @ (pat.mean * pat.masks)) / counts
+                         + pat.origin)
     return assemble(ds, out.mean + pat.origin, out.cov, pat.total, out.loglike, covariance,
                     missing="em", dropped=pat.excluded, weights_kind=weighted, em=info_,
-                    structure=structure, theta=out.theta)
+                    structure=structure, theta=out.theta, data_id=digest)
+
+
+def data_digest(labels: pd.Index, counts: FloatArray, means: FloatArray) -> str:
+    """A digest of the data's summaries (same data → same digest, whatever the model)."""
+    text = "|".join([repr(list(labels)), *(f"{v:.10g}" for v in np.ravel(counts)),
+                     *(f"{v:.10g}" for v in np.ravel(means))])
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
 def assemble(ds: Dataset, mean: FloatArray, cov: FloatArray, nobs: float, loglike: float,
              covariance: ParamCovariance, *, missing: str, dropped: int,
-             weights_kind: str | None, em: EMInfo | None = None,
+             weights_kind: str | None, data_id: str, em: EMInfo | None = None,
              structure: CovarianceStructure | None = None, theta: FloatArray | None = None,
              at_bounds: tuple[str, ...] = ()) -> MVNResult:
     """The one result assembler: labelled estimates plus the one covariance estimator."""
@@ -300,7 +314,7 @@ def assemble(ds: Dataset, mean: FloatArray, cov: FloatArray, nobs: float, loglik
         nobs=float(nobs), loglike=float(loglike), cov_type=covariance.cov_type,
         missing=missing, nobs_dropped=dropped, em=em, weights_kind=weights_kind,
         structure=structure, theta=np.asarray(theta, dtype=float), at_bounds=at_bounds,
-        param_cov=covariance,
+        data_id=data_id, param_cov=covariance,
     )
 
 

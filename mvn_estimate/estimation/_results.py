@@ -94,6 +94,9 @@ class MVNResult:
         The structure's parameters (``vech Σ̂`` for the unstructured model).
     at_bounds : tuple of str
         Parameters held at a bound (a Heywood case of a factor model); no standard errors.
+    data_id : str
+        A digest of the data's summaries (counts and means of the observed values), equal
+        for fits of the same data whatever the model: what :func:`lr_test` compares.
     param_cov : ParamCovariance
         The one estimator of the covariance of the estimates: ``std_errors``,
         :meth:`cov_params`, :meth:`conf_int` and p-values all derive from it.
@@ -118,6 +121,7 @@ class MVNResult:
     structure: CovarianceStructure = field(repr=False)
     theta: FloatArray = field(repr=False, compare=False)
     at_bounds: tuple[str, ...]
+    data_id: str = field(repr=False)
     param_cov: ParamCovariance = field(repr=False, compare=False)
 
     @property
@@ -283,7 +287,7 @@ class MVNResult:
         if self.weights_kind is not None:
             rows.append(("Weights:", self.weights_kind, "", ""))
         if self.structure.name != "unstructured":
-            rows.append(("Structure:", repr(self.structure), "", ""))
+            rows.append(("Structure:", str(self.structure), "", ""))
         if self.at_bounds:
             rows.append(("At bounds:", ", ".join(self.at_bounds), "", ""))
         if self.nobs_dropped:

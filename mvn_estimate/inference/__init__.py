@@ -1,6 +1,7 @@
 """Inference: the covariance of the estimates (one estimator per result) and, on top of it,
 the tests of hypotheses."""
 
+from ._result import HypothesisTest
 from ._covariance import (
     Classic,
     Embedded,
@@ -17,6 +18,7 @@ from ._covariance import (
 
 __all__ = [
     "Classic",
+    "HypothesisTest",
     "Embedded",
     "FromInformation",
     "ParamCovariance",

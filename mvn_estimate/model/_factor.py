@@ -161,6 +161,9 @@ class Factor(CovarianceStructure):
     def __repr__(self) -> str:
         return f"Factor({self.k})"
 
+    def __str__(self) -> str:
+        return f"factor({self.k})"
+
 
 def echelon(lam: FloatArray) -> FloatArray:
     """``Λ Q`` with ``Q`` orthogonal such that the first ``k`` rows are lower triangular with

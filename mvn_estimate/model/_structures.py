@@ -165,6 +165,9 @@ class CovarianceStructure:
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class Unstructured(CovarianceStructure):
     """Every variance and covariance free: ``θ = vech Σ`` (today's model, the default)."""
