@@ -35,7 +35,7 @@ from typing import Any as _Any
 
 from . import exceptions, linalg, missing, structures
 from .data import SufficientStats
-from .estimation import EMInfo, MVNResult, fit, lr_test
+from .estimation import EMInfo, MVNResult, Objective, fit, lr_test, objective
 from .guards import (
     CovarianceReport,
     check_covariance,
@@ -46,6 +46,8 @@ from .guards import (
 from .missing import LittleResult, little_mcar_test
 from .model import (
     Score,
+    pack,
+    unpack,
     expected_information,
     loglike,
     loglike_obs,
@@ -63,6 +65,7 @@ __all__ = [
     "EMInfo",
     "LittleResult",
     "MVNResult",
+    "Objective",
     "Score",
     "SufficientStats",
     "__version__",
@@ -79,11 +82,14 @@ __all__ = [
     "loglike_stats",
     "missing",
     "nearest_pd",
+    "objective",
     "observed_information",
+    "pack",
     "sandwich",
     "score",
     "score_obs",
     "structures",
+    "unpack",
     "validate_covariance",
 ]
 

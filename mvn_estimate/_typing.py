@@ -25,6 +25,7 @@ CovType: TypeAlias = Literal["classic", "robust"]
 Information: TypeAlias = Literal["observed", "expected"]
 WeightsKind: TypeAlias = Literal["frequency", "analytic"]
 Kind: TypeAlias = Literal["covariance", "correlation"]
+Invalid: TypeAlias = Literal["raise", "-inf"]
 Repair: TypeAlias = Literal["nearest", "clip"]
 OutputFormat: TypeAlias = Literal["text", "json"]
 Definiteness: TypeAlias = Literal[

@@ -2,7 +2,8 @@
 
 from ._compare import lr_test
 from ._fit import assemble, check_nonsingular, data_digest, fit
+from ._objective import Objective, objective
 from ._results import EMInfo, MVNResult
 
-__all__ = ["EMInfo", "MVNResult", "assemble", "check_nonsingular", "data_digest", "fit",
-           "lr_test"]
+__all__ = ["EMInfo", "MVNResult", "Objective", "assemble", "check_nonsingular", "data_digest", "fit",
+           "lr_test", "objective"]

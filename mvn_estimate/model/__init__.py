@@ -25,7 +25,16 @@ from ._likelihood import (
     stats_about,
     sym_score,
 )
-from ._params import DENSE_PARAM_LIMIT, Point, checked_point, nparams, param_names, refuse_dense
+from ._params import (
+    DENSE_PARAM_LIMIT,
+    Point,
+    checked_point,
+    nparams,
+    pack,
+    param_names,
+    refuse_dense,
+    unpack,
+)
 from ._structured import StructuredFit, fit_structure, iterative, structure_information, vech_score
 from ._structures import (
     AR1,
@@ -66,6 +75,7 @@ __all__ = [
     "loglike_rows",
     "loglike_stats",
     "nparams",
+    "pack",
     "observed_information",
     "observed_kernel",
     "param_names",
@@ -78,5 +88,6 @@ __all__ = [
     "stats_about",
     "structure_information",
     "sym_score",
+    "unpack",
     "vech_score",
 ]

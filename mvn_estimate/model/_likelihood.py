@@ -21,9 +21,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._typing import ArrayLike, FloatArray
+from .._typing import ArrayLike, FloatArray, Invalid
+from .._validate import check_choice
 from ..data import POINT_ADVICE, Dataset, SufficientStats, as_dataset, locate_nonfinite
-from ..exceptions import DtypeError, NumericalRangeError, describe
+from ..exceptions import DtypeError, NotPositiveDefiniteError, NotSymmetricError, \
+    NumericalRangeError, describe
 from ..linalg import PDFactor
 from ..linalg.vech import vech_indices, vech_multiplicity
 from ._params import Point, checked_point, param_names
@@ -70,7 +72,7 @@ def _loglike_kernel(rel: SufficientStats, fac: PDFactor) -> float:
     return -0.5 * (rel.n * (rel.nvars * LOG_2PI + fac.logdet) + trace)
 
 
-def loglike(data: Any, mean: ArrayLike, cov: ArrayLike) -> float:
+def loglike(data: Any, mean: ArrayLike, cov: ArrayLike, *, invalid: Invalid = "raise") -> float:
     """Total log-likelihood of the rows of ``data`` under ``N_p(mean, cov)``.
 
     Parameters
@@ -80,6 +82,10 @@ def loglike(data: Any, mean: ArrayLike, cov: ArrayLike) -> float:
     mean : array-like of shape (n_features,) or Series
     cov : array-like of shape (n_features, n_features) or DataFrame
         Symmetric (relative tolerance ``RTOL``) and positive definite.
+    invalid : {"raise", "-inf"}, default "raise"
+        What a ``cov`` that is not symmetric positive definite gives: the error, or ``-inf``
+        (what an objective function for an optimiser wants: the point is simply rejected).
+        Malformed input (shapes, NaN, labels) raises either way.
 
     Returns
     -------
@@ -105,7 +111,13 @@ def loglike(data: Any, mean: ArrayLike, cov: ArrayLike) -> float:
     >>> round(loglike(x, [0.0, 0.0], np.eye(2)), 6)
     -4.675754
     """
-    ds, pt = _prepare(data, mean, cov)
+    check_choice(invalid, "invalid", Invalid)
+    try:
+        ds, pt = _prepare(data, mean, cov)
+    except (NotPositiveDefiniteError, NotSymmetricError):
+        if invalid == "-inf":
+            return float("-inf")
+        raise
     return _loglike_kernel(stats_about(ds, pt.mean), pt.fac)
 
 

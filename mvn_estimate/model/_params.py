@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .._typing import FloatArray
@@ -14,8 +15,8 @@ from ..linalg import PDFactor
 from ..linalg._checks import as_array
 from ..linalg.vech import vech_indices, vech_size
 
-__all__ = ["DENSE_PARAM_LIMIT", "Point", "checked_point", "nparams", "param_names",
-           "refuse_dense"]
+__all__ = ["DENSE_PARAM_LIMIT", "Point", "checked_point", "nparams", "pack", "param_names",
+           "refuse_dense", "unpack"]
 
 DENSE_PARAM_LIMIT = 5000
 """Largest number of parameters for which a dense square matrix is built (200 MB); ``p = 98``."""
@@ -86,3 +87,55 @@ def checked_point(ds: Dataset, mean: Any, cov: Any) -> Point:
         raise ShapeError(f"The 'cov' argument must have shape ({p}, {p}), one row and column "
                          f"per column of 'data'; got {describe(sigma)}.")
     return Point(mu, PDFactor.of(sigma, name="cov"), labels, labelled)
+
+
+def pack(mean: Any, cov: Any) -> FloatArray | pd.Series:
+    """``θ = (μ, vech Σ)``: the parameter vector of the unstructured model.
+
+    A labelled ``mean`` (Series) gives a Series named ``mean[x]``, ``cov[x,y]`` (a labelled
+    ``cov`` is aligned to it first).
+
+    Examples
+    --------
+    >>> pack([1.0, 2.0], [[4.0, 1.0], [1.0, 9.0]])
+    array([1., 2., 4., 1., 9.])
+    """
+    labels = mean.index if isinstance(mean, pd.Series) else None
+    if labels is not None and isinstance(cov, pd.DataFrame):
+        cov = cov.loc[labels, labels]
+    mu = as_array(mean.to_numpy() if labels is not None else mean, "mean", ndim=1,
+                  complex_ok=False)
+    sigma = as_array(cov.to_numpy() if isinstance(cov, pd.DataFrame) else cov, "cov", ndim=2,
+                     complex_ok=False)
+    p = mu.size
+    if sigma.shape != (p, p):
+        raise ShapeError(f"The 'cov' argument must have shape ({p}, {p}) to match 'mean'; got "
+                         f"{describe(sigma)}.")
+    rows, cols = vech_indices(p)
+    theta = np.concatenate([mu, sigma[rows, cols]])
+    if labels is None:
+        return theta
+    return pd.Series(theta, index=param_names([str(c) for c in labels]), name="params")
+
+
+def unpack(theta: Any, p: int) -> tuple[FloatArray, FloatArray]:
+    """``(μ, Σ)`` from ``θ = (μ, vech Σ)`` of ``p`` variables (the inverse of :func:`pack`).
+
+    Examples
+    --------
+    >>> mean, cov = unpack([1.0, 2.0, 4.0, 1.0, 9.0], 2)
+    >>> cov
+    array([[4., 1.],
+           [1., 9.]])
+    """
+    size = nparams(p)
+    t = as_array(theta.to_numpy() if isinstance(theta, pd.Series) else theta, "theta", ndim=1,
+                 complex_ok=False)
+    if t.size != size:
+        raise ShapeError(f"The 'theta' argument must have p + p(p+1)/2 = {size} entries for p = "
+                         f"{p}; got {describe(t)}.")
+    rows, cols = vech_indices(p)
+    sigma = np.empty((p, p))
+    sigma[rows, cols] = t[p:]
+    sigma[cols, rows] = t[p:]
+    return t[:p].copy(), sigma
