@@ -46,16 +46,16 @@ from .guards import (
 from .missing import LittleResult, little_mcar_test
 from .model import (
     Score,
-    pack,
-    unpack,
     expected_information,
     loglike,
     loglike_obs,
     loglike_stats,
     observed_information,
+    pack,
     sandwich,
     score,
     score_obs,
+    unpack,
 )
 
 __version__ = "0.2.0"
@@ -76,10 +76,10 @@ __all__ = [
     "fit",
     "linalg",
     "little_mcar_test",
-    "lr_test",
     "loglike",
     "loglike_obs",
     "loglike_stats",
+    "lr_test",
     "missing",
     "nearest_pd",
     "objective",

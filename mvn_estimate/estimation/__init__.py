@@ -5,5 +5,5 @@ from ._fit import assemble, check_nonsingular, data_digest, fit
 from ._objective import Objective, objective
 from ._results import EMInfo, MVNResult
 
-__all__ = ["EMInfo", "MVNResult", "Objective", "assemble", "check_nonsingular", "data_digest", "fit",
-           "lr_test", "objective"]
+__all__ = ["EMInfo", "MVNResult", "Objective", "assemble", "check_nonsingular", "data_digest",
+           "fit", "lr_test", "objective"]

@@ -16,8 +16,15 @@ import pandas as pd
 
 from .._typing import FloatArray, Missing, WeightsKind
 from .._validate import check_choice
-from ..data import Dataset, SufficientStats, as_dataset, is_label, locate_nonfinite, \
-    normalise_weights, resolve_weights
+from ..data import (
+    Dataset,
+    SufficientStats,
+    as_dataset,
+    is_label,
+    locate_nonfinite,
+    normalise_weights,
+    resolve_weights,
+)
 from ..exceptions import NotPositiveDefiniteError, ShapeError, describe
 from ..linalg import PDFactor
 from ..linalg.vech import vech_indices
@@ -25,8 +32,14 @@ from ..missing._conditional import e_step
 from ..missing._em import _start
 from ..missing._observed import score_and_information
 from ..missing._patterns import Patterns, build_patterns
-from ..model import LOG_2PI, CovarianceStructure, observed_kernel, param_names, \
-    resolve_structure, sym_score
+from ..model import (
+    LOG_2PI,
+    CovarianceStructure,
+    observed_kernel,
+    param_names,
+    resolve_structure,
+    sym_score,
+)
 from ._fit import check_nonsingular
 
 __all__ = ["Objective", "objective"]
@@ -174,7 +187,7 @@ def _source(ds: Dataset, w: FloatArray | None, missing: str) -> _Complete | _Inc
     stats = SufficientStats.from_array(ds.values, w)
     if not stats.finite:
         locate_nonfinite(ds, allow_nan=missing == "drop")
-        keep = ~np.isnan(ds.values).any(axis=1)
+        keep = np.asarray(~np.isnan(ds.values).any(axis=1), dtype=bool)
         ds = ds.rows(keep)
         stats = SufficientStats.from_array(ds.values, None if w is None else w[keep])
     check_nonsingular(stats, ds.labels)

@@ -1,7 +1,6 @@
 """Inference: the covariance of the estimates (one estimator per result) and, on top of it,
 the tests of hypotheses."""
 
-from ._result import HypothesisTest
 from ._covariance import (
     Classic,
     Embedded,
@@ -15,12 +14,13 @@ from ._covariance import (
     robust_variance,
     score_meat,
 )
+from ._result import HypothesisTest
 
 __all__ = [
     "Classic",
-    "HypothesisTest",
     "Embedded",
     "FromInformation",
+    "HypothesisTest",
     "ParamCovariance",
     "Robust",
     "Sandwich",

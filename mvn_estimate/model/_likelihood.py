@@ -24,8 +24,13 @@ import pandas as pd
 from .._typing import ArrayLike, FloatArray, Invalid
 from .._validate import check_choice
 from ..data import POINT_ADVICE, Dataset, SufficientStats, as_dataset, locate_nonfinite
-from ..exceptions import DtypeError, NotPositiveDefiniteError, NotSymmetricError, \
-    NumericalRangeError, describe
+from ..exceptions import (
+    DtypeError,
+    NotPositiveDefiniteError,
+    NotSymmetricError,
+    NumericalRangeError,
+    describe,
+)
 from ..linalg import PDFactor
 from ..linalg.vech import vech_indices, vech_multiplicity
 from ._params import Point, checked_point, param_names
