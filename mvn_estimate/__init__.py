@@ -15,6 +15,10 @@ Public API
 :func:`validate_covariance`, :func:`check_covariance`, :func:`nearest_pd`,
 :func:`clip_eigenvalues`
     Covariance guards and explicit repair.
+:func:`lr_test`, :mod:`mvn_estimate.structures`
+    Structured covariance models ``fit(data, structure=...)`` and likelihood-ratio tests.
+:class:`MVNModel`, :func:`objective`, :func:`pack`, :func:`unpack`
+    A statsmodels model and an optimiser-ready objective, for library authors.
 :mod:`mvn_estimate.linalg`, :mod:`mvn_estimate.exceptions`
     The linear-algebra utilities underneath; the error and warning classes.
 
@@ -64,6 +68,7 @@ __all__ = [
     "CovarianceReport",
     "EMInfo",
     "LittleResult",
+    "MVNModel",
     "MVNResult",
     "Objective",
     "Score",
@@ -101,7 +106,12 @@ _DEPRECATED = {
 
 
 def __getattr__(name: str) -> _Any:
-    """Deprecated aliases, kept for one release with a :class:`DeprecationWarning`."""
+    """``MVNModel`` (imported on first use: it loads statsmodels), and the deprecated
+    aliases, kept for one release with a :class:`DeprecationWarning`."""
+    if name == "MVNModel":
+        from .compat import MVNModel
+
+        return MVNModel
     if name in _DEPRECATED:
         new, func = _DEPRECATED[name]
         _warnings.warn(f"mvn_estimate.{name} is deprecated and will be removed in the next "

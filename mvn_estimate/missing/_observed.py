@@ -20,7 +20,7 @@ matrix product per batch of patterns. The ``observed`` information is valid unde
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -30,7 +30,7 @@ from .._typing import FloatArray, Information
 from .._validate import check_choice
 from ..data import as_dataset
 from ..linalg.vech import duplication_sandwich_sum, vech_indices, vech_multiplicity
-from ..model import checked_point, param_names, refuse_dense, sym_score
+from ..model import LOG_2PI, checked_point, param_names, refuse_dense, sym_score
 from ._conditional import (
     Terms,
     conditional,
@@ -42,7 +42,7 @@ from ._conditional import (
 )
 from ._patterns import Patterns, build_patterns
 
-__all__ = ["information", "information_matrix", "loglike", "robust_meat", "score",
+__all__ = ["information", "information_matrix", "loglike", "robust_meat", "row_terms", "score",
            "score_and_information", "score_vector"]
 
 
@@ -98,18 +98,19 @@ def score_and_information(pat: Patterns, mean: FloatArray,
     return _score_from(pat.p, terms), _information_from(pat.p, terms, "observed")
 
 
-def robust_meat(pat: Patterns, x: FloatArray, w: FloatArray | None, mean: FloatArray,
-                cov: FloatArray) -> FloatArray:
-    """``B = Σᵢ wᵢ sᵢsᵢᵀ`` from the per-row observed-data scores ``sᵢ``, in row chunks.
+def row_terms(pat: Patterns, x: FloatArray, mean: FloatArray,
+              cov: FloatArray) -> Iterator[tuple[np.ndarray, FloatArray, FloatArray]]:
+    """Per-row observed-data log-density and score over ``(μ, vech Σ)``, in row chunks.
 
-    ``x`` is the original data (NaN = missing), ``mean`` relative to ``pat.origin``.
+    Yields ``(rows, loglike, scores)``; ``x`` is the original data (NaN = missing) and
+    ``mean`` is relative to ``pat.origin``. Rows with nothing observed are not yielded (they
+    contribute zero).
     """
     p = pat.p
     rows_v, cols_v = vech_indices(p)
     half = 0.5 * vech_multiplicity(p)
     prec, logdet = precision(cov)
     k = p + rows_v.size
-    meat = np.zeros((k, k))
     group_of = np.full(pat.npatterns, -1)
     for gi, g in enumerate(pat.groups):
         group_of[g.ids] = gi
@@ -124,13 +125,23 @@ def robust_meat(pat: Patterns, x: FloatArray, w: FloatArray | None, mean: FloatA
             idx = members[start:start + step]
             local = local_of[pat.row_pattern[idx]]
             rel = np.nan_to_num(x[idx] - pat.origin)
-            _, _, z, _ = row_moments(rel, local, pat, g, con, mean, prec)
+            _, _, z, maha = row_moments(rel, local, pat, g, con, mean, prec)
             present, rank = np.unique(local, return_inverse=True)
             mask = pat.masks[g.ids[present]].astype(float)
             pp = precisions(prec, con, present, mask)[rank.ravel()]
             s = np.hstack([z, (z[:, rows_v] * z[:, cols_v] - pp[:, rows_v, cols_v]) * half])
-            weights = np.ones(idx.size) if w is None else w[idx]
-            meat += (s * weights[:, None]).T @ s
+            kk = p - g.nmissing
+            yield idx, -0.5 * (kk * LOG_2PI + con.logdet[local] + maha), s
+
+
+def robust_meat(pat: Patterns, x: FloatArray, w: FloatArray | None, mean: FloatArray,
+                cov: FloatArray) -> FloatArray:
+    """``B = Σᵢ wᵢ sᵢsᵢᵀ`` from the per-row observed-data scores ``sᵢ``, in row chunks."""
+    k = pat.p + pat.p * (pat.p + 1) // 2
+    meat = np.zeros((k, k))
+    for idx, _, s in row_terms(pat, x, mean, cov):
+        weights = np.ones(idx.size) if w is None else w[idx]
+        meat += (s * weights[:, None]).T @ s
     return (meat + meat.T) / 2
 
 

@@ -1,0 +1,5 @@
+"""Doors to other libraries: a statsmodels model of the multivariate normal."""
+
+from ._statsmodels import MVNModel
+
+__all__ = ["MVNModel"]
