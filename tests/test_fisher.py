@@ -121,8 +121,15 @@ def test_classic_result_inference(rng):
                                    me.expected_information(res.cov.to_numpy(), 400)))),
                                rtol=1e-10)
     ci = res.conf_int(0.9)
-    np.testing.assert_allclose(ci["upper"] - res.params, 1.6448536269514722 * res.std_errors)
+    z90 = 1.6448536269514722
+    free = ["mean[x0]", "mean[x1]", "cov[x0,x1]"]
+    np.testing.assert_allclose((ci["upper"] - res.params)[free], z90 * res.std_errors[free])
+    var = ["cov[x0,x0]", "cov[x1,x1]"]  # log scale: upper = θ̂ exp(z se/θ̂)
+    np.testing.assert_allclose(np.log(ci["upper"] / res.params)[var],
+                               z90 * (res.std_errors / res.params)[var], rtol=1e-12)
+    assert (ci["lower"][var] > 0).all()
     np.testing.assert_allclose(res.zvalues, res.params / res.std_errors)
+    assert res.pvalues[var].isna().all() and res.pvalues[free].notna().all()
     assert list(res.cov_params().index) == list(res.params.index)
 
 

@@ -82,4 +82,5 @@ def test_statsmodels_tools_work(frame):
                  - 2 * cov.loc["mean[a]", "mean[b]"])
     assert np.isclose(float(np.squeeze(t.effect)), diff)
     assert np.isclose(float(np.squeeze(t.sd)), se)
-    np.testing.assert_allclose(res.conf_int(), ref.conf_int(), rtol=1e-9)
+    free = (ref.param_kinds == "free").to_numpy()  # statsmodels' intervals are all symmetric
+    np.testing.assert_allclose(res.conf_int()[free], ref.conf_int()[free], rtol=1e-9)

@@ -174,3 +174,25 @@ def test_score_over_theta_is_zero_at_the_estimate(orth):
     s = res.structure
     grad = L.num_gradient(lambda t: me.loglike(x, res.mean.to_numpy(), s.cov(t)), res.theta)
     assert np.max(np.abs(grad)) < 1e-4
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("structure", "theta"), [("compound_symmetry", [1.0, 0.3]),
+                                                  ("ar1", [1.0, 0.5])])
+def test_wald_intervals_cover_at_nominal_rate(rng, structure, theta):
+    p, n, reps = 5, 100, 1000
+    s = me.structures.CompoundSymmetry() if structure != "ar1" else AR1()
+    cov = s.bind([f"x{i}" for i in range(p)]).cov(theta)
+    truth = np.concatenate([np.zeros(p), theta])
+    hits = np.zeros(p + 2)
+    for _ in range(reps):
+        ci = me.fit(rng.multivariate_normal(np.zeros(p), cov, size=n),
+                    structure=structure).conf_int()
+        hits += (ci["lower"].to_numpy() <= truth) & (truth <= ci["upper"].to_numpy())
+    cover = hits / reps
+    # pooled over the parameters (7000 intervals, Monte Carlo s.e. 0.003): nominal
+    assert 0.94 <= cover.mean() <= 0.96, cover
+    # each parameter (s.e. 0.007): at n = 100 the compound-symmetry covariance's Wald
+    # interval under-covers by 2–3 points (its estimate is dominated by a χ²_n eigenvalue
+    # whose standard error grows with it); at n = 1000 it is at 0.95 (checked by hand)
+    assert np.all((cover >= 0.915) & (cover <= 0.975)), cover

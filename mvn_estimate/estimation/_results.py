@@ -185,13 +185,28 @@ class MVNResult:
         return (self.params / self.std_errors).rename("zvalues")
 
     @property
+    def param_kinds(self) -> pd.Series:
+        """What each parameter is: ``"free"``, ``"variance"`` or ``"correlation"`` (see
+        :meth:`conf_int`)."""
+        return pd.Series(["free"] * self.nvars + self.structure.param_kinds(),
+                         index=self.params.index, name="kind")
+
+    @property
     def pvalues(self) -> pd.Series:
-        """Two-sided normal p-values of ``zvalues``."""
-        return pd.Series(2 * sps.norm.sf(np.abs(self.zvalues)), index=self.params.index,
-                         name="pvalues")
+        """Two-sided normal p-values of ``zvalues``; NaN for variances, for which "= 0" is on
+        the boundary of the parameter space and the normal reference does not apply."""
+        p = 2 * sps.norm.sf(np.abs(self.zvalues.to_numpy()))
+        p[(self.param_kinds == "variance").to_numpy()] = np.nan
+        return pd.Series(p, index=self.params.index, name="pvalues")
 
     def conf_int(self, level: float = 0.95, *, alpha: float | None = None) -> pd.DataFrame:
-        """Wald confidence intervals ``params ± z_{(1+level)/2} · std_errors``.
+        """Wald confidence intervals that respect the parameter space.
+
+        Free parameters (means, covariances, loadings): ``θ̂ ± z·se``. Variances: on the log
+        scale, ``θ̂·exp(±z·se/θ̂)`` — never negative, and closer to nominal coverage in small
+        samples. Correlation parameters (``rho``): on the ``atanh`` (Fisher-z) scale,
+        ``tanh(atanh θ̂ ± z·se/(1 − θ̂²))`` — always inside (−1, 1). Each is the delta method
+        on its scale, from the same standard errors.
 
         Parameters
         ----------
@@ -209,8 +224,17 @@ class MVNResult:
         """
         level = _level(level, alpha)
         q = float(sps.norm.ppf(0.5 + level / 2))
-        return pd.DataFrame({"lower": self.params - q * self.std_errors,
-                             "upper": self.params + q * self.std_errors})
+        est, se = self.params.to_numpy(), self.std_errors.to_numpy()
+        kinds = self.param_kinds.to_numpy()
+        lower, upper = est - q * se, est + q * se
+        with np.errstate(divide="ignore", invalid="ignore"):
+            var = (kinds == "variance") & (est > 0)
+            lower[var] = est[var] * np.exp(-q * se[var] / est[var])
+            upper[var] = est[var] * np.exp(q * se[var] / est[var])
+            cor = (kinds == "correlation") & (np.abs(est) < 1)
+            z, half = np.arctanh(est[cor]), q * se[cor] / (1 - est[cor] ** 2)
+            lower[cor], upper[cor] = np.tanh(z - half), np.tanh(z + half)
+        return pd.DataFrame({"lower": lower, "upper": upper}, index=self.params.index)
 
     def cov_params(self) -> pd.DataFrame:
         """Dense covariance matrix of ``params`` (built on request; refused when huge).
@@ -324,7 +348,8 @@ class MVNResult:
         lines += table.splitlines()
         lines.append("=" * width)
         lines.append(f"Standard errors: {self.cov_type}, {self.param_cov.formula}.")
-        lines.append("Confidence intervals: 95% Wald.")
+        lines.append("Confidence intervals: 95% Wald (variances on the log scale, correlations "
+                     "on the atanh scale); no p-values for variances.")
         return "\n".join(lines)
 
     def __str__(self) -> str:

@@ -138,6 +138,9 @@ class Factor(CovarianceStructure):
         return [f"loading[{columns[j]},f{f + 1}]" for j, f in zip(rows, facs, strict=True)] + \
             [f"uniqueness[{c}]" for c in columns]
 
+    def param_kinds(self) -> list[str]:
+        return ["free"] * self.nloadings() + ["variance"] * self.p
+
     def canonical_loadings(self, theta: Any) -> FloatArray:
         """``Λ`` rotated so that ``ΛᵀΨ⁻¹Λ`` is diagonal and decreasing (R ``factanal``'s
         unrotated solution), each column's largest entry positive."""

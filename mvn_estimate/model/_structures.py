@@ -134,6 +134,12 @@ class CovarianceStructure:
         closed form; ``None`` otherwise."""
         return None
 
+    def param_kinds(self) -> list[str]:
+        """What each parameter is: ``"variance"`` (positive: intervals on the log scale, no
+        p-value for "= 0"), ``"correlation"`` (in (−1, 1): intervals on the atanh scale) or
+        ``"free"`` (symmetric Wald intervals). Default: all free."""
+        return ["free"] * self.nparams()
+
     def valid(self, theta: FloatArray) -> bool:
         """Whether ``θ`` lies in the parameter space (positive-definiteness is checked apart)."""
         return True
@@ -201,6 +207,10 @@ class Unstructured(CovarianceStructure):
     def param_names(self, columns: Sequence[str]) -> list[str]:
         rows, cols = vech_indices(len(columns))
         return [f"cov[{columns[j]},{columns[i]}]" for i, j in zip(rows, cols, strict=True)]
+
+    def param_kinds(self) -> list[str]:
+        rows, cols = vech_indices(self.p)
+        return ["variance" if i == j else "free" for i, j in zip(rows, cols, strict=True)]
 
     def unconstrained(self) -> CovarianceStructure:
         return LogCholesky().bind(self.labels) if self.labels is not None else LogCholesky()
@@ -401,6 +411,9 @@ class Diagonal(_Elementwise):
     def param_names(self, columns: Sequence[str]) -> list[str]:
         return [f"cov[{c},{c}]" for c in columns]
 
+    def param_kinds(self) -> list[str]:
+        return ["variance"] * self.p
+
 
 class Spherical(_Elementwise):
     """``Σ = σ²I``; parameter ``variance``."""
@@ -430,6 +443,9 @@ class Spherical(_Elementwise):
         return bool(theta[0] > 0)
 
     def param_names(self, columns: Sequence[str]) -> list[str]:
+        return ["variance"]
+
+    def param_kinds(self) -> list[str]:
         return ["variance"]
 
 
@@ -474,6 +490,9 @@ class CompoundSymmetry(CovarianceStructure):
 
     def param_names(self, columns: Sequence[str]) -> list[str]:
         return ["variance", "covariance"]
+
+    def param_kinds(self) -> list[str]:
+        return ["variance", "free"]
 
     def unconstrained(self) -> CovarianceStructure:
         return _CSEigen().bind(self.labels)  # type: ignore[arg-type]
@@ -566,6 +585,9 @@ class AR1(_Elementwise):
     def param_names(self, columns: Sequence[str]) -> list[str]:
         return ["variance", "rho"]
 
+    def param_kinds(self) -> list[str]:
+        return ["variance", "correlation"]
+
 
 class BlockDiagonal(CovarianceStructure):
     """Groups of variables independent of each other, each group's covariance unstructured.
@@ -640,6 +662,10 @@ class BlockDiagonal(CovarianceStructure):
         _, (rows, cols) = self._entries()
         return [f"cov[{columns[min(i, j)]},{columns[max(i, j)]}]"
                 for i, j in zip(rows, cols, strict=True)]
+
+    def param_kinds(self) -> list[str]:
+        _, (rows, cols) = self._entries()
+        return ["variance" if i == j else "free" for i, j in zip(rows, cols, strict=True)]
 
     def unconstrained(self) -> CovarianceStructure:
         return _BlockLogCholesky(self)
