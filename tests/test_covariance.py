@@ -37,7 +37,7 @@ def test_std_errors_are_the_root_diagonal_of_cov_params(rng, missing, cov_type, 
     np.testing.assert_allclose((ci["upper"] - ci["lower"])[free] / (2 * 1.959963984540054),
                                res.std_errors[free], rtol=1e-9)
     var = ~free
-    half = np.log(ci["upper"][var] / ci["lower"][var]) / (2 * 1.959963984540054)
+    half = np.log(ci["upper"][var] / ci["lower"][var]) / 2 / 1.959963984540054
     np.testing.assert_allclose(half, (res.std_errors / res.params)[var], rtol=1e-9)
 
 

@@ -109,10 +109,11 @@ class Factor(CovarianceStructure):
         pos[c, r] = np.arange(r.size)
         rows, facs = self._free()
         out = np.zeros((vech_size(p), self.nparams(), self.nparams()))
-        for a, (j, f) in enumerate(zip(rows, facs, strict=True)):
-            for b, (i, g) in enumerate(zip(rows, facs, strict=True)):
-                if f == g:  # ∂²Σ/∂λ_jf∂λ_if = e_j e_iᵀ + e_i e_jᵀ
-                    out[pos[j, i], a, b] += 2.0 if i == j else 1.0
+        for f in range(self.k):  # ∂²Σ/∂λ_jf∂λ_if = e_j e_iᵀ + e_i e_jᵀ (same factor only)
+            idx = np.flatnonzero(facs == f)
+            a, b = np.meshgrid(idx, idx, indexing="ij")
+            j, i = rows[a], rows[b]
+            out[pos[j, i], a, b] = np.where(i == j, 2.0, 1.0)
         return out
 
     def start(self, S: FloatArray) -> FloatArray:

@@ -20,7 +20,7 @@ import numpy as np
 from .._typing import FloatArray
 from ..exceptions import ConvergenceWarning, NotPositiveDefiniteError, SingularCovarianceError
 from ..linalg import PDFactor
-from ..linalg.vech import duplication_sandwich, vech_indices, vech_multiplicity
+from ..linalg.vech import vech_indices, vech_multiplicity
 from ._likelihood import LOG_2PI
 from ._structures import CovarianceStructure
 
@@ -58,28 +58,43 @@ def vech_score(n: float, s: FloatArray, fac: PDFactor) -> FloatArray:
     return 0.5 * vech_multiplicity(p) * g[rows, cols]
 
 
-def _vech_information(n: float, s: FloatArray, fac: PDFactor, kind: str) -> FloatArray:
-    """Expected ``(n/2)Dᵀ(P⊗P)D`` or observed ``½[Dᵀ(P⊗Q)D + Dᵀ(Q⊗P)D] − (n/2)Dᵀ(P⊗P)D``
-    information over ``vech Σ`` at ``μ = x̄`` (``Q = nPSP``)."""
-    prec = fac.inverse()
-    pp = np.asarray(duplication_sandwich(prec, prec), dtype=np.float64)
-    if kind == "expected":
-        return 0.5 * n * pp
-    q = n * fac.solve(fac.solve(s).T)
-    q = (q + q.T) / 2
-    pq = np.asarray(duplication_sandwich(prec, q), dtype=np.float64)
-    return (pq + pq.T) / 2 - 0.5 * n * pp
+def _derivative_matrices(jac: FloatArray, p: int) -> FloatArray:
+    """``∂Σ/∂θ_k`` as a stack of ``p×p`` matrices, from the columns of ``J`` (vech order)."""
+    rows, cols = vech_indices(p)
+    out = np.zeros((jac.shape[1], p, p))
+    out[:, rows, cols] = jac.T
+    out[:, cols, rows] = jac.T
+    return out
 
 
 def structure_information(structure: CovarianceStructure, theta: FloatArray, n: float,
                           s: FloatArray, kind: str) -> FloatArray:
-    """Information over ``θ``: ``JᵀIJ`` (expected) or ``JᵀI_obsJ − Σ_m g_m H_m`` (observed)."""
+    """Information over ``θ``: ``JᵀIJ`` (expected) or ``JᵀI_obsJ − Σ_m g_m H_m`` (observed).
+
+    Formed by traces, without the ``O(p⁴)`` information over ``vech Σ``: with
+    ``Δ_k = ∂Σ/∂θ_k``, ``[JᵀIJ]_kl = (n/2) tr(PΔ_kPΔ_l)`` and
+    ``[JᵀI_obsJ]_kl = ½[tr(Δ_kQΔ_lP) + tr(Δ_kPΔ_lQ)] − (n/2) tr(PΔ_kPΔ_l)``, ``Q = nPSP``
+    (from ``vec(X)ᵀ(A⊗B)vec(Y) = tr(XᵀBYAᵀ)``): ``O(q p³ + q² p²)``.
+    """
     fac = PDFactor.of(structure.cov(theta), name="cov")
     jac = structure.jacobian(theta)
-    out = jac.T @ _vech_information(n, s, fac, kind) @ jac
+    p = fac.dim
+    delta = _derivative_matrices(jac, p)
+    prec = fac.inverse()
+    pd_ = prec[None, :, :] @ delta  # P Δ_k
+    out = 0.5 * n * _traces(pd_, pd_)
     if kind == "observed":
-        out -= np.einsum("m,mij->ij", vech_score(n, s, fac), structure.hessian(theta))
+        q = n * fac.solve(fac.solve(s).T)
+        qd = ((q + q.T) / 2)[None, :, :] @ delta  # Q Δ_k
+        out = _traces(qd, pd_) - out
+        out -= np.tensordot(vech_score(n, s, fac), structure.hessian(theta), axes=1)
     return (out + out.T) / 2
+
+
+def _traces(a: FloatArray, b: FloatArray) -> FloatArray:
+    """``[tr(A_k B_l)]_kl`` for stacks of square matrices, as one matrix product."""
+    k = a.shape[0]
+    return a.reshape(k, -1) @ np.swapaxes(b, 1, 2).reshape(b.shape[0], -1).T
 
 
 def _step(structure: CovarianceStructure, theta: FloatArray, n: float, s: FloatArray,
