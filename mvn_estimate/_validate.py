@@ -16,7 +16,7 @@ from typing import Any
 
 from .exceptions import InvalidOptionError, describe
 
-__all__ = ["check_bool", "check_choice", "check_int", "check_real", "choices"]
+__all__ = ["check_bool", "check_choice", "check_int", "check_level", "check_real", "choices"]
 
 
 def choices(literal: Any) -> tuple[str, ...]:
@@ -125,3 +125,20 @@ def check_real(value: Any, name: str, *, low: float | None = None, high: float |
     if below or above:
         raise InvalidOptionError(f"The '{name}' argument must be {rule}; got {out!r}.{hint}")
     return out
+
+
+def check_level(level: Any, alpha: Any, default: float = 0.95) -> float:
+    """The coverage from ``level`` or from ``alpha = 1 − level`` (give one), checked.
+
+    Examples
+    --------
+    >>> check_level(0.95, None), check_level(0.95, 0.1)
+    (0.95, 0.9)
+    """
+    if alpha is not None:
+        if level != default:
+            raise InvalidOptionError(
+                f"Give 'level' or 'alpha', not both; got level={level!r} and alpha={alpha!r}.")
+        return round(1.0 - check_real(alpha, "alpha", low=0.0, high=1.0), 15)
+    return check_real(level, "level", low=0.0, high=1.0,
+                      hint=" (A coverage such as 0.95, not a percentage.)")

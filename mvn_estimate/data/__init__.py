@@ -17,6 +17,7 @@ from ._dataset import (
     select_columns,
     show_labels,
 )
+from ._groups import Groups, split_groups
 from ._stats import CHUNK_ELEMENTS, SufficientStats
 from ._weights import check_weights, normalise_weights, resolve_weights
 
@@ -26,6 +27,7 @@ __all__ = [
     "POINT_ADVICE",
     "ROW_ADVICE",
     "Dataset",
+    "Groups",
     "SufficientStats",
     "align_matrix",
     "align_params",
@@ -37,4 +39,5 @@ __all__ = [
     "resolve_weights",
     "select_columns",
     "show_labels",
+    "split_groups",
 ]

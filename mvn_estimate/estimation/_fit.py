@@ -314,7 +314,7 @@ def assemble(ds: Dataset, mean: FloatArray, cov: FloatArray, nobs: float, loglik
         nobs=float(nobs), loglike=float(loglike), cov_type=covariance.cov_type,
         missing=missing, nobs_dropped=dropped, em=em, weights_kind=weights_kind,
         structure=structure, theta=np.asarray(theta, dtype=float), at_bounds=at_bounds,
-        data_id=data_id, param_cov=covariance,
+        data_id=data_id, param_cov=covariance, data=ds,
     )
 
 

@@ -16,12 +16,13 @@ import pandas as pd
 from scipy import stats as sps
 
 from .._typing import FloatArray
-from .._validate import check_real
+from .._validate import check_level
 from ..data import ROW_ADVICE, Dataset, locate_nonfinite, select_columns
 from ..exceptions import InvalidOptionError
 from ..inference import ParamCovariance
 from ..linalg import PDFactor
 from ..model import CovarianceStructure, loglike_rows, param_names
+from ._analysis import Analysis
 
 __all__ = ["EMInfo", "MVNResult"]
 
@@ -63,7 +64,7 @@ class EMInfo:
 
 
 @dataclass(frozen=True)
-class MVNResult:
+class MVNResult(Analysis):
     """Maximum-likelihood fit of a multivariate normal.
 
     Attributes
@@ -94,6 +95,9 @@ class MVNResult:
         The structure's parameters (``vech Σ̂`` for the unstructured model).
     at_bounds : tuple of str
         Parameters held at a bound (a Heywood case of a factor model); no standard errors.
+    data : Dataset or None
+        The fitted rows (a reference, not a copy, for an ndarray), kept for
+        :meth:`outliers` and the plots; None when fitted from a file or statistics.
     data_id : str
         A digest of the data's summaries (counts and means of the observed values), equal
         for fits of the same data whatever the model: what :func:`lr_test` compares.
@@ -123,6 +127,7 @@ class MVNResult:
     at_bounds: tuple[str, ...]
     data_id: str = field(repr=False)
     param_cov: ParamCovariance = field(repr=False, compare=False)
+    data: Dataset | None = field(default=None, repr=False, compare=False)
 
     @property
     def names(self) -> list[str]:
@@ -222,7 +227,7 @@ class MVNResult:
         >>> ci.columns.tolist()
         ['lower', 'upper']
         """
-        level = _level(level, alpha)
+        level = check_level(level, alpha)
         q = float(sps.norm.ppf(0.5 + level / 2))
         est, se = self.params.to_numpy(), self.std_errors.to_numpy()
         kinds = self.param_kinds.to_numpy()
@@ -395,13 +400,3 @@ class MVNResult:
                                                       strict=True))}
         return json.loads(json.dumps(out, allow_nan=True))
 
-
-def _level(level: Any, alpha: Any) -> float:
-    """The coverage from ``level`` or ``alpha`` (one of them), checked."""
-    if alpha is not None:
-        if level != 0.95:
-            raise InvalidOptionError(
-                f"Give 'level' or 'alpha', not both; got level={level!r} and alpha={alpha!r}.")
-        return 1.0 - check_real(alpha, "alpha", low=0.0, high=1.0)
-    return check_real(level, "level", low=0.0, high=1.0,
-                      hint=" (A coverage such as 0.95, not a percentage.)")

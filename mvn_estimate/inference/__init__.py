@@ -1,6 +1,15 @@
 """Inference: the covariance of the estimates (one estimator per result) and, on top of it,
 the tests of hypotheses."""
 
+from ._cov_tests import (
+    box_m_test,
+    cov_test,
+    cov_test_from_stats,
+    independence_from_stats,
+    independence_test,
+    sphericity_from_stats,
+    sphericity_test,
+)
 from ._covariance import (
     Classic,
     Embedded,
@@ -14,6 +23,8 @@ from ._covariance import (
     robust_variance,
     score_meat,
 )
+from ._means import ManovaResult, hotelling_from_stats, hotelling_test, manova, manova_table
+from ._normality import MardiaResult, doornik_hansen_test, henze_zirkler_test, mardia_test
 from ._result import HypothesisTest
 
 __all__ = [
@@ -21,12 +32,28 @@ __all__ = [
     "Embedded",
     "FromInformation",
     "HypothesisTest",
+    "ManovaResult",
+    "MardiaResult",
+    "doornik_hansen_test",
+    "henze_zirkler_test",
+    "mardia_test",
     "ParamCovariance",
     "Robust",
     "Sandwich",
     "Scaled",
     "array_chunks",
+    "box_m_test",
     "classic_variance",
+    "cov_test",
+    "cov_test_from_stats",
+    "hotelling_from_stats",
+    "hotelling_test",
+    "independence_from_stats",
+    "independence_test",
+    "manova",
+    "manova_table",
     "robust_variance",
     "score_meat",
+    "sphericity_from_stats",
+    "sphericity_test",
 ]

@@ -42,8 +42,8 @@ from ._conditional import (
 )
 from ._patterns import Patterns, build_patterns
 
-__all__ = ["information", "information_matrix", "loglike", "robust_meat", "row_terms", "score",
-           "score_and_information", "score_vector"]
+__all__ = ["information", "information_matrix", "loglike", "robust_meat", "row_mahalanobis",
+           "row_terms", "score", "score_and_information", "score_vector"]
 
 
 def _score_from(p: int, terms: Iterable[Terms]) -> FloatArray:
@@ -132,6 +132,26 @@ def row_terms(pat: Patterns, x: FloatArray, mean: FloatArray,
             s = np.hstack([z, (z[:, rows_v] * z[:, cols_v] - pp[:, rows_v, cols_v]) * half])
             kk = p - g.nmissing
             yield idx, -0.5 * (kk * LOG_2PI + con.logdet[local] + maha), s
+
+
+def row_mahalanobis(pat: Patterns, x: FloatArray, mean: FloatArray,
+                    cov: FloatArray) -> Iterator[tuple[np.ndarray, FloatArray, FloatArray]]:
+    """``(rows, d², k)``: each row's squared Mahalanobis distance over its ``k`` observed
+    entries, ``(x_o − μ_o)ᵀΣ_oo⁻¹(x_o − μ_o)`` (``mean`` relative to ``pat.origin``)."""
+    prec, logdet = precision(cov)
+    group_of = np.full(pat.npatterns, -1)
+    for gi, g in enumerate(pat.groups):
+        group_of[g.ids] = gi
+    row_group = np.where(pat.row_pattern >= 0, group_of[pat.row_pattern], -1)
+    for gi, g in enumerate(pat.groups):
+        con = conditional(g, pat.masks, prec, logdet)
+        local_of = np.full(pat.npatterns, -1)
+        local_of[g.ids] = np.arange(g.ids.size)
+        idx = np.flatnonzero(row_group == gi)
+        local = local_of[pat.row_pattern[idx]]
+        _, _, _, maha = row_moments(np.nan_to_num(x[idx] - pat.origin), local, pat, g, con,
+                                    mean, prec)
+        yield idx, maha, np.full(idx.size, float(pat.p - g.nmissing))
 
 
 def robust_meat(pat: Patterns, x: FloatArray, w: FloatArray | None, mean: FloatArray,

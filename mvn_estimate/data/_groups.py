@@ -1,0 +1,78 @@
+"""Splitting data into groups by a column or by an array of group labels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import LabelError, MissingValueError, ShapeError, describe
+from ._dataset import Dataset, as_dataset, is_label, show_labels
+
+__all__ = ["Groups", "split_groups"]
+
+
+@dataclass(frozen=True)
+class Groups:
+    """Data split by group: ``labels`` in order of first appearance, one :class:`Dataset`
+    per group (rows in their original order), and the row indices of each group."""
+
+    name: str
+    labels: list[Any]
+    parts: list[Dataset]
+    rows: list[np.ndarray]
+
+    @property
+    def sizes(self) -> list[int]:
+        return [d.nobs for d in self.parts]
+
+
+def _keys(data: Any, by: Any, ds_index: pd.Index | None, n: int) -> tuple[np.ndarray, str]:
+    if is_label(by, data):
+        return data[by].to_numpy(), str(by)
+    if isinstance(by, str):
+        raise LabelError(f"The 'by' argument {by!r} is not a column of 'data'; give a column "
+                         "label, or an array of group labels with one entry per row.")
+    if isinstance(by, pd.Series) and ds_index is not None:
+        if by.index.has_duplicates or not by.index.isin(ds_index).all() or len(by) != n:
+            raise LabelError("The 'by' Series is matched to the rows of 'data' by index; its "
+                             "index must hold each row label once. Pass by.to_numpy() to "
+                             "match by position.")
+        return by.loc[ds_index].to_numpy(), str(by.name or "group")
+    keys = np.asarray(by)
+    if keys.ndim != 1 or keys.size != n:
+        raise ShapeError(f"The 'by' argument must be a column label or one group label per row "
+                         f"({n}); got {describe(by)}.")
+    return keys, "group"
+
+
+def split_groups(data: Any, by: Any, *, columns: Any = None, min_rows: int = 1) -> Groups:
+    """Split ``data`` by ``by`` (a column label of ``data``, or an array/Series of labels).
+
+    The ``by`` column is not one of the variables. Raises :class:`MissingValueError` for a
+    missing group label, :class:`ShapeError` for fewer than two groups or a group with fewer
+    than ``min_rows`` rows (named).
+    """
+    exclude = (by,) if is_label(by, data) else ()
+    ds = as_dataset(data, columns=columns, exclude=exclude)
+    keys, name = _keys(data, by, ds.index, ds.nobs)
+    missing = pd.isna(keys)
+    if missing.any():
+        raise MissingValueError(
+            f"The 'by' argument has {int(missing.sum())} missing group labels; drop those rows "
+            "or give them a group.")
+    codes, labels = pd.factorize(keys, sort=False)
+    if len(labels) < 2:
+        raise ShapeError(f"The 'by' argument must define at least two groups; got "
+                         f"{show_labels(list(labels))}.")
+    rows = [np.flatnonzero(codes == g) for g in range(len(labels))]
+    small = [(lab, r.size) for lab, r in zip(labels, rows, strict=True) if r.size < min_rows]
+    if small:
+        raise ShapeError(
+            f"Every group of 'by' needs at least {min_rows} rows here; got {small[:5]} "
+            "(group, rows). Merge or drop the small groups.")
+    parts = [Dataset(ds.values[r], ds.labels, None if ds.index is None else ds.index[r],
+                     ds.labelled) for r in rows]
+    return Groups(name, list(labels), parts, rows)

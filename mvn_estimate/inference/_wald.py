@@ -1,0 +1,116 @@
+"""Wald tests of linear hypotheses ``Rθ = r``, with a string form over parameter names."""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any
+
+import numpy as np
+from scipy import stats as sps
+
+from .._typing import FloatArray
+from ..exceptions import InvalidOptionError, NotPositiveDefiniteError, ShapeError, describe
+from ..linalg import PDFactor
+from ._result import HypothesisTest
+
+__all__ = ["parse_constraints", "wald"]
+
+
+def _linear(node: ast.AST, k: int, text: str) -> tuple[FloatArray, float]:
+    """Coefficients and constant of a linear expression over placeholders ``_p0 … _pk``."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float) \
+            and not isinstance(node.value, bool):
+        return np.zeros(k), float(node.value)
+    if isinstance(node, ast.Name) and re.fullmatch(r"_p\d+", node.id):
+        out = np.zeros(k)
+        out[int(node.id[2:])] = 1.0
+        return out, 0.0
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        c, r = _linear(node.operand, k, text)
+        return (-c, -r) if isinstance(node.op, ast.USub) else (c, r)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub):
+        (ca, ra), (cb, rb) = _linear(node.left, k, text), _linear(node.right, k, text)
+        sign = 1.0 if isinstance(node.op, ast.Add) else -1.0
+        return ca + sign * cb, ra + sign * rb
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult | ast.Div):
+        (ca, ra), (cb, rb) = _linear(node.left, k, text), _linear(node.right, k, text)
+        if isinstance(node.op, ast.Div):
+            if np.any(cb) or rb == 0:
+                raise InvalidOptionError(f"The hypothesis {text!r} divides by a parameter or by "
+                                         "zero; only linear hypotheses can be tested.")
+            return ca / rb, ra / rb
+        if np.any(ca) and np.any(cb):
+            raise InvalidOptionError(f"The hypothesis {text!r} multiplies two parameters; only "
+                                     "linear hypotheses can be tested.")
+        return (ca * rb + cb * ra, ra * rb)
+    raise InvalidOptionError(
+        f"The hypothesis {text!r} must be a linear equation in parameter names, numbers, +, −, "
+        "* and /, such as \"mean[a] = mean[b]\" or \"2*cov[a,b] - cov[a,a] = 0\".")
+
+
+def parse_constraints(spec: Any, names: list[str]) -> tuple[FloatArray, FloatArray]:
+    """``(R, r)`` from hypotheses written over parameter names.
+
+    ``spec`` is one string or a list of strings; each string holds one equation, or several
+    separated by ``;``. A side without ``=`` is tested against zero.
+
+    Examples
+    --------
+    >>> R, r = parse_constraints("mean[a] = mean[b]; cov[a,b] = 0.5", ["mean[a]", "mean[b]",
+    ...                                                              "cov[a,b]"])
+    >>> R.tolist(), r.tolist()
+    ([[1.0, -1.0, 0.0], [0.0, 0.0, 1.0]], [0.0, 0.5])
+    """
+    items = [spec] if isinstance(spec, str) else list(spec)
+    equations = [e.strip() for item in items for e in str(item).split(";") if e.strip()]
+    order = sorted(range(len(names)), key=lambda i: -len(names[i]))
+    rows, rhs = [], []
+    for eq in equations:
+        text = eq
+        for i in order:
+            text = text.replace(names[i], f" _p{i} ")
+        unknown = re.findall(r"[A-Za-z_][\w.]*\[[^\]]*\]", text) + [
+            w for w in re.findall(r"\b[A-Za-z_]\w*\b", text) if not re.fullmatch(r"_p\d+", w)]
+        if unknown:
+            raise InvalidOptionError(
+                f"The hypothesis {eq!r} names {unknown}, which are not parameters of this fit; "
+                f"they are {names[:8]}{' …' if len(names) > 8 else ''}.")
+        sides = text.split("=")
+        if len(sides) > 2:
+            raise InvalidOptionError(f"The hypothesis {eq!r} has more than one '='.")
+        try:
+            trees = [ast.parse(s.strip(), mode="eval").body for s in sides]
+        except SyntaxError as exc:
+            raise InvalidOptionError(
+                f"The hypothesis {eq!r} could not be read: is every name one of the parameters "
+                f"({', '.join(names[:6])}, …)?") from exc
+        left = _linear(trees[0], len(names), eq)
+        right = _linear(trees[1], len(names), eq) if len(trees) == 2 else (np.zeros(len(names)),
+                                                                           0.0)
+        rows.append(left[0] - right[0])
+        rhs.append(right[1] - left[1])
+    return np.array(rows), np.array(rhs)
+
+
+def wald(params: FloatArray, cov: FloatArray, R: Any, r: Any = None) -> HypothesisTest:
+    """``W = (Rθ̂ − r)ᵀ(R V Rᵀ)⁻¹(Rθ̂ − r) ~ χ²(q)`` for ``q`` independent restrictions."""
+    mat = np.atleast_2d(np.asarray(R, dtype=float))
+    if mat.ndim != 2 or mat.shape[1] != params.size:
+        raise ShapeError(f"The 'R' argument must have {params.size} columns, one per parameter; "
+                         f"got {describe(R)}.")
+    rhs = np.zeros(mat.shape[0]) if r is None else np.atleast_1d(np.asarray(r, dtype=float))
+    if rhs.shape != (mat.shape[0],):
+        raise ShapeError(f"The 'r' argument must have {mat.shape[0]} entries, one per row of "
+                         f"'R'; got {describe(r)}.")
+    d = mat @ params - rhs
+    middle = mat @ cov @ mat.T
+    try:
+        stat = float(d @ PDFactor.of((middle + middle.T) / 2, name="R V Rᵀ").solve(d))
+    except NotPositiveDefiniteError as exc:
+        raise InvalidOptionError(
+            "The restrictions in 'R' are not linearly independent (or involve parameters "
+            "without a standard error); drop the redundant rows.") from exc
+    q = mat.shape[0]
+    return HypothesisTest("Wald", stat, float(q), float(sps.chi2.sf(stat, q)), "chi2",
+                          f"{q} linear restriction(s) Rθ = r")
