@@ -83,7 +83,7 @@ def test_hotelling_paired(iris):
 
 @pytest.mark.parametrize(("key", "by"), [("iris_species", "Species"), ("crabs_group", "group")])
 def test_manova_matches_r(iris, crabs, key, by):
-    data = iris if by == "Species" else crabs[CRABS + ["group"]]
+    data = iris if by == "Species" else crabs[[*CRABS, "group"]]
     res = me.manova(data, by=by)
     for name, r in REF["manova"][key].items():
         row = res.table.loc[name]
@@ -96,7 +96,7 @@ def test_manova_matches_r(iris, crabs, key, by):
 
 @pytest.mark.parametrize(("key", "by"), [("iris_species", "Species"), ("crabs_group", "group")])
 def test_box_m_matches_the_r_computation(iris, crabs, key, by):
-    data = iris if by == "Species" else crabs[CRABS + ["group"]]
+    data = iris if by == "Species" else crabs[[*CRABS, "group"]]
     r = REF["box_m"][key]
     t = me.box_m_test(data, by=by)
     assert np.isclose(t.detail("M"), r["M"], rtol=1e-10)

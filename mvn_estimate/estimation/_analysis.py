@@ -13,8 +13,13 @@ from .._typing import FloatArray
 from .._validate import check_level, check_real
 from ..data import Dataset, SufficientStats, select_columns
 from ..exceptions import InvalidOptionError
-from ..inference import HypothesisTest, cov_test_from_stats, hotelling_from_stats, \
-    independence_from_stats, sphericity_from_stats
+from ..inference import (
+    HypothesisTest,
+    cov_test_from_stats,
+    hotelling_from_stats,
+    independence_from_stats,
+    sphericity_from_stats,
+)
 from ..inference._cov_tests import _matrix
 from ..inference._means import _vector
 from ..inference._wald import parse_constraints, wald

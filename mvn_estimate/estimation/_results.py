@@ -18,7 +18,6 @@ from scipy import stats as sps
 from .._typing import FloatArray
 from .._validate import check_level
 from ..data import ROW_ADVICE, Dataset, locate_nonfinite, select_columns
-from ..exceptions import InvalidOptionError
 from ..inference import ParamCovariance
 from ..linalg import PDFactor
 from ..model import CovarianceStructure, loglike_rows, param_names

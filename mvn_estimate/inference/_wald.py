@@ -70,8 +70,10 @@ def parse_constraints(spec: Any, names: list[str]) -> tuple[FloatArray, FloatArr
         text = eq
         for i in order:
             text = text.replace(names[i], f" _p{i} ")
-        unknown = re.findall(r"[A-Za-z_][\w.]*\[[^\]]*\]", text) + [
-            w for w in re.findall(r"\b[A-Za-z_]\w*\b", text) if not re.fullmatch(r"_p\d+", w)]
+        bracketed = re.findall(r"[A-Za-z_][\w.]*\[[^\]]*\]", text)
+        rest = re.sub(r"[A-Za-z_][\w.]*\[[^\]]*\]", " ", text)
+        unknown = bracketed + [w for w in re.findall(r"\b[A-Za-z_]\w*\b", rest)
+                               if not re.fullmatch(r"_p\d+", w)]
         if unknown:
             raise InvalidOptionError(
                 f"The hypothesis {eq!r} names {unknown}, which are not parameters of this fit; "
