@@ -39,7 +39,7 @@ from typing import Any as _Any
 
 from . import exceptions, linalg, missing, structures
 from .data import SufficientStats
-from .estimation import EMInfo, MVNResult, Objective, fit, lr_test, objective
+from .estimation import EMInfo, GroupedResult, MVNResult, Objective, fit, lr_test, objective
 from .guards import (
     CovarianceReport,
     check_covariance,
@@ -81,6 +81,7 @@ __version__ = "0.2.0"
 __all__ = [
     "CovarianceReport",
     "EMInfo",
+    "GroupedResult",
     "HypothesisTest",
     "LittleResult",
     "MVNModel",

@@ -2,8 +2,9 @@
 
 from ._compare import lr_test
 from ._fit import assemble, check_nonsingular, data_digest, fit
+from ._grouped import GroupedResult
 from ._objective import Objective, objective
 from ._results import EMInfo, MVNResult
 
-__all__ = ["EMInfo", "MVNResult", "Objective", "assemble", "check_nonsingular", "data_digest",
-           "fit", "lr_test", "objective"]
+__all__ = ["EMInfo", "GroupedResult", "MVNResult", "Objective", "assemble", "check_nonsingular",
+           "data_digest", "fit", "lr_test", "objective"]

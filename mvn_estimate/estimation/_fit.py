@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import warnings
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,7 @@ from ..data import (
     normalise_weights,
     resolve_weights,
     show_labels,
+    split_groups,
 )
 from ..exceptions import (
     BoundaryWarning,
@@ -59,6 +60,7 @@ from ..model import (
     resolve_structure,
     structure_information,
 )
+from ._grouped import GroupedResult, fit_groups
 from ._results import EMInfo, MVNResult
 
 __all__ = ["assemble", "fit"]
@@ -318,6 +320,19 @@ def assemble(ds: Dataset, mean: FloatArray, cov: FloatArray, nobs: float, loglik
     )
 
 
+def _grouped(data: Any, by: Any, columns: Any, weights: Any,
+             options: dict[str, Any]) -> GroupedResult:
+    exclude = tuple(v for v in (weights, by) if is_label(v, data))
+    ds = as_dataset(data, columns=columns, exclude=exclude)
+    w = resolve_weights(weights, data, ds)
+    groups = split_groups(data, by, columns=list(ds.labels) if ds.labelled else None)
+
+    def one(frame: Any, wg: Any) -> MVNResult:
+        return fit(frame, weights=wg, **options)
+
+    return fit_groups(groups, w, one, (data, by, list(ds.labels) if ds.labelled else None))
+
+
 def _check_iteration(missing: str, tol: Any, max_iter: Any,
                      structure: CovarianceStructure) -> tuple[float, int]:
     closed = missing != "em" and not iterative(structure)
@@ -333,10 +348,25 @@ def _check_iteration(missing: str, tol: Any, max_iter: Any,
     return tol_v, iters
 
 
+@overload
+def fit(data: Any, *, columns: Any = ..., missing: Missing = ..., weights: Any = ...,
+        weights_kind: WeightsKind = ..., cov_type: CovType = ...,
+        information: Information | None = ..., tol: float | None = ...,
+        max_iter: int | None = ..., structure: Any = ..., by: None = ...) -> MVNResult: ...
+
+
+@overload
+def fit(data: Any, *, columns: Any = ..., missing: Missing = ..., weights: Any = ...,
+        weights_kind: WeightsKind = ..., cov_type: CovType = ...,
+        information: Information | None = ..., tol: float | None = ...,
+        max_iter: int | None = ..., structure: Any = ..., by: Any) -> GroupedResult: ...
+
+
 def fit(data: Any, *, columns: Any = None, missing: Missing = "raise", weights: Any = None,
         weights_kind: WeightsKind = "frequency", cov_type: CovType = "classic",
         information: Information | None = None, tol: float | None = None,
-        max_iter: int | None = None, structure: Any = None) -> MVNResult:
+        max_iter: int | None = None, structure: Any = None,
+        by: Any = None) -> MVNResult | GroupedResult:
     """Maximum-likelihood fit of a multivariate normal to the rows of ``data``.
 
     Parameters
@@ -377,12 +407,17 @@ def fit(data: Any, *, columns: Any = None, missing: Missing = "raise", weights: 
         ``"compound_symmetry"``, ``"ar1"`` — or an instance such as ``Factor(2)`` or
         ``BlockDiagonal(groups)``. The mean stays free; ``params`` are the means and then the
         structure's named parameters.
+    by : label or array-like of shape (n_samples,), optional
+        Fit each group separately: a column of ``data`` (not then a variable) or one group
+        label per row. Returns a :class:`GroupedResult` (``.groups``, ``.pooled``,
+        ``.params``, ``box_m_test()``, ``manova()``); every other option applies per group.
 
     Returns
     -------
     MVNResult
         ``mean`` ``= x̄``, ``cov`` ``= S/n`` (ML), ``loglike``, ``std_errors``,
-        ``cov_params()`` and the rest, labelled by the columns.
+        ``cov_params()`` and the rest, labelled by the columns. With ``by``: a
+        :class:`GroupedResult` of one ``MVNResult`` per group.
 
     Raises
     ------
@@ -421,6 +456,10 @@ def fit(data: Any, *, columns: Any = None, missing: Missing = "raise", weights: 
     if information is not None:
         check_choice(information, "information", Information)
     info = information or ("observed" if missing == "em" else "expected")
+    if by is not None:
+        return _grouped(data, by, columns, weights, dict(
+            missing=missing, weights_kind=weights_kind, cov_type=cov_type,
+            information=information, tol=tol, max_iter=max_iter, structure=structure))
     column = weights if is_label(weights, data) else None
     ds = as_dataset(data, columns=columns, exclude=() if column is None else (column,))
     model = resolve_structure(structure, ds.labels)

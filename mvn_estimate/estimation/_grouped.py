@@ -1,0 +1,118 @@
+"""``fit(data, by=...)``: one fit per group, and the grouped result."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..data import Groups
+from ..inference import HypothesisTest, ManovaResult, box_m_test, manova
+from ._results import MVNResult
+
+__all__ = ["GroupedResult", "fit_groups"]
+
+
+@dataclass(frozen=True)
+class GroupedResult:
+    """Fits of the same model in each group of ``by``.
+
+    Attributes
+    ----------
+    groups : Mapping
+        Group label → :class:`MVNResult`, in order of first appearance (read-only).
+    by : str
+        The grouping variable's name.
+
+    Examples
+    --------
+    >>> import pandas as pd, mvn_estimate as me
+    >>> iris = pd.read_csv("data/iris.csv")
+    >>> g = me.fit(iris, by="Species")
+    >>> list(g.groups), g.nobs
+    (['setosa', 'versicolor', 'virginica'], 150.0)
+    """
+
+    groups: Mapping[Any, MVNResult]
+    by: str
+    source: tuple[Any, Any, Any] = field(repr=False, compare=False)
+
+    @property
+    def labels(self) -> list[Any]:
+        """Group labels."""
+        return list(self.groups)
+
+    @property
+    def nobs(self) -> float:
+        """Total number of observations."""
+        return float(sum(r.nobs for r in self.groups.values()))
+
+    @property
+    def loglike(self) -> float:
+        """Sum of the groups' log-likelihoods (the model with group-specific parameters)."""
+        return float(sum(r.loglike for r in self.groups.values()))
+
+    @property
+    def pooled(self) -> pd.DataFrame:
+        """Pooled within-group covariance ``Σ_g (n_g − 1)S_g / (N − G)`` (each ``S_g`` with
+        divisor ``n_g − 1``), as MANOVA and linear discriminant analysis use it."""
+        results = list(self.groups.values())
+        total = np.sum([r.cov.to_numpy() * r.nobs for r in results], axis=0)
+        first = results[0].cov
+        return pd.DataFrame(total / (self.nobs - len(results)), index=first.index,
+                            columns=first.columns)
+
+    def _table(self, get: Callable[[MVNResult], pd.Series]) -> pd.DataFrame:
+        frame = pd.DataFrame({g: get(r) for g, r in self.groups.items()}).T
+        frame.index.name = self.by
+        return frame
+
+    @property
+    def params(self) -> pd.DataFrame:
+        """Estimates, one row per group."""
+        return self._table(lambda r: r.params)
+
+    @property
+    def std_errors(self) -> pd.DataFrame:
+        """Standard errors, one row per group."""
+        return self._table(lambda r: r.std_errors)
+
+    def box_m_test(self) -> HypothesisTest:
+        """Box's M test of equal covariances across the groups (on the fitted data)."""
+        data, by, columns = self.source
+        return box_m_test(data, by=by, columns=columns)
+
+    def manova(self) -> ManovaResult:
+        """One-way MANOVA of the means across the groups (on the fitted data)."""
+        data, by, columns = self.source
+        return manova(data, by=by, columns=columns)
+
+    def outliers(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Each group's :meth:`MVNResult.outliers`, stacked, with a ``group`` column."""
+        parts = [r.outliers(alpha).assign(group=g) for g, r in self.groups.items()]
+        return pd.concat(parts)
+
+    def summary(self) -> str:
+        """The groups' summaries, then the pooled covariance."""
+        parts = [f"{self.by} = {g!r}\n{r.summary()}" for g, r in self.groups.items()]
+        pooled = self.pooled.to_string(float_format=lambda v: f"{v:.4g}")
+        return "\n\n".join([*parts, f"Pooled within-group covariance:\n{pooled}"])
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def fit_groups(groups: Groups, weights: np.ndarray | None,
+               fit_one: Callable[[Any, Any], MVNResult],
+               source: tuple[Any, Any, Any]) -> GroupedResult:
+    """Fit each group with ``fit_one(frame, weights)``."""
+    fits = {}
+    for label, part, rows in zip(groups.labels, groups.parts, groups.rows, strict=True):
+        frame = pd.DataFrame(part.values, index=part.index, columns=part.labels) \
+            if part.labelled else part.values
+        fits[label] = fit_one(frame, None if weights is None else weights[rows])
+    return GroupedResult(MappingProxyType(fits), groups.name, source)

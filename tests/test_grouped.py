@@ -1,0 +1,54 @@
+"""fit(data, by=...): one fit per group."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import mvn_estimate as me
+
+IRIS = ["Sepal.Length", "Sepal.Width", "Petal.Length", "Petal.Width"]
+
+
+@pytest.fixture(scope="module")
+def iris():
+    return pd.read_csv("data/iris.csv")
+
+
+def test_grouped_fit_equals_per_group_fits(iris):
+    g = me.fit(iris, by="Species")
+    assert list(g.groups) == ["setosa", "versicolor", "virginica"] and g.by == "Species"
+    for label, res in g.groups.items():
+        ref = me.fit(iris.loc[iris["Species"] == label, IRIS])
+        pd.testing.assert_series_equal(res.params, ref.params)
+        pd.testing.assert_series_equal(res.std_errors, ref.std_errors)
+    assert g.params.shape == (3, 14) and g.params.index.name == "Species"
+    assert np.isclose(g.loglike, sum(r.loglike for r in g.groups.values()))
+
+
+def test_pooled_covariance_is_the_manova_error_matrix(iris):
+    g = me.fit(iris, by="Species")
+    within = sum(np.cov(iris.loc[iris["Species"] == s, IRIS].T) * 49 for s in g.groups)
+    np.testing.assert_allclose(g.pooled, within / 147, rtol=1e-12)
+    assert g.box_m_test().statistic == me.box_m_test(iris, by="Species").statistic
+    pd.testing.assert_frame_equal(g.manova().table, me.manova(iris, by="Species").table)
+
+
+def test_grouped_with_missing_weights_and_arrays(rng):
+    x = rng.standard_normal((90, 3))
+    x[rng.random(x.shape) < 0.1] = np.nan
+    by = np.repeat(["a", "b", "c"], 30)
+    w = rng.integers(1, 3, size=90)
+    g = me.fit(x, by=by, missing="em", weights=w)
+    for label, res in g.groups.items():
+        rows = by == label
+        ref = me.fit(x[rows], missing="em", weights=w[rows])
+        np.testing.assert_allclose(res.params, ref.params, rtol=1e-10)
+    df = pd.DataFrame(x, columns=list("pqr")).assign(g=by, w=w)
+    h = me.fit(df, by="g", weights="w", missing="em")
+    np.testing.assert_allclose(h.params.to_numpy(), g.params.to_numpy(), rtol=1e-10)
+    assert "Pooled within-group covariance" in str(h)
+
+
+def test_grouped_outliers_are_labelled_by_group(iris):
+    out = me.fit(iris, by="Species").outliers()
+    assert len(out) == 150 and set(out["group"]) == {"setosa", "versicolor", "virginica"}
