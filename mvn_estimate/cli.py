@@ -108,7 +108,7 @@ def _columns(args: argparse.Namespace, frame: pd.DataFrame) -> list[Any]:
             raise _UsageError(f"--columns needs comma-separated column names; got "
                               f"{args.columns!r}")
         return names
-    candidates = [c for c in frame.columns if c != args.weights]
+    candidates = [c for c in frame.columns if c not in (args.weights, args.by)]
     numeric = [c for c in candidates if pd.api.types.is_numeric_dtype(frame[c])
                and not pd.api.types.is_bool_dtype(frame[c])]
     skipped = [c for c in candidates if c not in numeric]
@@ -128,12 +128,15 @@ def _fit(args: argparse.Namespace) -> int:
         warnings.simplefilter("always", me.exceptions.MVNEstimateWarning)
         result = me.fit(frame, columns=columns, missing=args.missing, cov_type=args.cov_type,
                         weights=args.weights, weights_kind=args.weights_kind,
-                        information=args.information, tol=args.tol, max_iter=args.max_iter)
+                        information=args.information, tol=args.tol, max_iter=args.max_iter,
+                        by=args.by)
     _warn_lines(caught, args.file)
     if args.format == "json":
         print(json.dumps(result.to_dict(), indent=2))
     else:
         print(result.summary())
+        if isinstance(result, me.GroupedResult):
+            print(f"\n{result.box_m_test()}\n\n{result.manova()}")
     return 0
 
 
@@ -214,6 +217,9 @@ def _fit_parser(sub: Any) -> None:
     fit.add_argument("--tol", type=float, help="with --missing em: convergence tolerance")
     fit.add_argument("--format", choices=choices(OutputFormat), default="text",
                      help="output: a text summary or JSON")
+    fit.add_argument("--by", metavar="COLUMN",
+                     help="fit each group of this column separately (then Box's M and MANOVA "
+                          "are printed too)")
     fit.set_defaults(func=_fit)
 
 

@@ -148,3 +148,13 @@ def test_closed_pipe_ends_quietly(tmp_path):
     err = proc.stderr.read().decode()
     assert proc.wait() == 141
     assert err == ""
+
+
+def test_fit_by_group_prints_box_m_and_manova(capsys):
+    assert main(["fit", "data/iris.csv", "--by", "Species"]) == 0
+    out = capsys.readouterr().out
+    assert "Species = 'setosa'" in out and "Box's M" in out and "Wilks" in out
+    assert main(["fit", "data/iris.csv", "--by", "Species", "--format", "json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["by"] == "Species" and set(d["groups"]) == {"setosa", "versicolor", "virginica"}
+    assert d["groups"]["setosa"]["names"] == COLS

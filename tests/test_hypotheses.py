@@ -141,7 +141,7 @@ def test_bad_group_and_block_inputs(iris):
 @pytest.mark.slow
 def test_sizes_under_the_null(rng):
     reps, n, p = 300, 40, 3
-    rejected = np.zeros(7)
+    rejected = np.zeros(8)
     for _ in range(reps):
         x = rng.standard_normal((n, p))
         y = rng.standard_normal((n, p))
@@ -150,7 +150,8 @@ def test_sizes_under_the_null(rng):
               me.hotelling_test(x, y * 2, equal_cov=False).pvalue,
               me.manova(x, by=g).table.loc["Wilks", "pvalue"],
               me.box_m_test(x, by=g).pvalue, me.sphericity_test(x).pvalue,
-              me.independence_test(x).pvalue]
+              me.independence_test(x).pvalue,
+              me.cov_test(x, np.eye(p)).detail("bartlett_pvalue")]
         rejected += np.array(pv) < 0.05
     rate = rejected / reps
     assert np.all((rate > 0.02) & (rate < 0.085)), rate  # binomial s.e. ≈ 0.013

@@ -96,6 +96,11 @@ class GroupedResult:
         parts = [r.outliers(alpha).assign(group=g) for g, r in self.groups.items()]
         return pd.concat(parts)
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dictionary: the grouping variable and each group's ``to_dict()``."""
+        return {"by": self.by, "groups": {str(g): r.to_dict() for g, r in self.groups.items()},
+                "pooled": self.pooled.to_numpy().tolist()}
+
     def summary(self) -> str:
         """The groups' summaries, then the pooled covariance."""
         parts = [f"{self.by} = {g!r}\n{r.summary()}" for g, r in self.groups.items()]

@@ -339,7 +339,7 @@ class MVNResult(Analysis):
         >>> text.splitlines()[0].strip()
         'MVN Maximum-Likelihood Estimates'
         """
-        table = self._table().to_string(float_format=lambda v: f"{v:.4g}")
+        table = self._table().to_string(float_format=lambda v: f"{v:.4g}", na_rep="")
         width = max(78, len(table.splitlines()[0]))
         half = width // 2
         lines = ["MVN Maximum-Likelihood Estimates".center(width).rstrip(), "=" * width]
