@@ -27,6 +27,7 @@ WeightsKind: TypeAlias = Literal["frequency", "analytic"]
 Kind: TypeAlias = Literal["covariance", "correlation"]
 Invalid: TypeAlias = Literal["raise", "-inf"]
 Repair: TypeAlias = Literal["nearest", "clip"]
+NearestMethod: TypeAlias = Literal["newton", "alternating"]
 OutputFormat: TypeAlias = Literal["text", "json"]
 Definiteness: TypeAlias = Literal[
     "positive definite",
