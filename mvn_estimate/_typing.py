@@ -29,6 +29,7 @@ Invalid: TypeAlias = Literal["raise", "-inf"]
 Repair: TypeAlias = Literal["nearest", "clip"]
 NearestMethod: TypeAlias = Literal["newton", "alternating"]
 OutputFormat: TypeAlias = Literal["text", "json"]
+PlotKind: TypeAlias = Literal["qq", "ellipses", "corr"]
 Definiteness: TypeAlias = Literal[
     "positive definite",
     "positive semidefinite",

@@ -22,7 +22,16 @@ import pandas as pd
 
 import mvn_estimate as me
 
-from ._typing import CovType, Information, Kind, Missing, OutputFormat, Repair, WeightsKind
+from ._typing import (
+    CovType,
+    Information,
+    Kind,
+    Missing,
+    OutputFormat,
+    PlotKind,
+    Repair,
+    WeightsKind,
+)
 from ._validate import choices
 from .data._io import read_table
 
@@ -131,6 +140,8 @@ def _fit(args: argparse.Namespace) -> int:
                         information=args.information, tol=args.tol, max_iter=args.max_iter,
                         by=args.by)
     _warn_lines(caught, args.file)
+    if args.plot:
+        _plot(result, args)
     if args.format == "json":
         print(json.dumps(result.to_dict(), indent=2))
     else:
@@ -138,6 +149,16 @@ def _fit(args: argparse.Namespace) -> int:
         if isinstance(result, me.GroupedResult):
             print(f"\n{result.box_m_test()}\n\n{result.manova()}")
     return 0
+
+
+def _plot(result: Any, args: argparse.Namespace) -> None:
+    figure = {"qq": result.plot_qq, "ellipses": result.plot_ellipses,
+              "corr": result.plot_corr}[args.plot_kind]()
+    try:
+        figure.savefig(args.plot, dpi=120)
+    except (OSError, ValueError) as exc:
+        raise _UsageError(f"cannot write the plot to '{args.plot}': {exc}") from exc
+    _note(f"{args.plot_kind} plot written to {args.plot}")
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -217,6 +238,12 @@ def _fit_parser(sub: Any) -> None:
     fit.add_argument("--tol", type=float, help="with --missing em: convergence tolerance")
     fit.add_argument("--format", choices=choices(OutputFormat), default="text",
                      help="output: a text summary or JSON")
+    fit.add_argument("--plot", metavar="FILE",
+                     help="also write a plot (PNG, PDF or SVG by the file's suffix); needs "
+                          "matplotlib: pip install 'mvn_estimate[plot]'")
+    fit.add_argument("--plot-kind", choices=choices(PlotKind), default="qq",
+                     help="which plot: qq (chi-square Q-Q of the Mahalanobis distances, with "
+                          "outliers labelled), ellipses (pairs of variables), corr (heatmap)")
     fit.add_argument("--by", metavar="COLUMN",
                      help="fit each group of this column separately (then Box's M and MANOVA "
                           "are printed too)")

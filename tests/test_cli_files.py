@@ -158,3 +158,12 @@ def test_fit_by_group_prints_box_m_and_manova(capsys):
     d = json.loads(capsys.readouterr().out)
     assert d["by"] == "Species" and set(d["groups"]) == {"setosa", "versicolor", "virginica"}
     assert d["groups"]["setosa"]["names"] == COLS
+
+
+@pytest.mark.parametrize("kind", ["qq", "ellipses", "corr"])
+def test_fit_writes_a_plot(tmp_path, capsys, kind):
+    out = tmp_path / f"{kind}.png"
+    code = main(["fit", "data/iris.csv", "--by", "Species", "--plot", str(out), "--plot-kind",
+                 kind])
+    assert code == 0 and out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 5000
+    assert f"{kind} plot written to" in capsys.readouterr().err

@@ -17,6 +17,7 @@ STABLE = ["fit", "loglike", "loglike_obs", "loglike_stats", "score", "score_obs"
 
 LAYERS = {"exceptions": 0, "_typing": 0, "_validate": 1, "_optional": 1, "linalg": 2, "compat": 8,
           "data": 3, "model": 4, "guards": 4, "structures": 5, "missing": 5, "inference": 6,
+          "plots": 6,
           "estimation": 7,
           "cli": 9, "__main__": 10}
 

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from .. import plots
 from .._typing import FloatArray
 from .._validate import check_level, check_real
 from ..data import Dataset, SufficientStats, select_columns
@@ -221,3 +222,24 @@ class Analysis:
         for idx, dist, used in row_mahalanobis(pat, x, mean - pat.origin, cov):
             d2[idx], k[idx] = dist, used
         return d2, k
+
+    # -- plots (matplotlib, the optional extra [plot]) ---------------------------------------
+    def plot_qq(self, *, data: Any = None, alpha: float = 0.05, band: float = 0.95,
+                figsize: Any = None) -> Any:
+        """χ² Q–Q plot of the squared Mahalanobis distances, with a pointwise band and the
+        outliers labelled; returns the matplotlib Figure (see :func:`mvn_estimate.plots.plot_qq`)."""
+        return plots.plot_qq(self, data=data, alpha=alpha, band=band, figsize=figsize)
+
+    def plot_ellipses(self, *, data: Any = None, columns: Any = None,
+                      levels: tuple[float, ...] = (0.5, 0.95), mean_level: float = 0.95,
+                      figsize: Any = None) -> Any:
+        """Pairs of variables: the data, the mean, the ``levels`` ellipses of the fitted normal
+        and the mean's confidence ellipse; returns the Figure (see
+        :func:`mvn_estimate.plots.plot_ellipses`)."""
+        return plots.plot_ellipses(self, data=data, columns=columns, levels=levels,
+                                   mean_level=mean_level, figsize=figsize)
+
+    def plot_corr(self, *, annotate: bool = True, figsize: Any = None) -> Any:
+        """Heatmap of the fitted correlations; returns the Figure (see
+        :func:`mvn_estimate.plots.plot_corr`)."""
+        return plots.plot_corr(self, annotate=annotate, figsize=figsize)

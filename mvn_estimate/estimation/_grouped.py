@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import plots
 from ..data import Groups
 from ..inference import HypothesisTest, ManovaResult, box_m_test, manova
 from ._results import MVNResult
@@ -100,6 +101,19 @@ class GroupedResult:
         """JSON-safe dictionary: the grouping variable and each group's ``to_dict()``."""
         return {"by": self.by, "groups": {str(g): r.to_dict() for g, r in self.groups.items()},
                 "pooled": self.pooled.to_numpy().tolist()}
+
+    def plot_qq(self, **options: Any) -> Any:
+        """One χ² Q–Q panel per group (see :func:`mvn_estimate.plots.plot_qq`)."""
+        return plots.plot_qq(self, **options)
+
+    def plot_ellipses(self, **options: Any) -> Any:
+        """Pairs of variables, one colour per group (see
+        :func:`mvn_estimate.plots.plot_ellipses`)."""
+        return plots.plot_ellipses(self, **options)
+
+    def plot_corr(self, **options: Any) -> Any:
+        """One correlation heatmap per group (see :func:`mvn_estimate.plots.plot_corr`)."""
+        return plots.plot_corr(self, **options)
 
     def summary(self) -> str:
         """The groups' summaries, then the pooled covariance."""

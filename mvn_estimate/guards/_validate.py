@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .._typing import Definiteness, FloatArray, Kind
-from .._validate import check_choice
+from .._validate import check_choice, check_real
 from ..data import align_matrix
 from ..exceptions import (
     DtypeError,
@@ -58,17 +58,23 @@ class CovarianceReport:
     definiteness : str
         As :func:`mvn_estimate.linalg.classify`, or ``"undetermined"``.
     unit_diagonal : bool
-        Diagonal equals 1 within ``tol`` (meaningful for correlations).
+        Diagonal equals 1 within ``atol + rtol`` (meaningful for correlations).
     tol : float
-        Relative tolerance used.
+        Relative tolerance of the eigenvalue rule.
     problems : list of str
-        Human-readable reasons; empty when :attr:`valid`.
+        Human-readable reasons, each with the amount; empty when :attr:`valid`.
+    diagonal_gap : float
+        ``max|diag A − 1|``.
+    bound_excess : float
+        ``max|A_ij| − 1`` (positive when an entry lies outside [−1, 1]).
+    atol, rtol : float
+        The tolerances of the entrywise rules (symmetry, unit diagonal, bounds).
 
     Examples
     --------
     >>> r = validate_covariance([[1.0, 0.5], [0.4, 1.0]])
     >>> r.valid, r.problems
-    (False, ['not symmetric (max|A - A.T| = 0.1)'])
+    (False, ['not symmetric: max|A - A.T| = 0.1 > atol + rtol·max|A| = 1e-05'])
     """
 
     kind: str
@@ -85,6 +91,10 @@ class CovarianceReport:
     unit_diagonal: bool
     tol: float
     problems: list[str] = field(default_factory=list)
+    diagonal_gap: float = float("nan")
+    bound_excess: float = float("nan")
+    atol: float = 0.0
+    rtol: float = 0.0
 
     @property
     def valid(self) -> bool:
@@ -155,8 +165,23 @@ def _spectrum(a: FloatArray, rtol: float) -> tuple[float, float, float, int, Def
     return float(w[0]), float(w[-1]), cond, rank, kind
 
 
-def validate_covariance(M: Any, *, kind: Kind = "covariance",
-                        tol: float | None = None) -> CovarianceReport:
+ATOL = 0.0
+"""Default absolute tolerance of the entrywise rules."""
+ENTRY_RTOL = 1e-5
+"""Default relative tolerance of the entrywise rules: a matrix written to 6 significant digits
+(each entry rounded by up to 5e-6 of its size, the two triangles separately) passes."""
+
+
+def _entry_tols(atol: Any, rtol: Any) -> tuple[float, float]:
+    a = ATOL if atol is None else check_real(atol, "atol", low=0.0, high=None, open_=False)
+    r = ENTRY_RTOL if rtol is None else check_real(rtol, "rtol", low=0.0, high=1.0,
+                                                    open_=False)
+    return a, r
+
+
+def validate_covariance(M: Any, *, kind: Kind = "covariance", tol: float | None = None,
+                        atol: float | None = None, rtol: float | None = None
+                        ) -> CovarianceReport:
     """Inspect a candidate covariance (or correlation) matrix and report what is wrong.
 
     Never raises for an invalid matrix (see :func:`check_covariance` for that); raises only
@@ -168,11 +193,22 @@ def validate_covariance(M: Any, *, kind: Kind = "covariance",
     kind : {"covariance", "correlation"}, default "covariance"
         A correlation matrix must also have a unit diagonal.
     tol : float, optional
-        Relative tolerance (package rule; default ``RTOL``).
+        Relative tolerance of the eigenvalue rule (package rule, default ``RTOL``): an
+        eigenvalue of the correlation-scaled matrix counts as zero when it is at most ``tol``
+        times the largest. Never loosened by ``atol``/``rtol``, so a genuinely indefinite
+        matrix is never accepted.
+    atol, rtol : float, optional
+        Tolerances of the entrywise rules (defaults 0 and 1e-5, which accept matrices written
+        to 6 significant digits): symmetric when ``max|A − Aᵀ| <= atol + rtol·max|A|``; unit
+        diagonal when ``max|diag A − 1| <= atol + rtol``; inside [−1, 1] when
+        ``max|A_ij| <= 1 + atol + rtol``.
 
     Returns
     -------
     CovarianceReport
+        Which rule failed and by how much (:attr:`problems`, :attr:`asymmetry`,
+        :attr:`diagonal_gap`, :attr:`bound_excess`); the condition number is finite
+        whenever the matrix is positive definite.
 
     Notes
     -----
@@ -187,7 +223,8 @@ def validate_covariance(M: Any, *, kind: Kind = "covariance",
     (False, 'indefinite', -1.0)
     """
     check_choice(kind, "kind", Kind)
-    rtol = resolve_tol(tol)
+    etol = resolve_tol(tol)
+    ea, er = _entry_tols(atol, rtol)
     a, _ = as_raw(M, "M")
     finite = bool(np.all(np.isfinite(a)))
     square = a.shape[0] == a.shape[1]
@@ -199,26 +236,34 @@ def validate_covariance(M: Any, *, kind: Kind = "covariance",
     nan = float("nan")
     if not (finite and square):
         return CovarianceReport(kind, a.shape, finite, square, False, nan, nan, nan, nan, -1,
-                                "undetermined", False, rtol, problems)
+                                "undetermined", False, etol, problems, nan, nan, ea, er)
     gap = asymmetry(a)
-    symmetric = gap <= rtol * float(np.max(np.abs(a)))
+    limit = ea + er * float(np.max(np.abs(a)))
+    symmetric = gap <= limit
     if not symmetric:
-        problems.append(f"not symmetric (max|A - A.T| = {gap:.3g})")
-    lo, hi, cond, rank, definiteness = _spectrum(a, rtol)
+        problems.append(f"not symmetric: max|A - A.T| = {gap:.3g} > atol + rtol·max|A| = "
+                        f"{limit:.3g}")
+    lo, hi, cond, rank, definiteness = _spectrum(a, etol)
     if definiteness != "positive definite":
-        problems.append(f"not positive definite (smallest eigenvalue {lo:.6g}, {definiteness})")
-    unit = bool(np.all(np.abs(np.diag(a) - 1.0) <= rtol))
+        problems.append(f"not positive definite: smallest eigenvalue {lo:.6g} ({definiteness};"
+                        f" zero means at most {etol:.3g} times the largest on the correlation "
+                        "scale)")
+    diag_gap = float(np.max(np.abs(np.diag(a) - 1.0)))
+    unit = diag_gap <= ea + er
     if kind == "correlation" and not unit:
-        problems.append(f"diagonal is not 1 (min {np.min(np.diag(a)):.6g}, "
-                        f"max {np.max(np.diag(a)):.6g})")
-    if kind == "correlation" and np.any(np.abs(a) > 1.0 + rtol):
-        problems.append("entries outside [-1, 1]")
+        problems.append(f"diagonal is not 1: max|diag - 1| = {diag_gap:.3g} > atol + rtol = "
+                        f"{ea + er:.3g} (min {np.min(np.diag(a)):.6g}, max "
+                        f"{np.max(np.diag(a)):.6g})")
+    excess = float(np.max(np.abs(a))) - 1.0
+    if kind == "correlation" and excess > ea + er:
+        problems.append(f"entries outside [-1, 1]: max|A_ij| = {1 + excess:.6g}")
     return CovarianceReport(kind, a.shape, finite, square, symmetric, gap, lo, hi, cond, rank,
-                            definiteness, unit, rtol, problems)
+                            definiteness, unit, etol, problems, diag_gap, excess, ea, er)
 
 
 def check_covariance(M: Any, *, kind: Kind = "covariance", tol: float | None = None,
-                     name: str = "M") -> FloatArray:
+                     name: str = "M", atol: float | None = None,
+                     rtol: float | None = None) -> FloatArray:
     """Raise the specific package error unless ``M`` is a valid covariance/correlation.
 
     Returns
@@ -236,7 +281,7 @@ def check_covariance(M: Any, *, kind: Kind = "covariance", tol: float | None = N
     >>> check_covariance([[2.0, 0.5], [0.5, 1.0]]).shape
     (2, 2)
     """
-    report = validate_covariance(M, kind=kind, tol=tol)
+    report = validate_covariance(M, kind=kind, tol=tol, atol=atol, rtol=rtol)
     a, _ = as_raw(M, name)
     if not report.finite:
         raise NonFiniteError(f"The '{name}' argument must be finite; got {report.problems[0]}.")
@@ -244,14 +289,15 @@ def check_covariance(M: Any, *, kind: Kind = "covariance", tol: float | None = N
         raise ShapeError(f"The '{name}' argument must be square; got shape {report.shape}.")
     if not report.symmetric:
         raise NotSymmetricError(
-            f"The '{name}' argument must be symmetric within {report.tol:.3g} · max|A|; got "
-            f"max|A - A.T| = {report.asymmetry:.3g}. Pass (A + A.T) / 2 if it is rounding."
+            f"The '{name}' argument must be symmetric; got {report.problems[0]}. Pass "
+            "(A + A.T) / 2 if it is rounding, or raise rtol."
         )
     if report.definiteness != "positive definite":
         zero = report.tol * max(abs(report.min_eigenvalue), abs(report.max_eigenvalue))
         raise NotPositiveDefiniteError(
             f"The '{name}' argument must be positive definite; got smallest eigenvalue "
-            f"{report.min_eigenvalue:.6g} (tolerance {zero:.3g}; {report.definiteness}). "
+            f"{report.min_eigenvalue:.6g} ({report.definiteness}; judged on the correlation "
+            f"scale, relative tolerance {report.tol:.3g}). "
             "Repair it explicitly with nearest_pd or clip_eigenvalues if that is acceptable.",
             min_eigenvalue=report.min_eigenvalue, tol=zero,
         )
