@@ -227,7 +227,8 @@ class Analysis:
     def plot_qq(self, *, data: Any = None, alpha: float = 0.05, band: float = 0.95,
                 figsize: Any = None) -> Any:
         """χ² Q–Q plot of the squared Mahalanobis distances, with a pointwise band and the
-        outliers labelled; returns the matplotlib Figure (see :func:`mvn_estimate.plots.plot_qq`)."""
+        outliers labelled; returns the matplotlib Figure (see
+        :func:`mvn_estimate.plots.plot_qq`)."""
         return plots.plot_qq(self, data=data, alpha=alpha, band=band, figsize=figsize)
 
     def plot_ellipses(self, *, data: Any = None, columns: Any = None,
