@@ -42,9 +42,12 @@ from .data import SufficientStats
 from .estimation import EMInfo, GroupedResult, MVNResult, Objective, fit, lr_test, objective
 from .guards import (
     CovarianceReport,
+    RepairInfo,
+    ShrinkageResult,
     check_covariance,
     clip_eigenvalues,
     nearest_pd,
+    shrink_covariance,
     validate_covariance,
 )
 from .inference import (
@@ -89,7 +92,9 @@ __all__ = [
     "ManovaResult",
     "MardiaResult",
     "Objective",
+    "RepairInfo",
     "Score",
+    "ShrinkageResult",
     "SufficientStats",
     "__version__",
     "box_m_test",
@@ -119,6 +124,7 @@ __all__ = [
     "sandwich",
     "score",
     "score_obs",
+    "shrink_covariance",
     "sphericity_test",
     "structures",
     "unpack",

@@ -185,7 +185,7 @@ def _validate(args: argparse.Namespace) -> int:
         if args.repair == "nearest":
             fixed = me.nearest_pd(frame, kind=args.kind)
         else:
-            fixed = me.clip_eigenvalues(frame)
+            fixed = me.clip_eigenvalues(frame, kind=args.kind)
     _warn_lines(caught, args.file)
     labelled = not frame.index.equals(pd.RangeIndex(len(frame)))
     if labelled:  # back to the input's row order

@@ -117,3 +117,71 @@ def test_unparseable_csv_is_exit_2(tmp_path, capsys):
     path.write_bytes(b"\xff\xfe\x00garbage")
     assert main(["fit", str(path)]) == 2
     assert capsys.readouterr().err.startswith("mvn-estimate: error:")
+
+
+def _matrix_file(tmp_path, m, name="m.csv"):
+    labels = list("abcdef")[: len(m)]
+    path = tmp_path / name
+    pd.DataFrame(m, index=labels, columns=labels).to_csv(path)
+    return str(path)
+
+
+HIGHAM3 = np.array([[1.0, 1.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 1.0]])
+
+
+@pytest.mark.parametrize("repair", ["nearest", "clip"])
+def test_repair_exits_0_when_the_written_matrix_is_valid(tmp_path, capsys, repair):
+    bad = _matrix_file(tmp_path, HIGHAM3)
+    out = tmp_path / "fixed.csv"
+    code = main(["validate", bad, "--kind", "correlation", "--repair", repair, "--out",
+                 str(out)])
+    captured = capsys.readouterr()
+    assert code == 0
+    assert "INVALID" in captured.out and f"written to {out}: valid" in captured.out
+    assert "changed the matrix by" in captured.err
+    fixed = pd.read_csv(out, index_col=0)
+    assert list(fixed.index) == list("abc") and list(fixed.columns) == list("abc")
+    assert me.validate_covariance(fixed, kind="correlation").valid
+    np.testing.assert_allclose(np.diag(fixed), 1.0)
+
+
+def test_repair_keeps_the_input_row_order(tmp_path, capsys):
+    m = pd.DataFrame(HIGHAM3, index=list("abc"), columns=list("abc")).loc[["c", "a", "b"]]
+    path = tmp_path / "shuffled.csv"
+    m.to_csv(path)
+    out = tmp_path / "fixed.csv"
+    assert main(["validate", str(path), "--kind", "correlation", "--repair", "nearest",
+                 "--out", str(out)]) == 0
+    fixed = pd.read_csv(out, index_col=0)
+    assert list(fixed.index) == ["c", "a", "b"] and list(fixed.columns) == list("abc")
+    assert fixed.loc["a", "b"] == pytest.approx(0.7607, abs=1e-4)
+
+
+def test_out_without_repair_is_an_error(tmp_path, capsys):
+    good = _matrix_file(tmp_path, np.eye(2))
+    assert main(["validate", good, "--out", str(tmp_path / "x.csv")]) == 2
+    assert "needs --repair" in capsys.readouterr().err
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_repair_without_out_fails_before_any_work(tmp_path, capsys):
+    bad = _matrix_file(tmp_path, HIGHAM3)
+    assert main(["validate", bad, "--repair", "nearest"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "--repair needs --out" in captured.err
+
+
+def test_out_over_the_input_needs_force(tmp_path, capsys):
+    bad = _matrix_file(tmp_path, HIGHAM3)
+    before = open(bad).read()
+    assert main(["validate", bad, "--kind", "correlation", "--repair", "nearest", "--out",
+                 bad]) == 2
+    assert "--force" in capsys.readouterr().err and open(bad).read() == before
+    assert main(["validate", bad, "--kind", "correlation", "--repair", "nearest", "--out", bad,
+                 "--force"]) == 0
+    assert me.validate_covariance(pd.read_csv(bad, index_col=0), kind="correlation").valid
+
+
+def test_invalid_matrix_without_repair_exits_1(tmp_path, capsys):
+    assert main(["validate", _matrix_file(tmp_path, HIGHAM3), "--kind", "correlation"]) == 1
+    assert "not positive definite" in capsys.readouterr().out

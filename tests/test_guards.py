@@ -189,3 +189,32 @@ def test_nearest_pd_bad_max_iter():
 def test_nearest_pd_keep_diag_needs_positive_diagonal():
     with pytest.raises(NotPositiveDefiniteError, match="diagonal must be positive to be kept"):
         me.nearest_pd([[0.0, 1.0], [1.0, 1.0]], keep_diag=True)
+
+
+def test_matrices_written_to_six_digits_are_accepted(rng):
+    b = rng.standard_normal((30, 5))
+    c = np.corrcoef(b.T)
+    written = np.array([[float(f"{v:.6g}") for v in row] for row in c])
+    written[0, 0] = 1.0000001
+    report = me.validate_covariance(written, kind="correlation")
+    assert report.valid, report.problems
+    assert 0 < report.diagonal_gap <= 1e-6 and report.asymmetry <= 1e-5
+    assert np.isfinite(report.condition_number)
+
+
+def test_a_genuinely_indefinite_matrix_is_never_accepted():
+    m = np.array([[1.0, 0.9, 0.9], [0.9, 1.0, -0.9], [0.9, -0.9, 1.0]])
+    report = me.validate_covariance(m, kind="correlation", rtol=0.5)
+    assert not report.valid and "not positive definite: smallest eigenvalue" in report.problems[0]
+
+
+def test_each_rule_says_by_how_much():
+    r = me.validate_covariance([[1.2, 1.5], [1.5, 2.0]], kind="correlation")
+    text = " | ".join(r.problems)
+    assert "max|diag - 1| = 1 > atol + rtol = 1e-05" in text
+    assert "entries outside [-1, 1]: max|A_ij| = 2" in text
+    assert r.bound_excess == pytest.approx(1.0)
+    loose = me.validate_covariance([[1.0, 0.5], [0.5001, 1.0]], kind="correlation", atol=1e-3)
+    assert loose.symmetric
+    with pytest.raises(InvalidOptionError, match="'rtol' argument must be a finite real"):
+        me.validate_covariance(np.eye(2), rtol=-1)

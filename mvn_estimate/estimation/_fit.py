@@ -6,6 +6,7 @@ one covariance estimator of the estimates (:mod:`mvn_estimate.inference._covaria
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import warnings
 from typing import Any, overload
@@ -35,10 +36,12 @@ from ..exceptions import (
     NumericalRangeError,
     SingularCovarianceError,
 )
+from ..guards import check_method, shrink_stats
 from ..inference import (
     Classic,
     Embedded,
     FromInformation,
+    NotAvailable,
     ParamCovariance,
     Robust,
     Sandwich,
@@ -110,8 +113,9 @@ def check_nonsingular(stats: SufficientStats, labels: pd.Index,
     if stats.n <= p:
         raise SingularCovarianceError(
             f"The covariance of p = {p} variables needs more than {p} observations; got "
-            f"n = {stats.n:g}. The estimate would be singular: use fewer columns, or a "
-            f"shrinkage or structured estimate.{_weights_hint(stats.n, weighted)}",
+            f"n = {stats.n:g}. The estimate would be singular: use fewer columns, a structured "
+            f"covariance (structure=...), or shrinkage='ledoit-wolf'."
+            f"{_weights_hint(stats.n, weighted)}",
             columns=[str(c) for c in labels])
     constant = [c for c, v in zip(labels, np.diag(stats.scatter), strict=True) if v <= 0]
     if constant:
@@ -320,6 +324,44 @@ def assemble(ds: Dataset, mean: FloatArray, cov: FloatArray, nobs: float, loglik
     )
 
 
+def _shrunk(data: Any, columns: Any, method: Any, missing: str, weights: Any, cov_type: str,
+            structure: Any, tol: Any, max_iter: Any) -> MVNResult:
+    given = [name for name, bad in (("missing='em'", missing == "em"),
+                                    ("weights", weights is not None),
+                                    ("cov_type='robust'", cov_type == "robust"),
+                                    ("structure", structure not in (None, "unstructured")),
+                                    ("tol/max_iter", tol is not None or max_iter is not None))
+             if bad]
+    if given:
+        raise InvalidOptionError(
+            f"The 'shrinkage' argument works with complete, unweighted data and the unstructured "
+            f"model; got it with {', '.join(given)}. Remove those, or drop shrinkage.")
+    ds = as_dataset(data, columns=columns)
+    dropped = 0
+    if missing == "drop" and np.isnan(ds.values).any():
+        before = ds.nobs
+        ds, _ = _complete_rows(ds, None)
+        dropped = before - ds.nobs
+    shrunk = shrink_stats(ds, method, None)
+    cov = shrunk.cov.to_numpy()
+    try:
+        fac = PDFactor.of(cov, name="cov")
+    except NotPositiveDefiniteError as exc:
+        raise SingularCovarianceError(
+            f"The shrinkage estimate of 'data' is singular (intensity {shrunk.intensity:.3g}); "
+            "use a positive intensity.") from exc
+    stats = SufficientStats.from_array(ds.values)
+    n, p = stats.n, ds.nvars
+    loglike = -0.5 * n * (p * LOG_2PI + fac.logdet + float(np.trace(fac.solve(stats.cov()))))
+    covariance = NotAvailable(p + p * (p + 1) // 2, "a shrinkage estimate is not the maximum-"
+                              "likelihood estimate, and the information does not give its "
+                              "sampling variance")
+    result = assemble(ds, stats.mean, cov, n, float(loglike), covariance, missing=missing,
+                      dropped=dropped, weights_kind=None,
+                      data_id=data_digest(ds.labels, np.array([n]), stats.mean))
+    return dataclasses.replace(result, shrinkage=shrunk)
+
+
 def _grouped(data: Any, by: Any, columns: Any, weights: Any,
              options: dict[str, Any]) -> GroupedResult:
     exclude = tuple(v for v in (weights, by) if is_label(v, data))
@@ -352,20 +394,22 @@ def _check_iteration(missing: str, tol: Any, max_iter: Any,
 def fit(data: Any, *, columns: Any = ..., missing: Missing = ..., weights: Any = ...,
         weights_kind: WeightsKind = ..., cov_type: CovType = ...,
         information: Information | None = ..., tol: float | None = ...,
-        max_iter: int | None = ..., structure: Any = ..., by: None = ...) -> MVNResult: ...
+        max_iter: int | None = ..., structure: Any = ..., shrinkage: Any = ...,
+        by: None = ...) -> MVNResult: ...
 
 
 @overload
 def fit(data: Any, *, columns: Any = ..., missing: Missing = ..., weights: Any = ...,
         weights_kind: WeightsKind = ..., cov_type: CovType = ...,
         information: Information | None = ..., tol: float | None = ...,
-        max_iter: int | None = ..., structure: Any = ..., by: Any) -> GroupedResult: ...
+        max_iter: int | None = ..., structure: Any = ..., shrinkage: Any = ...,
+        by: Any) -> GroupedResult: ...
 
 
 def fit(data: Any, *, columns: Any = None, missing: Missing = "raise", weights: Any = None,
         weights_kind: WeightsKind = "frequency", cov_type: CovType = "classic",
         information: Information | None = None, tol: float | None = None,
-        max_iter: int | None = None, structure: Any = None,
+        max_iter: int | None = None, structure: Any = None, shrinkage: Any = None,
         by: Any = None) -> MVNResult | GroupedResult:
     """Maximum-likelihood fit of a multivariate normal to the rows of ``data``.
 
@@ -407,6 +451,11 @@ def fit(data: Any, *, columns: Any = None, missing: Missing = "raise", weights: 
         ``"compound_symmetry"``, ``"ar1"`` — or an instance such as ``Factor(2)`` or
         ``BlockDiagonal(groups)``. The mean stays free; ``params`` are the means and then the
         structure's named parameters.
+    shrinkage : {"ledoit-wolf", "oas", "schafer-strimmer"} or float, optional
+        Estimate the covariance by shrinkage (:func:`mvn_estimate.shrink_covariance`):
+        positive definite also when ``n <= p``. Complete, unweighted data and the
+        unstructured model only. The result reports the intensity and condition number; it
+        has no standard errors (a shrinkage estimate is not the ML one).
     by : label or array-like of shape (n_samples,), optional
         Fit each group separately: a column of ``data`` (not then a variable) or one group
         label per row. Returns a :class:`GroupedResult` (``.groups``, ``.pooled``,
@@ -459,7 +508,11 @@ def fit(data: Any, *, columns: Any = None, missing: Missing = "raise", weights: 
     if by is not None:
         return _grouped(data, by, columns, weights, dict(
             missing=missing, weights_kind=weights_kind, cov_type=cov_type,
-            information=information, tol=tol, max_iter=max_iter, structure=structure))
+            information=information, tol=tol, max_iter=max_iter, structure=structure,
+            shrinkage=shrinkage))
+    if shrinkage is not None:
+        return _shrunk(data, columns, check_method(shrinkage), missing, weights, cov_type,
+                       structure, tol, max_iter)
     column = weights if is_label(weights, data) else None
     ds = as_dataset(data, columns=columns, exclude=() if column is None else (column,))
     model = resolve_structure(structure, ds.labels)

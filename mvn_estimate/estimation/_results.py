@@ -18,6 +18,7 @@ from scipy import stats as sps
 from .._typing import FloatArray
 from .._validate import check_level
 from ..data import ROW_ADVICE, Dataset, locate_nonfinite, select_columns
+from ..guards import ShrinkageResult
 from ..inference import ParamCovariance
 from ..linalg import PDFactor
 from ..model import CovarianceStructure, loglike_rows, param_names
@@ -94,6 +95,9 @@ class MVNResult(Analysis):
         The structure's parameters (``vech Σ̂`` for the unstructured model).
     at_bounds : tuple of str
         Parameters held at a bound (a Heywood case of a factor model); no standard errors.
+    shrinkage : ShrinkageResult or None
+        For ``fit(..., shrinkage=...)``: the intensity, target and method (no standard
+        errors then).
     data : Dataset or None
         The fitted rows (a reference, not a copy, for an ndarray), kept for
         :meth:`outliers` and the plots; None when fitted from a file or statistics.
@@ -127,6 +131,7 @@ class MVNResult(Analysis):
     data_id: str = field(repr=False)
     param_cov: ParamCovariance = field(repr=False, compare=False)
     data: Dataset | None = field(default=None, repr=False, compare=False)
+    shrinkage: ShrinkageResult | None = field(default=None, repr=False, compare=False)
 
     @property
     def names(self) -> list[str]:
@@ -318,6 +323,10 @@ class MVNResult(Analysis):
             rows.append(("Structure:", str(self.structure), "", ""))
         if self.at_bounds:
             rows.append(("At bounds:", ", ".join(self.at_bounds), "", ""))
+        if self.shrinkage is not None:
+            rows.append(("Shrinkage:", self.shrinkage.method, "Intensity:",
+                         f"{self.shrinkage.intensity:.4g}"))
+            rows.append(("Condition No.:", f"{self.shrinkage.condition_number:.4g}", "", ""))
         if self.nobs_dropped:
             rows.append(("Rows Dropped:", str(self.nobs_dropped), "", ""))
         if self.em is not None:
@@ -342,7 +351,7 @@ class MVNResult(Analysis):
         table = self._table().to_string(float_format=lambda v: f"{v:.4g}", na_rep="")
         width = max(78, len(table.splitlines()[0]))
         half = width // 2
-        lines = ["MVN Maximum-Likelihood Estimates".center(width).rstrip(), "=" * width]
+        lines = [self._title().center(width).rstrip(), "=" * width]
         lines += [f"{a:<18}{b:>{half - 21}}   {c:<18}{d:>{width - half - 18}}"
                   for a, b, c, d in self._header()]
         if self.em is not None:
@@ -351,10 +360,19 @@ class MVNResult(Analysis):
         lines.append("=" * width)
         lines += table.splitlines()
         lines.append("=" * width)
+        if self.shrinkage is not None:
+            lines.append("Standard errors: not available — a shrinkage estimate is not the "
+                         "maximum-likelihood estimate.")
+            return "\n".join(lines)
         lines.append(f"Standard errors: {self.cov_type}, {self.param_cov.formula}.")
         lines.append("Confidence intervals: 95% Wald (variances on the log scale, correlations "
                      "on the atanh scale); no p-values for variances.")
         return "\n".join(lines)
+
+    def _title(self) -> str:
+        if self.shrinkage is not None:
+            return f"MVN Estimates ({self.shrinkage.method} shrinkage)"
+        return "MVN Maximum-Likelihood Estimates"
 
     def __str__(self) -> str:
         return self.summary()
@@ -363,7 +381,7 @@ class MVNResult(Analysis):
         head = "".join(f"<tr><th>{html.escape(a)}</th><td>{html.escape(b)}</td>"
                        f"<th>{html.escape(c)}</th><td>{html.escape(d)}</td></tr>"
                        for a, b, c, d in self._header())
-        return (f"<h4>MVN Maximum-Likelihood Estimates</h4><table>{head}</table>"
+        return (f"<h4>{html.escape(self._title())}</h4><table>{head}</table>"
                 + self._table().to_html(float_format=lambda v: f"{v:.4g}"))
 
     def to_dict(self) -> dict[str, Any]:

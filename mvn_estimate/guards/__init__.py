@@ -1,7 +1,20 @@
 """Covariance guards: verdicts on candidate matrices, the specific errors, explicit repair."""
 
 from ._repair import RepairInfo, clip_eigenvalues, nearest_pd, project_psd
+from ._shrink import ShrinkageResult, check_method, shrink_covariance, shrink_stats
 from ._validate import CovarianceReport, as_raw, check_covariance, validate_covariance
 
-__all__ = ["CovarianceReport", "RepairInfo", "as_raw", "check_covariance", "clip_eigenvalues",
-           "nearest_pd", "project_psd", "validate_covariance"]
+__all__ = [
+           "CovarianceReport",
+           "RepairInfo",
+           "ShrinkageResult",
+           "as_raw",
+           "check_covariance",
+           "check_method",
+           "clip_eigenvalues",
+           "nearest_pd",
+           "project_psd",
+           "shrink_covariance",
+           "shrink_stats",
+           "validate_covariance",
+]

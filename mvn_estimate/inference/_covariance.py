@@ -32,14 +32,19 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from .._typing import FloatArray
-from ..exceptions import NotIdentifiedError, NotPositiveDefiniteError, NumericalRangeError
+from ..exceptions import (
+    InvalidOptionError,
+    NotIdentifiedError,
+    NotPositiveDefiniteError,
+    NumericalRangeError,
+)
 from ..linalg import PDFactor
 from ..linalg.vech import duplication_pinv_sandwich, vech_indices
 from ..model import score_rows
 from ..model._params import nparams, refuse_dense
 
-__all__ = ["Classic", "Embedded", "FromInformation", "ParamCovariance", "Robust", "Sandwich",
-           "Scaled", "array_chunks", "classic_variance", "robust_variance", "score_meat"]
+__all__ = ["Classic", "Embedded", "FromInformation", "NotAvailable", "ParamCovariance", "Robust",
+           "Sandwich", "Scaled", "array_chunks", "classic_variance", "robust_variance", "score_meat"]
 
 Chunks = Callable[[], Iterable[tuple[FloatArray, FloatArray | None]]]
 """A source of the data in row chunks ``(x, weights)``, callable again for a second pass."""
@@ -318,6 +323,30 @@ class Embedded(ParamCovariance):
         out = np.full((self.k, self.k), np.nan)
         out[np.ix_(self.free, self.free)] = self.base.dense()
         return out
+
+
+class NotAvailable(ParamCovariance):
+    """No covariance of the estimates: for estimates that are not maximum likelihood (a
+    shrinkage estimate), whose sampling variance the information does not describe."""
+
+    cov_type = "none"
+    information = "none"
+
+    def __init__(self, k: int, why: str) -> None:
+        super().__init__(k)
+        self.formula = f"not available ({why})"
+        self.why = why
+
+    def diag(self) -> FloatArray:
+        return np.full(self.k, np.nan)
+
+    def std(self) -> FloatArray:
+        return self.diag()
+
+    def _dense(self) -> FloatArray:
+        raise InvalidOptionError(
+            f"This fit has no covariance of the estimates: {self.why}. Bootstrap the fit if "
+            "you need their uncertainty.")
 
 
 def score_meat(chunks: Iterable[tuple[FloatArray, FloatArray | None]], mean: FloatArray,
