@@ -44,7 +44,8 @@ from ..model import score_rows
 from ..model._params import nparams, refuse_dense
 
 __all__ = ["Classic", "Embedded", "FromInformation", "NotAvailable", "ParamCovariance", "Robust",
-           "Sandwich", "Scaled", "array_chunks", "classic_variance", "robust_variance", "score_meat"]
+           "Sandwich", "Scaled", "array_chunks", "classic_variance", "robust_variance",
+           "score_meat"]
 
 Chunks = Callable[[], Iterable[tuple[FloatArray, FloatArray | None]]]
 """A source of the data in row chunks ``(x, weights)``, callable again for a second pass."""
