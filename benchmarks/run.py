@@ -50,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     steps.append(lambda: cases.em_case(rng, args.repeat))
     steps.append(lambda: cases.structures_case(rng, max(2, args.repeat // 2)))
     steps.append(lambda: cases.mvnmodel_case(rng, args.repeat))
+    steps.append(lambda: cases.nearest_case(
+        rng, (100, 500) if args.quick else (100, 500, 1000, 2000)))
     steps.append(lambda: cases.em_scale_case(rng, args.repeat, n=1_000_000 // scale))
     for step in steps:
         rows.extend(step())
