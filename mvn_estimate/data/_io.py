@@ -14,16 +14,19 @@ import csv
 import io
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .._optional import require
+from .._typing import FloatArray
 from ..exceptions import FileFormatError
 
-__all__ = ["CsvFormat", "is_parquet", "read_table", "sniff_csv"]
+__all__ = ["CsvFormat", "Table", "is_parquet", "open_table", "read_table", "sniff_csv"]
 
 SEPARATORS = (",", ";", "\t", "|")
 SNIFF_BYTES = 1 << 16
@@ -188,3 +191,102 @@ def read_table(path: str, *, sep: str | None = None, decimal: str | None = None,
         raise FileFormatError(f"cannot parse '{name}' as CSV: {detail}") from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame, fmt.notes
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table on disk, opened for streaming: its columns and which of them are numeric."""
+
+    path: str
+    name: str
+    parquet: bool
+    fmt: CsvFormat | None
+    columns: list[str]
+    numeric: list[str]
+    nrows: int | None
+
+    def chunks(self, columns: list[str], weights: str | None,
+               rows: int) -> Iterator[tuple[FloatArray, FloatArray | None]]:
+        """``(x, w)`` blocks of at most ``rows`` rows: the ``columns`` as float64 (NaN for
+        missing) and the ``weights`` column. Memory: one block."""
+        wanted = list(dict.fromkeys([*columns, *([weights] if weights else [])]))
+        for frame in (_parquet_batches(self, wanted, rows) if self.parquet
+                      else _csv_chunks(self, wanted, rows)):
+            yield _block(frame, columns, weights, self.name)
+
+
+def _block(frame: pd.DataFrame, columns: list[str], weights: str | None,
+           name: str) -> tuple[FloatArray, FloatArray | None]:
+    bad = [c for c in columns if not pd.api.types.is_numeric_dtype(frame[c])
+           or pd.api.types.is_bool_dtype(frame[c])]
+    if bad:
+        raise FileFormatError(
+            f"'{name}' has non-numeric values in columns {bad[:10]} (dtype "
+            f"{frame[bad[0]].dtype}); choose numeric columns.")
+    x = frame[columns].to_numpy(dtype=np.float64, na_value=np.nan)
+    w = None if weights is None else frame[weights].to_numpy(dtype=np.float64, na_value=np.nan)
+    return x, w
+
+
+def _csv_chunks(table: Table, wanted: list[str], rows: int) -> Iterator[pd.DataFrame]:
+    fmt = table.fmt
+    assert fmt is not None
+    header = [h for i, h in enumerate(fmt.header) if i != fmt.index_col]
+    positions = [fmt.header.index(c) for c in wanted] if set(wanted) <= set(header) else None
+    if positions is None:
+        absent = [c for c in wanted if c not in header]
+        raise FileFormatError(f"'{table.name}' has no columns {absent}; its columns are "
+                              f"{header[:20]}.")
+    try:
+        reader = pd.read_csv(table.path, sep=fmt.sep, decimal=fmt.decimal, usecols=positions,
+                             chunksize=rows, skipinitialspace=True)
+        for frame in reader:
+            frame.columns = [str(c).strip() for c in frame.columns]
+            yield frame
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        detail = " ".join(str(exc).split())[:200]
+        raise FileFormatError(f"cannot parse '{table.name}' as CSV: {detail}") from exc
+
+
+def _parquet_batches(table: Table, wanted: list[str], rows: int) -> Iterator[pd.DataFrame]:
+    pq = require("pyarrow.parquet", "Reading Parquet")
+    try:
+        for batch in pq.ParquetFile(table.path).iter_batches(batch_size=rows, columns=wanted):
+            yield batch.to_pandas()
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, KeyError, ...
+        detail = " ".join(str(exc).split())[:200]
+        raise FileFormatError(f"cannot read '{table.name}' as Parquet: {detail}") from exc
+
+
+def open_table(path: str, *, sep: str | None = None, decimal: str | None = None,
+               index_col: Any = "auto") -> tuple[Table, list[str]]:
+    """Open a CSV or Parquet file for streaming: its columns, their kinds (from the schema,
+    or from the first block of a CSV), and notes on what was detected."""
+    file = Path(path)
+    if not file.is_file():
+        raise FileFormatError(f"cannot read '{path}': no such file.")
+    if is_parquet(path):
+        pq = require("pyarrow.parquet", "Reading Parquet")
+        try:
+            meta = pq.ParquetFile(path)
+            schema = meta.schema_arrow
+        except Exception as exc:
+            detail = " ".join(str(exc).split())[:200]
+            raise FileFormatError(f"cannot read '{path}' as Parquet: {detail}") from exc
+        pa = require("pyarrow", "Reading Parquet")
+        numeric = [f.name for f in schema if pa.types.is_integer(f.type)
+                   or pa.types.is_floating(f.type)]
+        return Table(path, path, True, None, list(schema.names), numeric,
+                     meta.metadata.num_rows), []
+    fmt = sniff_csv(str(file), name=path, sep=sep, decimal=decimal, index_col=index_col)
+    try:
+        head = pd.read_csv(file, sep=fmt.sep, decimal=fmt.decimal, index_col=fmt.index_col,
+                           nrows=1000, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError,
+            ValueError) as exc:
+        detail = " ".join(str(exc).split())[:200]
+        raise FileFormatError(f"cannot parse '{path}' as CSV: {detail}") from exc
+    head.columns = [str(c).strip() for c in head.columns]
+    numeric = [c for c in head.columns if pd.api.types.is_numeric_dtype(head[c])
+               and not pd.api.types.is_bool_dtype(head[c])]
+    return Table(str(file), path, False, fmt, list(head.columns), numeric, None), fmt.notes

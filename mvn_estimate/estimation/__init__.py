@@ -1,7 +1,9 @@
 """Estimation: ``fit`` and the result it returns."""
 
+from ._assemble import assemble, data_digest
 from ._compare import lr_test
-from ._fit import assemble, check_nonsingular, data_digest, fit
+from ._complete import check_nonsingular
+from ._fit import fit
 from ._grouped import GroupedResult
 from ._objective import Objective, objective
 from ._results import EMInfo, MVNResult

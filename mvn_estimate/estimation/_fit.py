@@ -7,7 +7,6 @@ one covariance estimator of the estimates (:mod:`mvn_estimate.inference._covaria
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import warnings
 from typing import Any, overload
 
@@ -24,33 +23,24 @@ from ..data import (
     locate_nonfinite,
     normalise_weights,
     resolve_weights,
-    show_labels,
     split_groups,
 )
 from ..exceptions import (
-    BoundaryWarning,
     DroppedRowsWarning,
     InvalidOptionError,
     MissingValueError,
     NotPositiveDefiniteError,
-    NumericalRangeError,
     SingularCovarianceError,
 )
 from ..guards import check_method, shrink_stats
 from ..inference import (
-    Classic,
-    Embedded,
     FromInformation,
     NotAvailable,
     ParamCovariance,
-    Robust,
     Sandwich,
-    Scaled,
     array_chunks,
-    score_meat,
 )
-from ..linalg import RTOL, PDFactor
-from ..linalg.vech import vech_indices
+from ..linalg import PDFactor
 from ..missing._em import MAX_ITER, TOL, _Model, chained, em
 from ..missing._observed import robust_meat
 from ..missing._patterns import build_patterns
@@ -58,11 +48,11 @@ from ..model import (
     LOG_2PI,
     CovarianceStructure,
     Unstructured,
-    fit_structure,
     iterative,
     resolve_structure,
-    structure_information,
 )
+from ._assemble import assemble, data_digest
+from ._complete import complete_result, structured_result
 from ._grouped import GroupedResult, fit_groups
 from ._results import EMInfo, MVNResult
 
@@ -81,190 +71,6 @@ def _complete_rows(ds: Dataset, w: FloatArray | None) -> tuple[Dataset, FloatArr
     warnings.warn(f"missing='drop' dropped {dropped} of {ds.nobs} rows with missing values.",
                   DroppedRowsWarning, stacklevel=3)
     return ds.rows(keep), None if w is None else w[keep]
-
-
-def _weights_hint(n: float, weighted: str | None) -> str:
-    if weighted == "frequency":
-        return (f" The frequency weights sum to {n:g}: if they are relative weights rather than "
-                "counts, pass weights_kind='analytic'.")
-    return ""
-
-
-def _collinear(cov: FloatArray, labels: pd.Index) -> tuple[list[Any], str]:
-    d = np.sqrt(np.diag(cov))
-    w, u = np.linalg.eigh(cov / np.outer(d, d))
-    null = u[:, :1] if w[0] > RTOL * w[-1] else u[:, w <= RTOL * w[-1]]
-    weight = np.sqrt(np.sum(null**2, axis=1))
-    cols = [c for c, x in zip(labels, weight, strict=True) if x > np.sqrt(RTOL)]
-    exact = w[0] <= 100 * np.finfo(float).eps * len(w) * w[-1]
-    if exact:
-        return cols, (f"exactly collinear (a linear combination of them is constant, up to "
-                      f"rounding: smallest correlation-scale eigenvalue {w[0]:.3g})")
-    cond = w[-1] / w[0] if w[0] > 0 else float("inf")
-    return cols, (f"nearly collinear: the condition number of their correlation matrix is "
-                  f"{cond:.3g}, above the limit 1/tol = {1 / RTOL:.3g} beyond which a covariance "
-                  "is treated as singular")
-
-
-def check_nonsingular(stats: SufficientStats, labels: pd.Index,
-                      weighted: str | None = None) -> PDFactor:
-    """Factor ``stats.cov()``, or raise :class:`SingularCovarianceError` saying why not."""
-    p = len(labels)
-    if stats.n <= p:
-        raise SingularCovarianceError(
-            f"The covariance of p = {p} variables needs more than {p} observations; got "
-            f"n = {stats.n:g}. The estimate would be singular: use fewer columns, a structured "
-            f"covariance (structure=...), or shrinkage='ledoit-wolf'."
-            f"{_weights_hint(stats.n, weighted)}",
-            columns=[str(c) for c in labels])
-    constant = [c for c, v in zip(labels, np.diag(stats.scatter), strict=True) if v <= 0]
-    if constant:
-        raise SingularCovarianceError(
-            f"The estimated covariance is singular: columns {show_labels(constant)} of 'data' "
-            "are constant (zero variance). Drop them.", columns=[str(c) for c in constant])
-    cov = stats.cov()
-    try:
-        return PDFactor.of(cov, name="cov")
-    except NotPositiveDefiniteError as exc:
-        cols, why = _collinear(cov, labels)
-        raise SingularCovarianceError(
-            f"The estimated covariance of 'data' is singular: columns {show_labels(cols)} are "
-            f"{why}. Drop or combine one of them.", columns=[str(c) for c in cols],
-            min_eigenvalue=exc.min_eigenvalue, tol=exc.tol) from exc
-
-
-def _column_scale(x: FloatArray, origin: FloatArray) -> FloatArray:
-    """Powers of two near each column's largest ``|x − origin|`` (exact rescaling)."""
-    step = max(64, (1 << 19) // x.shape[1])
-    top = np.zeros(x.shape[1])
-    for start in range(0, x.shape[0], step):
-        top = np.maximum(top, np.max(np.abs(x[start:start + step] - origin), axis=0))
-    top[top == 0] = 1.0
-    return np.exp2(np.round(np.log2(top)))
-
-
-def _needs_scale(stats: SufficientStats) -> bool:
-    """Finite data whose statistics over- or underflow float64 (or come close to it)."""
-    if not stats.finite:
-        return True
-    diag = np.diag(stats.scatter)
-    tiny = np.finfo(float).tiny
-    return bool(np.any((diag > 0) & (diag < 1e16 * tiny)) or np.any(diag > 1e300)
-                or np.any(diag == 0))
-
-
-def _unscaled(mean: FloatArray, cov: FloatArray, scale: FloatArray,
-              labels: pd.Index) -> tuple[FloatArray, FloatArray]:
-    """Estimates in data units, or :class:`NumericalRangeError` when float64 cannot hold them."""
-    with np.errstate(over="ignore", under="ignore"):
-        mean, cov = mean * scale, cov * scale[:, None] * scale[None, :]
-    var = np.diag(cov)
-    bad = ~np.isfinite(cov).all(axis=0) | ~np.isfinite(mean)
-    small = var < np.finfo(float).tiny
-    if bad.any() or small.any():
-        which = "overflow" if bad.any() else "underflow"
-        cols = [c for c, b in zip(labels, bad | small, strict=True) if b]
-        raise NumericalRangeError(
-            f"The variances of columns {show_labels(cols)} of 'data' {which} float64 "
-            f"(representable magnitudes: 2.2e-308 to 1.8e308 for a variance, so data spreads "
-            "of about 1.5e-154 to 1.3e154). Rescale 'data' (e.g. multiply or divide those "
-            "columns by a power of ten) and scale the estimates back."
-        )
-    return mean, cov
-
-
-def _scaled_stats(ds: Dataset, w: FloatArray | None,
-                  stats: SufficientStats) -> tuple[SufficientStats, FloatArray | None]:
-    """Statistics in units where the data are of order one, when float64 needs them."""
-    if not _needs_scale(stats):
-        return stats, None
-    origin = ds.values[0]
-    scale = _column_scale(ds.values, origin)
-    if np.all(scale == 1.0):
-        return stats, None
-    return SufficientStats.from_array(ds.values, w, origin=origin, scale=scale), scale
-
-
-def _units(scale: FloatArray, p: int) -> tuple[FloatArray, FloatArray]:
-    """Per-parameter units of ``(μ, vech Σ)`` as two factors: ``(s, 1)`` and ``(s_i, s_j)``."""
-    rows, cols = vech_indices(p)
-    return np.concatenate([scale, scale[rows]]), np.concatenate([np.ones(p), scale[cols]])
-
-
-def _blockdiag(a: FloatArray, b: FloatArray) -> FloatArray:
-    out = np.zeros((a.shape[0] + b.shape[0], a.shape[1] + b.shape[1]))
-    out[:a.shape[0], :a.shape[1]] = a
-    out[a.shape[0]:, a.shape[1]:] = b
-    return out
-
-
-def _chain(structure: CovarianceStructure, theta: FloatArray, p: int) -> FloatArray:
-    """``T = blockdiag(I_p, J)``: from ``(μ, θ)`` to ``(μ, vech Σ)``."""
-    return _blockdiag(np.eye(p), structure.jacobian(theta))
-
-
-def _fixed(covariance: ParamCovariance, free: np.ndarray) -> ParamCovariance:
-    return covariance if free.all() else Embedded(covariance, free)
-
-
-def _structured(ds: Dataset, stats: SufficientStats, w: FloatArray | None, cov_type: str,
-                weighted: str | None, missing: str, dropped: int,
-                structure: CovarianceStructure, information: str, tol: float,
-                max_iter: int) -> MVNResult:
-    n, s, p = stats.n, stats.cov(), ds.nvars
-    check_nonsingular(stats, ds.labels, weighted)
-    sf = fit_structure(structure, s, n, tol=tol, max_iter=max_iter)
-    fac = PDFactor.of(sf.cov, name="cov")
-    free = np.ones(p + sf.theta.size, dtype=bool)
-    free[[p + i for i in sf.at_bounds]] = False
-    info = _blockdiag(n * fac.inverse(),
-                      structure_information(structure, sf.theta, n, s, information))
-    a = info[np.ix_(free, free)]
-    what = f"the {structure.name} model"
-    if cov_type == "classic":
-        covariance: ParamCovariance = FromInformation(a, information, what)
-    else:
-        t = _chain(structure, sf.theta, p)
-        meat = t.T @ score_meat(array_chunks(ds.values, w)(), stats.mean, fac) @ t
-        covariance = Sandwich(a, meat[np.ix_(free, free)], information, what)
-    covariance = _fixed(covariance, free)
-    covariance.diag()
-    bounds = tuple(structure.param_names(ds.names)[i] for i in sf.at_bounds)
-    if bounds:
-        warnings.warn(
-            f"Parameters {list(bounds)} are held at their lower bounds (for a factor model, a "
-            "Heywood case: the unique variance would be negative or zero); they have no "
-            "standard errors. Consider fewer factors or dropping the variable.",
-            BoundaryWarning, stacklevel=3)
-    return assemble(ds, stats.mean, sf.cov, n, sf.loglike, covariance, missing=missing,
-                    dropped=dropped, weights_kind=weighted, structure=structure,
-                    theta=sf.theta, at_bounds=bounds,
-                    data_id=data_digest(ds.labels, np.array([n]), stats.mean))
-
-
-def _complete(ds: Dataset, stats: SufficientStats, w: FloatArray | None, cov_type: str,
-              weighted: str | None, missing: str, dropped: int) -> MVNResult:
-    stats, scale = _scaled_stats(ds, w, stats)
-    fac = check_nonsingular(stats, ds.labels, weighted)
-    p = ds.nvars
-    mean, cov = stats.mean, stats.cov()
-    loglike = -0.5 * stats.n * (p * LOG_2PI + fac.logdet + p)
-    x = ds.values
-    covariance: ParamCovariance
-    if scale is not None:
-        x = ds.values / scale
-        mean, cov = _unscaled(mean, cov, scale, ds.labels)
-        loglike -= stats.n * float(np.sum(np.log(scale)))
-    builders = {"classic": lambda: Classic(stats.cov(), stats.n),
-                "robust": lambda: Robust(array_chunks(x, w), stats.mean, stats.cov(), stats.n)}
-    covariance = builders[cov_type]()
-    if scale is not None:
-        covariance = Scaled(covariance, *_units(scale, p))
-    covariance.diag()  # one pass now (robust), so the result does not depend on the data later
-    digest = data_digest(ds.labels, np.array([stats.n]), mean)
-    return assemble(ds, mean, cov, stats.n, float(loglike), covariance, data_id=digest,
-                    missing=missing,
-                    dropped=dropped, weights_kind=weighted)
 
 
 def _em(ds: Dataset, w: FloatArray | None, cov_type: str, weighted: str | None,
@@ -293,35 +99,6 @@ def _em(ds: Dataset, w: FloatArray | None, cov_type: str, weighted: str | None,
     return assemble(ds, out.mean + pat.origin, out.cov, pat.total, out.loglike, covariance,
                     missing="em", dropped=pat.excluded, weights_kind=weighted, em=info_,
                     structure=structure, theta=out.theta, data_id=digest)
-
-
-def data_digest(labels: pd.Index, counts: FloatArray, means: FloatArray) -> str:
-    """A digest of the data's summaries (same data → same digest, whatever the model)."""
-    text = "|".join([repr(list(labels)), *(f"{v:.10g}" for v in np.ravel(counts)),
-                     *(f"{v:.10g}" for v in np.ravel(means))])
-    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
-
-
-def assemble(ds: Dataset, mean: FloatArray, cov: FloatArray, nobs: float, loglike: float,
-             covariance: ParamCovariance, *, missing: str, dropped: int,
-             weights_kind: str | None, data_id: str, em: EMInfo | None = None,
-             structure: CovarianceStructure | None = None, theta: FloatArray | None = None,
-             at_bounds: tuple[str, ...] = ()) -> MVNResult:
-    """The one result assembler: labelled estimates plus the one covariance estimator."""
-    labels = ds.labels
-    cov = (cov + cov.T) / 2
-    if structure is None:
-        structure = Unstructured().bind(labels)
-    if theta is None or isinstance(structure, Unstructured):
-        theta = structure.start(cov)
-    return MVNResult(
-        mean=pd.Series(mean, index=labels, name="mean"),
-        cov=pd.DataFrame(cov, index=labels, columns=labels),
-        nobs=float(nobs), loglike=float(loglike), cov_type=covariance.cov_type,
-        missing=missing, nobs_dropped=dropped, em=em, weights_kind=weights_kind,
-        structure=structure, theta=np.asarray(theta, dtype=float), at_bounds=at_bounds,
-        data_id=data_id, param_cov=covariance, data=ds,
-    )
 
 
 def _shrunk(data: Any, columns: Any, method: Any, missing: str, weights: Any, cov_type: str,
@@ -531,8 +308,8 @@ def fit(data: Any, *, columns: Any = None, missing: Missing = "raise", weights: 
             ds, w = _complete_rows(ds, w)
             dropped = before - ds.nobs
             stats = SufficientStats.from_array(ds.values, normalise_weights(w, weights_kind))
+    wn = normalise_weights(w, weights_kind)
     if not isinstance(model, Unstructured):
-        return _structured(ds, stats, normalise_weights(w, weights_kind), cov_type, weighted,
-                           missing, dropped, model, info, tol_v, iters)
-    return _complete(ds, stats, normalise_weights(w, weights_kind), cov_type, weighted,
-                     missing, dropped)
+        return structured_result(ds, stats, array_chunks(ds.values, wn), cov_type, weighted,
+                                 missing, dropped, model, info, tol_v, iters)
+    return complete_result(ds, stats, wn, cov_type, weighted, missing, dropped)

@@ -40,7 +40,7 @@ from ..model import (
     resolve_structure,
     sym_score,
 )
-from ._fit import check_nonsingular
+from ._complete import check_nonsingular
 
 __all__ = ["Objective", "objective"]
 

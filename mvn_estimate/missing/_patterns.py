@@ -22,15 +22,17 @@ and calling :func:`numpy.unique` on those — never a row-wise unique over a boo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .._typing import FloatArray, IntArray
 from ..data import CHUNK_ELEMENTS, Dataset, SufficientStats, locate_nonfinite, show_labels
-from ..exceptions import NotIdentifiedError
+from ..exceptions import NonFiniteError, NotIdentifiedError
 
-__all__ = ["Group", "Patterns", "build_patterns", "pattern_keys"]
+__all__ = ["Group", "PatternSummaries", "Patterns", "build_patterns", "chunk_summaries",
+           "merge_summaries", "pattern_keys", "patterns_from_summaries"]
 
 
 @dataclass(frozen=True)
@@ -276,3 +278,68 @@ def build_patterns(ds: Dataset, w: FloatArray | None, *,
     groups = _groups(masks, summary, raw_pattern)
     return Patterns(masks, g_n, nrows, g_mean, scatter, raw_x, raw_w, raw_pattern, row_pattern,
                     origin, groups, ds.labels, int(x.shape[0] - used.size))
+
+
+PatternSummaries = dict[Any, tuple[int, SufficientStats]]
+"""Pattern key → (rows, statistics of the rows shifted by an origin, zero where missing)."""
+
+
+def chunk_summaries(x: FloatArray, w: FloatArray | None, origin: FloatArray,
+                    name: str = "data") -> tuple[PatternSummaries, int]:
+    """Per-pattern statistics of one chunk of rows (NaN = missing), and the number of rows
+    with nothing observed. Additive over chunks (:func:`merge_summaries`): what streaming
+    files and Dask partitions compute."""
+    observed = ~np.isnan(x)
+    if np.isinf(x[observed]).any():
+        raise NonFiniteError(f"The '{name}' argument must not hold infinite values; got "
+                             f"{int(np.isinf(x[observed]).sum())}. Replace them (they are not "
+                             "missing values).")
+    keys = pattern_keys(observed)
+    anyobs = observed.any(axis=1)
+    out: PatternSummaries = {}
+    uniq, inverse = np.unique(keys[anyobs], return_inverse=True)
+    rows = np.flatnonzero(anyobs)
+    p = x.shape[1]
+    for g, key in enumerate(uniq):
+        idx = rows[inverse.ravel() == g]
+        mask = observed[idx[0]]
+        shifted = np.where(mask, x[idx] - origin, 0.0)
+        stats = SufficientStats.from_array(shifted, None if w is None else w[idx],
+                                           origin=np.zeros(p))
+        out[key.item() if hasattr(key, "item") else key] = (idx.size, stats)
+    return out, int((~anyobs).sum())
+
+
+def merge_summaries(a: PatternSummaries, b: PatternSummaries) -> PatternSummaries:
+    """The summaries of the union of two sets of rows."""
+    out = dict(a)
+    for key, (rows, stats) in b.items():
+        if key in out:
+            count, old = out[key]
+            out[key] = (count + rows, old.merge(stats))
+        else:
+            out[key] = (rows, stats)
+    return out
+
+
+def patterns_from_summaries(labels: pd.Index, origin: FloatArray, summaries: PatternSummaries,
+                            excluded: int) -> Patterns:
+    """:class:`Patterns` from merged per-pattern statistics (every pattern summarised; no
+    row-level data, so no robust standard errors)."""
+    p = len(labels)
+    keys = list(summaries)
+    if not keys:
+        raise NotIdentifiedError("The 'data' argument has no observed value in any row; "
+                                 "nothing can be estimated.")
+    sample = np.array(keys, dtype=object if not isinstance(keys[0], int) else np.int64)
+    masks = _masks_of(sample if sample.dtype == np.int64 else np.array(keys), p)
+    nrows = np.array([summaries[k][0] for k in keys], dtype=np.intp)
+    _identified(labels, masks, nrows)
+    stats = [summaries[k][1] for k in keys]
+    n = np.array([s.n for s in stats])
+    mean = np.array([s.mean for s in stats]) * masks
+    scatter = np.array([s.scatter for s in stats])
+    summary = np.arange(len(keys), dtype=np.intp)
+    empty = np.zeros(0, dtype=np.intp)
+    return Patterns(masks, n, nrows, mean, scatter, np.zeros((0, p)), np.zeros(0), empty,
+                    empty, origin, _groups(masks, summary, empty), labels, excluded)
