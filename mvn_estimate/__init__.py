@@ -39,7 +39,16 @@ from typing import Any as _Any
 
 from . import exceptions, linalg, missing, structures
 from .data import SufficientStats
-from .estimation import EMInfo, GroupedResult, MVNResult, Objective, fit, lr_test, objective
+from .estimation import (
+    EMInfo,
+    GroupedResult,
+    MVNResult,
+    Objective,
+    fit,
+    fit_file,
+    lr_test,
+    objective,
+)
 from .guards import (
     CovarianceReport,
     RepairInfo,
@@ -105,6 +114,7 @@ __all__ = [
     "exceptions",
     "expected_information",
     "fit",
+    "fit_file",
     "henze_zirkler_test",
     "hotelling_test",
     "independence_test",

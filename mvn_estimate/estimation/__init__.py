@@ -7,6 +7,19 @@ from ._fit import fit
 from ._grouped import GroupedResult
 from ._objective import Objective, objective
 from ._results import EMInfo, MVNResult
+from ._stream import fit_file, fit_stream
 
-__all__ = ["EMInfo", "GroupedResult", "MVNResult", "Objective", "assemble", "check_nonsingular",
-           "data_digest", "fit", "lr_test", "objective"]
+__all__ = [
+           "EMInfo",
+           "GroupedResult",
+           "MVNResult",
+           "Objective",
+           "assemble",
+           "check_nonsingular",
+           "data_digest",
+           "fit",
+           "fit_file",
+           "fit_stream",
+           "lr_test",
+           "objective",
+]
