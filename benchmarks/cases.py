@@ -336,7 +336,7 @@ def nearest_case(rng, sizes=(100, 500, 1000, 2000), alt_budget: float = 60.0) ->
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             start = time.perf_counter()
-            x, info = me.nearest_pd(a, kind="correlation", return_info=True)
+            _, info = me.nearest_pd(a, kind="correlation", return_info=True)
             t_newton = time.perf_counter() - start
             start = time.perf_counter()
             ref = corr_nearest(a, threshold=1e-15, n_fact=100)
@@ -346,7 +346,7 @@ def nearest_case(rng, sizes=(100, 500, 1000, 2000), alt_budget: float = 60.0) ->
             per = time.perf_counter() - start  # one projection costs about one eigh
             alt_iters = max(20, min(10_000, int(alt_budget / max(per, 1e-6))))
             start = time.perf_counter()
-            y, alt = me.nearest_pd(a, kind="correlation", method="alternating", tol=1e-10,
+            _, alt = me.nearest_pd(a, kind="correlation", method="alternating", tol=1e-10,
                                    max_iter=alt_iters, return_info=True)
             t_alt = time.perf_counter() - start
         sm_dist = float(np.linalg.norm(ref - a))

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import sys
+import tempfile
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,7 +34,8 @@ from ._typing import (
     WeightsKind,
 )
 from ._validate import choices
-from .data._io import read_table
+from .data._io import open_table, read_table, spool_stdin
+from .estimation._stream import fit_table
 
 __all__ = ["build_parser", "main"]
 
@@ -105,40 +107,73 @@ def _read(args: argparse.Namespace) -> pd.DataFrame:
                               index_col=_index_col(args))
     for text in notes:
         _note(text)
+    if frame.shape[0] == 0:
+        raise _UsageError(f"'{args.file}' has a header but no data rows (0 rows to fit)")
     return frame
 
 
-def _columns(args: argparse.Namespace, frame: pd.DataFrame) -> list[Any]:
-    if frame.shape[0] == 0:
-        raise _UsageError(f"'{args.file}' has a header but no data rows (0 rows to fit)")
+def _columns(args: argparse.Namespace, names: list[Any], numeric_names: list[Any]) -> list[Any]:
     if args.columns is not None:
-        names = [c.strip() for c in args.columns.split(",")]
-        if not args.columns.strip() or any(not c for c in names):
+        chosen = [c.strip() for c in args.columns.split(",")]
+        if not args.columns.strip() or any(not c for c in chosen):
             raise _UsageError(f"--columns needs comma-separated column names; got "
                               f"{args.columns!r}")
-        return names
-    candidates = [c for c in frame.columns if c not in (args.weights, args.by)]
-    numeric = [c for c in candidates if pd.api.types.is_numeric_dtype(frame[c])
-               and not pd.api.types.is_bool_dtype(frame[c])]
+        return chosen
+    candidates = [c for c in names if c not in (args.weights, args.by)]
+    numeric = [c for c in candidates if c in numeric_names]
     skipped = [c for c in candidates if c not in numeric]
     if not numeric:
         raise _UsageError(f"'{args.file}' has no numeric column to fit; its columns are "
-                          f"{list(frame.columns)[:20]}")
+                          f"{list(names)[:20]}")
     if skipped:
         _note(f"skipped non-numeric columns {skipped}; fitting {numeric} (choose with "
               "--columns)")
     return numeric
 
 
-def _fit(args: argparse.Namespace) -> int:
+def _numeric(frame: pd.DataFrame) -> list[Any]:
+    return [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])
+            and not pd.api.types.is_bool_dtype(frame[c])]
+
+
+def _fit_memory(args: argparse.Namespace) -> Any:
+    """``--by`` and ``--plot`` need the rows: read the file into memory and fit."""
     frame = _read(args)
-    columns = _columns(args, frame)
+    columns = _columns(args, list(frame.columns), _numeric(frame))
+    return me.fit(frame, columns=columns, missing=args.missing, cov_type=args.cov_type,
+                  weights=args.weights, weights_kind=args.weights_kind,
+                  information=args.information, tol=args.tol, max_iter=args.max_iter,
+                  by=args.by)
+
+
+def _fit_streamed(args: argparse.Namespace, path: str) -> Any:
+    """Stream the file in chunks: memory flat in its length."""
+    name = "<stdin>" if args.file == "-" else args.file
+    table, notes = open_table(path, sep=args.sep, decimal=args.decimal,
+                              index_col=_index_col(args), name=name)
+    for text in notes:
+        _note(text)
+    if table.nrows == 0:
+        raise _UsageError(f"'{args.file}' has a header but no data rows (0 rows to fit)")
+    columns = _columns(args, table.columns, table.numeric)
+    return fit_table(table, columns=columns, missing=args.missing, cov_type=args.cov_type,
+                     weights=args.weights, weights_kind=args.weights_kind,
+                     information=args.information, tol=args.tol, max_iter=args.max_iter)
+
+
+def _fit_any(args: argparse.Namespace) -> Any:
+    if args.by is not None or args.plot:
+        return _fit_memory(args)
+    if args.file != "-":
+        return _fit_streamed(args, args.file)
+    with tempfile.TemporaryDirectory(prefix="mvn-estimate-") as folder:
+        return _fit_streamed(args, spool_stdin(folder))
+
+
+def _fit(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", me.exceptions.MVNEstimateWarning)
-        result = me.fit(frame, columns=columns, missing=args.missing, cov_type=args.cov_type,
-                        weights=args.weights, weights_kind=args.weights_kind,
-                        information=args.information, tol=args.tol, max_iter=args.max_iter,
-                        by=args.by)
+        result = _fit_any(args)
     _warn_lines(caught, args.file)
     if args.plot:
         _plot(result, args)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import shutil
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,10 +27,12 @@ from .._optional import require
 from .._typing import FloatArray
 from ..exceptions import FileFormatError
 
-__all__ = ["CsvFormat", "Table", "is_parquet", "open_table", "read_table", "sniff_csv"]
+__all__ = ["CsvFormat", "Table", "is_parquet", "open_table", "read_table", "sniff_csv",
+           "spool_stdin"]
 
 SEPARATORS = (",", ";", "\t", "|")
 SNIFF_BYTES = 1 << 16
+HEAD_ROWS = 1000
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+([eE][+-]?\d+)?$")
 _DECIMAL_POINT = re.compile(r"^[+-]?\d*\.\d+([eE][+-]?\d+)?$")
 
@@ -204,6 +207,8 @@ class Table:
     columns: list[str]
     numeric: list[str]
     nrows: int | None
+    prototype: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """No rows, the columns with their dtypes: what ``fit`` would check the columns on."""
 
     def chunks(self, columns: list[str], weights: str | None,
                rows: int) -> Iterator[tuple[FloatArray, FloatArray | None]]:
@@ -231,17 +236,19 @@ def _block(frame: pd.DataFrame, columns: list[str], weights: str | None,
 def _csv_chunks(table: Table, wanted: list[str], rows: int) -> Iterator[pd.DataFrame]:
     fmt = table.fmt
     assert fmt is not None
-    header = [h for i, h in enumerate(fmt.header) if i != fmt.index_col]
-    positions = [fmt.header.index(c) for c in wanted] if set(wanted) <= set(header) else None
-    if positions is None:
-        absent = [c for c in wanted if c not in header]
+    places = [i for i in range(len(fmt.header)) if i != fmt.index_col]
+    where = dict(zip(table.columns, places, strict=False))
+    absent = [c for c in wanted if c not in where]
+    if absent:
         raise FileFormatError(f"'{table.name}' has no columns {absent}; its columns are "
-                              f"{header[:20]}.")
+                              f"{table.columns[:20]}.")
+    positions = sorted(where[c] for c in wanted)
+    names = {where[c]: c for c in wanted}
     try:
         reader = pd.read_csv(table.path, sep=fmt.sep, decimal=fmt.decimal, usecols=positions,
                              chunksize=rows, skipinitialspace=True)
         for frame in reader:
-            frame.columns = [str(c).strip() for c in frame.columns]
+            frame.columns = [names[i] for i in positions]
             yield frame
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         detail = " ".join(str(exc).split())[:200]
@@ -259,34 +266,54 @@ def _parquet_batches(table: Table, wanted: list[str], rows: int) -> Iterator[pd.
 
 
 def open_table(path: str, *, sep: str | None = None, decimal: str | None = None,
-               index_col: Any = "auto") -> tuple[Table, list[str]]:
+               index_col: Any = "auto", name: str | None = None) -> tuple[Table, list[str]]:
     """Open a CSV or Parquet file for streaming: its columns, their kinds (from the schema,
-    or from the first block of a CSV), and notes on what was detected."""
+    or from the first block of a CSV), and notes on what was detected.
+
+    ``name`` is how messages call the file (default ``path``); ``nrows`` is known for
+    Parquet and for a CSV of at most 1000 rows.
+    """
+    name = path if name is None else name
     file = Path(path)
     if not file.is_file():
-        raise FileFormatError(f"cannot read '{path}': no such file.")
+        raise FileFormatError(f"cannot read '{name}': no such file.")
     if is_parquet(path):
-        pq = require("pyarrow.parquet", "Reading Parquet")
-        try:
-            meta = pq.ParquetFile(path)
-            schema = meta.schema_arrow
-        except Exception as exc:
-            detail = " ".join(str(exc).split())[:200]
-            raise FileFormatError(f"cannot read '{path}' as Parquet: {detail}") from exc
-        pa = require("pyarrow", "Reading Parquet")
-        numeric = [f.name for f in schema if pa.types.is_integer(f.type)
-                   or pa.types.is_floating(f.type)]
-        return Table(path, path, True, None, list(schema.names), numeric,
-                     meta.metadata.num_rows), []
-    fmt = sniff_csv(str(file), name=path, sep=sep, decimal=decimal, index_col=index_col)
+        return _parquet_table(path, name), []
+    fmt = sniff_csv(str(file), name=name, sep=sep, decimal=decimal, index_col=index_col)
     try:
         head = pd.read_csv(file, sep=fmt.sep, decimal=fmt.decimal, index_col=fmt.index_col,
-                           nrows=1000, skipinitialspace=True)
+                           nrows=HEAD_ROWS, skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError,
             ValueError) as exc:
         detail = " ".join(str(exc).split())[:200]
-        raise FileFormatError(f"cannot parse '{path}' as CSV: {detail}") from exc
+        raise FileFormatError(f"cannot parse '{name}' as CSV: {detail}") from exc
     head.columns = [str(c).strip() for c in head.columns]
     numeric = [c for c in head.columns if pd.api.types.is_numeric_dtype(head[c])
                and not pd.api.types.is_bool_dtype(head[c])]
-    return Table(str(file), path, False, fmt, list(head.columns), numeric, None), fmt.notes
+    nrows = head.shape[0] if head.shape[0] < HEAD_ROWS else None
+    return Table(str(file), name, False, fmt, list(head.columns), numeric, nrows,
+                 head.iloc[:0]), fmt.notes
+
+
+def _parquet_table(path: str, name: str) -> Table:
+    pq = require("pyarrow.parquet", "Reading Parquet")
+    pa = require("pyarrow", "Reading Parquet")
+    try:
+        meta = pq.ParquetFile(path)
+        schema = meta.schema_arrow
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, KeyError, ...
+        detail = " ".join(str(exc).split())[:200]
+        raise FileFormatError(f"cannot read '{name}' as Parquet: {detail}") from exc
+    numeric = [f.name for f in schema if pa.types.is_integer(f.type)
+               or pa.types.is_floating(f.type)]
+    return Table(path, name, True, None, list(schema.names), numeric, meta.metadata.num_rows,
+                 schema.empty_table().to_pandas())
+
+
+def spool_stdin(folder: str) -> str:
+    """Copy standard input to a file in ``folder`` (in blocks, so memory stays flat) and
+    return its path: a stream can then be read twice (robust standard errors)."""
+    target = Path(folder) / "stdin.csv"
+    with target.open("wb") as out:
+        shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
+    return str(target)

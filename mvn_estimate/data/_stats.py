@@ -215,9 +215,11 @@ class SufficientStats:
         if self.n == 0:
             return other
         n = self.n + other.n
-        delta = other.mean - self.mean
-        mean = self.mean + delta * (other.n / n)
-        scatter = self.scatter + other.scatter + np.outer(delta, delta) * (self.n * other.n / n)
+        with np.errstate(invalid="ignore", over="ignore"):  # reported via .finite
+            delta = other.mean - self.mean
+            mean = self.mean + delta * (other.n / n)
+            scatter = self.scatter + other.scatter \
+                + np.outer(delta, delta) * (self.n * other.n / n)
         return SufficientStats(n, mean, scatter)
 
     def cov(self, ddof: int = 0) -> FloatArray:

@@ -29,7 +29,7 @@ from ..exceptions import (
 )
 from ._dataset import Dataset, is_label, show_labels
 
-__all__ = ["check_weights", "normalise_weights", "resolve_weights"]
+__all__ = ["check_weights", "normalise_weights", "resolve_weights", "weights_column"]
 
 
 def check_weights(weights: Any, nrows: int, name: str = "weights") -> FloatArray:
@@ -100,16 +100,7 @@ def resolve_weights(weights: Any, data: Any, ds: Dataset) -> FloatArray | None:
     if weights is None:
         return None
     if is_label(weights, data):
-        if weights in list(ds.labels):
-            raise InvalidOptionError(
-                f"The weights column {weights!r} is also one of the variables in 'columns'; "
-                "a column cannot be both. Remove it from 'columns'."
-            )
-        column = data[weights]
-        if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column) \
-                or pd.api.types.is_complex_dtype(column):
-            raise DtypeError(f"The weights column {weights!r} must hold real numbers; got dtype "
-                             f"{column.dtype}.")
+        column = data[weights_column(weights, data, ds)]
         values: Any = column.to_numpy(dtype=np.float64, na_value=np.nan)
     elif isinstance(weights, str):
         raise LabelError(
@@ -126,6 +117,22 @@ def resolve_weights(weights: Any, data: Any, ds: Dataset) -> FloatArray | None:
     else:
         values = weights
     return check_weights(values, ds.nobs)
+
+
+def weights_column(weights: Any, data: pd.DataFrame, ds: Dataset) -> Any:
+    """Check that the column ``weights`` of ``data`` can weight the variables of ``ds``: not
+    one of them, and of a real numeric dtype. Returns the label."""
+    if weights in list(ds.labels):
+        raise InvalidOptionError(
+            f"The weights column {weights!r} is also one of the variables in 'columns'; "
+            "a column cannot be both. Remove it from 'columns'."
+        )
+    column = data[weights]
+    if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column) \
+            or pd.api.types.is_complex_dtype(column):
+        raise DtypeError(f"The weights column {weights!r} must hold real numbers; got dtype "
+                         f"{column.dtype}.")
+    return weights
 
 
 def normalise_weights(w: FloatArray | None, kind: WeightsKind) -> FloatArray | None:

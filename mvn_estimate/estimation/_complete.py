@@ -36,7 +36,9 @@ from ..model import LOG_2PI, CovarianceStructure, fit_structure, structure_infor
 from ._assemble import assemble, data_digest
 from ._results import MVNResult
 
-__all__ = ["check_nonsingular", "complete_result", "structured_result", "unstructured_result"]
+__all__ = ["check_nonsingular", "complete_result", "needs_scale", "powers_of_two",
+           "rescaled_result", "structured_result",
+           "unstructured_result"]
 
 
 def _weights_hint(n: float, weighted: str | None) -> str:
@@ -95,11 +97,16 @@ def _column_scale(x: FloatArray, origin: FloatArray) -> FloatArray:
     top = np.zeros(x.shape[1])
     for start in range(0, x.shape[0], step):
         top = np.maximum(top, np.max(np.abs(x[start:start + step] - origin), axis=0))
-    top[top == 0] = 1.0
+    return powers_of_two(top)
+
+
+def powers_of_two(top: FloatArray) -> FloatArray:
+    """The power of two nearest each column's largest deviation ``top`` (1 where it is 0)."""
+    top = np.where(top == 0, 1.0, top)
     return np.exp2(np.round(np.log2(top)))
 
 
-def _needs_scale(stats: SufficientStats) -> bool:
+def needs_scale(stats: SufficientStats) -> bool:
     """Finite data whose statistics over- or underflow float64 (or come close to it)."""
     if not stats.finite:
         return True
@@ -132,7 +139,7 @@ def _unscaled(mean: FloatArray, cov: FloatArray, scale: FloatArray,
 def _scaled_stats(ds: Dataset, w: FloatArray | None,
                   stats: SufficientStats) -> tuple[SufficientStats, FloatArray | None]:
     """Statistics in units where the data are of order one, when float64 needs them."""
-    if not _needs_scale(stats):
+    if not needs_scale(stats):
         return stats, None
     origin = ds.values[0]
     scale = _column_scale(ds.values, origin)
@@ -223,16 +230,25 @@ def complete_result(ds: Dataset, stats: SufficientStats, w: FloatArray | None, c
     if scale is None:
         return unstructured_result(ds, stats, array_chunks(ds.values, w), cov_type, weighted,
                                    missing, dropped)
+    return rescaled_result(ds, stats, scale, array_chunks(ds.values / scale, w), cov_type,
+                           weighted, missing, dropped)
+
+
+def rescaled_result(ds: Dataset, stats: SufficientStats, scale: FloatArray, chunks: Chunks,
+                    cov_type: str, weighted: str | None, missing: str, dropped: int,
+                    keep_data: bool = True) -> MVNResult:
+    """The unstructured fit from statistics (and row chunks) of the data divided by
+    ``scale`` (powers of two), reported in the data's units."""
     fac = check_nonsingular(stats, ds.labels, weighted)
     p = ds.nvars
     loglike = -0.5 * stats.n * (p * LOG_2PI + fac.logdet + p)
     loglike -= stats.n * float(np.sum(np.log(scale)))
-    x = ds.values / scale
     mean, cov = _unscaled(stats.mean, stats.cov(), scale, ds.labels)
     builders = {"classic": lambda: Classic(stats.cov(), stats.n),
-                "robust": lambda: Robust(array_chunks(x, w), stats.mean, stats.cov(), stats.n)}
+                "robust": lambda: Robust(chunks, stats.mean, stats.cov(), stats.n)}
     covariance: ParamCovariance = Scaled(builders[cov_type](), *_units(scale, p))
     covariance.diag()
     return assemble(ds, mean, cov, stats.n, float(loglike), covariance,
                     data_id=data_digest(ds.labels, np.array([stats.n]), mean),
-                    missing=missing, dropped=dropped, weights_kind=weighted)
+                    missing=missing, dropped=dropped, weights_kind=weighted,
+                    keep_data=keep_data)

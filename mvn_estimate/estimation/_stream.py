@@ -19,27 +19,33 @@ import pandas as pd
 from .._optional import require
 from .._typing import CovType, FloatArray, Information, Missing, WeightsKind
 from .._validate import check_bool, check_choice, check_int
-from ..data import Dataset, SufficientStats, show_labels
+from ..data import Dataset, SufficientStats, as_dataset, show_labels
+from ..data._dataset import is_label
 from ..data._io import Table, open_table
+from ..data._weights import weights_column
 from ..exceptions import (
     DroppedRowsWarning,
-    DtypeError,
     InvalidOptionError,
     LabelError,
     MissingValueError,
     NonFiniteError,
-    NumericalRangeError,
 )
 from ..inference import FromInformation
 from ..missing._em import _Model, chained, em
 from ..missing._patterns import chunk_summaries, merge_summaries, patterns_from_summaries
 from ..model import Unstructured, resolve_structure
 from ._assemble import assemble, data_digest
-from ._complete import _needs_scale, structured_result, unstructured_result
+from ._complete import (
+    needs_scale,
+    powers_of_two,
+    rescaled_result,
+    structured_result,
+    unstructured_result,
+)
 from ._fit import _check_iteration
 from ._results import EMInfo, MVNResult
 
-__all__ = ["fit_file", "fit_stream"]
+__all__ = ["fit_file", "fit_stream", "fit_table"]
 
 Chunks = Callable[[], Iterable[tuple[FloatArray, FloatArray | None]]]
 
@@ -71,15 +77,17 @@ def _check_infinite(x: FloatArray, labels: pd.Index, start: int) -> None:
 
 def _check_weights(w: FloatArray | None, start: int) -> None:
     if w is not None and (not np.all(np.isfinite(w)) or np.any(w < 0)):
-        raise NonFiniteError(f"The 'weights' column must be finite and non-negative; got "
-                             f"{int(np.sum(~np.isfinite(w)) + np.sum(w < 0))} bad values in the "
-                             f"block of rows from {start}.")
+        bad = int(np.sum(~np.isfinite(w)))
+        low = np.nanmin(w) if bad < w.size else float("nan")
+        raise NonFiniteError(
+            f"The 'weights' argument must be finite and non-negative with a positive total; got "
+            f"min {low:g}, {bad} NaN or infinite, in the block of rows from {start}.")
 
 
 def _complete_pass(chunks: Iterable[tuple[FloatArray, FloatArray | None]], labels: pd.Index,
                    missing: str) -> tuple[SufficientStats, int, int, int]:
     """``(stats, rows read, rows dropped, rows with a non-zero weight)`` in one pass."""
-    total: SufficientStats | None = None
+    total = SufficientStats.empty(len(labels))
     rows = dropped = nonzero = 0
     for x, w in chunks:
         _check_weights(w, rows)
@@ -88,12 +96,33 @@ def _complete_pass(chunks: Iterable[tuple[FloatArray, FloatArray | None]], label
         dropped += gone
         nonzero += xc.shape[0] if wc is None else int(np.count_nonzero(wc))
         if xc.shape[0]:
-            part = SufficientStats.from_array(xc, wc)
-            total = part if total is None else total.merge(part)
-    if total is None:
-        raise MissingValueError(f"No complete row to fit: {rows} rows read, {dropped} dropped "
-                                "for missing values. Use missing='em' or fewer columns.")
+            total = total.merge(SufficientStats.from_array(xc, wc))
+    if rows and dropped == rows:
+        raise MissingValueError(
+            f"missing='drop' would drop all {rows} rows of 'data': every row has a missing "
+            "value. Use missing='em' (full-information maximum likelihood) or fewer columns.")
+    if rows == 0:
+        raise MissingValueError("The 'data' argument has no rows to fit.")
+    if total.n <= 0:
+        raise NonFiniteError("The 'weights' argument must be finite and non-negative with a "
+                             "positive total; got total 0.")
     return total, rows, dropped, nonzero
+
+
+def _rescaled(chunks: Chunks, p: int) -> tuple[SufficientStats, FloatArray]:
+    """Statistics in units where the data are of order one (two more passes), and the units."""
+    origin: FloatArray | None = None
+    top = np.zeros(p)
+    for x, _ in chunks():
+        if x.shape[0]:
+            origin = x[0] if origin is None else origin
+            top = np.maximum(top, np.max(np.abs(x - origin), axis=0))
+    scale = powers_of_two(top)
+    total = SufficientStats.empty(p)
+    for x, w in chunks():
+        if x.shape[0]:
+            total = total.merge(SufficientStats.from_array(x, w, origin=origin, scale=scale))
+    return total, scale
 
 
 def fit_stream(source: Chunks, labels: pd.Index, *, missing: Missing = "raise",
@@ -111,15 +140,9 @@ def fit_stream(source: Chunks, labels: pd.Index, *, missing: Missing = "raise",
         return _stream_em(source, meta, cov_type, weights_kind, information or "observed",
                           tol_v, iters, model)
     stats, rows, dropped, nonzero = _complete_pass(source(), labels, missing)
-    scale = 1.0
-    if weights_kind == "analytic":
-        scale = nonzero / stats.n
-        stats = SufficientStats(float(nonzero), stats.mean, stats.scatter * scale)
-    if _needs_scale(stats):
-        raise NumericalRangeError(
-            "The data's scatter is beyond float64's comfortable range (variances near 1e300 or "
-            "below 1e-290): rescale the columns, or fit the data in memory with fit(), which "
-            "rescales exactly.")
+    factor = nonzero / stats.n if weights_kind == "analytic" else 1.0
+    if factor != 1.0:
+        stats = SufficientStats(float(nonzero), stats.mean, stats.scatter * factor)
     if dropped:
         warnings.warn(f"missing='drop' dropped {dropped} of {rows} rows with missing values.",
                       DroppedRowsWarning, stacklevel=3)
@@ -127,13 +150,22 @@ def fit_stream(source: Chunks, labels: pd.Index, *, missing: Missing = "raise",
     def again() -> Iterator[tuple[FloatArray, FloatArray | None]]:
         for x, w in source():
             xc, wc, _ = _clean(x, w, "drop", labels, 0)
-            yield xc, None if wc is None else wc * scale
+            yield xc, wc if wc is None or factor == 1.0 else wc * factor
 
-    if isinstance(model, Unstructured):
-        return unstructured_result(meta, stats, again, cov_type, weights_kind, missing, dropped,
-                                   keep_data=False)
-    return structured_result(meta, stats, again, cov_type, weights_kind, missing, dropped,
-                             model, information or "expected", tol_v, iters, keep_data=False)
+    if not isinstance(model, Unstructured):
+        return structured_result(meta, stats, again, cov_type, weights_kind, missing, dropped,
+                                 model, information or "expected", tol_v, iters,
+                                 keep_data=False)
+    if needs_scale(stats):
+        scaled, scale = _rescaled(again, len(labels))
+        if not np.all(scale == 1.0):
+            def divided() -> Iterator[tuple[FloatArray, FloatArray | None]]:
+                return ((x / scale, w) for x, w in again())
+
+            return rescaled_result(meta, scaled, scale, divided, cov_type, weights_kind,
+                                   missing, dropped, keep_data=False)
+    return unstructured_result(meta, stats, again, cov_type, weights_kind, missing, dropped,
+                               keep_data=False)
 
 
 def _stream_em(source: Chunks, meta: Dataset, cov_type: str, weights_kind: str | None,
@@ -186,26 +218,17 @@ def _normalised(summaries: dict[Any, Any]) -> dict[Any, Any]:
             for key, (k, s) in summaries.items()}
 
 
-def _columns(table: Table, columns: Any, weights: Any) -> list[str]:
-    if weights is not None and weights not in table.columns:
+def _columns(table: Table, columns: Any, weights: Any) -> list[Any]:
+    """The columns to fit, checked as :func:`~mvn_estimate.fit` checks a DataFrame's."""
+    frame = table.prototype
+    if weights is not None and not is_label(weights, frame):
         raise LabelError(f"The 'weights' argument {weights!r} is not a column of "
-                         f"'{table.name}'; its columns are {table.columns[:20]}.")
-    if columns is None:
-        chosen = [c for c in table.columns if c != weights]
-    else:
-        if not isinstance(columns, list) or not columns:
-            raise InvalidOptionError(f"The 'columns' argument must be a non-empty list of column "
-                                     f"names; got {columns!r}.")
-        absent = [c for c in columns if c not in table.columns]
-        if absent:
-            raise LabelError(f"The 'columns' argument names {absent}, not in '{table.name}'. "
-                             f"Available: {table.columns[:20]}.")
-        chosen = list(columns)
-    text = [c for c in chosen if c not in table.numeric]
-    if text:
-        raise DtypeError(f"The 'data' argument must have real numeric columns only; got {text} "
-                         f"in '{table.name}'. Select the numeric ones with columns=[...].")
-    return chosen
+                         f"'{table.name}'; its columns are {show_labels(frame.columns, 20)}.")
+    ds = as_dataset(frame, columns=columns, min_rows=0,
+                    exclude=() if weights is None else (weights,))
+    if weights is not None:
+        weights_column(weights, frame, ds)
+    return list(ds.labels)
 
 
 def _progress(chunks: Iterable[tuple[FloatArray, FloatArray | None]], table: Table,
@@ -265,14 +288,27 @@ def fit_file(path: str, *, columns: Any = None, missing: Missing = "raise", weig
     Examples
     --------
     >>> import mvn_estimate as me
-    >>> res = fit_file("data/iris.csv", columns=["Sepal.Length", "Sepal.Width"])
+    >>> res = me.fit_file("data/iris.csv", columns=["Sepal.Length", "Sepal.Width"])
     >>> res.nobs
     150.0
     """
+    table, _ = open_table(path, sep=sep, decimal=decimal, index_col=index_col)
+    return fit_table(table, columns=columns, missing=missing, weights=weights,
+                     weights_kind=weights_kind, cov_type=cov_type, information=information,
+                     tol=tol, max_iter=max_iter, structure=structure, chunksize=chunksize,
+                     progress=progress)
+
+
+def fit_table(table: Table, *, columns: Any = None, missing: Missing = "raise",
+              weights: Any = None, weights_kind: WeightsKind = "frequency",
+              cov_type: CovType = "classic", information: Information | None = None,
+              tol: float | None = None, max_iter: int | None = None, structure: Any = None,
+              chunksize: int | None = None, progress: bool | None = None) -> MVNResult:
+    """:func:`fit_file` on a table already opened (by :func:`~mvn_estimate.data._io.open_table`,
+    which the command line uses to report what it detected)."""
     check_choice(missing, "missing", Missing)
     check_choice(cov_type, "cov_type", CovType)
     check_choice(weights_kind, "weights_kind", WeightsKind)
-    table, _ = open_table(path, sep=sep, decimal=decimal, index_col=index_col)
     chosen = _columns(table, columns, weights)
     rows = 0 if chunksize is None else check_int(chunksize, "chunksize", minimum=1)
     step = rows or max(1024, (1 << 21) // max(1, len(chosen)))

@@ -289,13 +289,16 @@ class Scaled(ParamCovariance):
         return self.base.std() * self.first * self.second
 
     def _dense(self) -> FloatArray:
-        with np.errstate(over="ignore"):
-            out = self.base.dense()
+        with np.errstate(over="ignore", under="ignore"):
+            base = self.base.dense()
+            out = base
             for f in (self.first, self.second):
                 out = out * f[:, None] * f[None, :]
-        if not np.all(np.isfinite(out)):
+        lost = (np.diag(base) > 0) & (np.abs(np.diag(out)) < np.finfo(float).tiny)
+        if not np.all(np.isfinite(out)) or lost.any():
+            which = "above" if not np.all(np.isfinite(out)) else "below"
             raise NumericalRangeError(
-                "The covariance of the estimates has entries beyond float64's range (the "
+                f"The covariance of the estimates has entries {which} float64's range (the "
                 "variances of the covariance estimates are about the fourth power of the "
                 "data's scale); std_errors are available. Rescale the data for cov_params()."
             )

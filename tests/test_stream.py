@@ -1,0 +1,248 @@
+"""fit_file: CSV and Parquet streamed in chunks give the in-memory fit, standard errors included."""
+
+import io
+import sys
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import mvn_estimate as me
+from mvn_estimate.data import SufficientStats
+from mvn_estimate.exceptions import (
+    DroppedRowsWarning,
+    DtypeError,
+    FileFormatError,
+    InvalidOptionError,
+    LabelError,
+    MissingValueError,
+    NonFiniteError,
+    NumericalRangeError,
+)
+
+COLS = ["Sepal.Length", "Sepal.Width", "Petal.Length", "Petal.Width"]
+RTOL = 1e-12
+
+
+@pytest.fixture
+def iris():
+    return pd.read_csv("data/iris.csv")
+
+
+@pytest.fixture
+def air():
+    return pd.read_csv("data/airquality.csv")
+
+
+def _same(got, want, rtol=RTOL, dense=True):
+    np.testing.assert_allclose(got.mean.to_numpy(), want.mean.to_numpy(), rtol=rtol)
+    np.testing.assert_allclose(got.cov.to_numpy(), want.cov.to_numpy(), rtol=rtol)
+    np.testing.assert_allclose(got.loglike, want.loglike, rtol=rtol)
+    np.testing.assert_allclose(got.std_errors.to_numpy(), want.std_errors.to_numpy(),
+                               rtol=1e3 * rtol)
+    if dense:
+        vcov = want.cov_params().to_numpy()
+        np.testing.assert_allclose(got.cov_params().to_numpy(), vcov, rtol=1e3 * rtol,
+                                   atol=1e3 * rtol * np.abs(vcov).max())
+    assert list(got.params.index) == list(want.params.index)
+    assert got.nobs == pytest.approx(want.nobs, rel=1e-14)
+
+
+@pytest.mark.parametrize("chunksize", [7, 150, 10_000])
+@pytest.mark.parametrize("cov_type", ["classic", "robust"])
+def test_csv_equals_in_memory_fit(iris, tmp_path, chunksize, cov_type):
+    path = tmp_path / "iris.csv"
+    iris.to_csv(path, index=False)
+    got = me.fit_file(str(path), columns=COLS, cov_type=cov_type, chunksize=chunksize)
+    _same(got, me.fit(iris, columns=COLS, cov_type=cov_type))
+    assert got.data is None
+
+
+def test_parquet_equals_in_memory_fit(iris, tmp_path):
+    path = tmp_path / "iris.parquet"
+    iris.to_parquet(path)
+    got = me.fit_file(str(path), columns=COLS, cov_type="robust", chunksize=11)
+    _same(got, me.fit(iris, columns=COLS, cov_type="robust"))
+
+
+def test_default_columns_are_all_but_weights(rng, tmp_path):
+    frame = pd.DataFrame(rng.standard_normal((60, 3)), columns=["a", "b", "c"])
+    frame["w"] = rng.integers(1, 4, size=60)
+    path = tmp_path / "w.csv"
+    frame.to_csv(path, index=False)
+    got = me.fit_file(str(path), weights="w", chunksize=9)
+    _same(got, me.fit(frame, weights="w"))
+    assert list(got.mean.index) == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize("kind", ["frequency", "analytic"])
+def test_weights_column(rng, tmp_path, kind):
+    frame = pd.DataFrame(rng.standard_normal((80, 3)), columns=["a", "b", "c"])
+    frame["w"] = rng.uniform(0.0, 2.0, size=80)
+    frame.loc[::9, "w"] = 0.0
+    path = tmp_path / "w.parquet"
+    frame.to_parquet(path)
+    for cov_type in ("classic", "robust"):
+        got = me.fit_file(str(path), weights="w", weights_kind=kind, cov_type=cov_type,
+                          chunksize=13)
+        _same(got, me.fit(frame, weights="w", weights_kind=kind, cov_type=cov_type))
+
+
+def test_pandas_index_column_is_not_fitted(iris, tmp_path):
+    path = tmp_path / "iris.csv"
+    iris[COLS].to_csv(path)  # first column: the index, with an empty header
+    got = me.fit_file(str(path), chunksize=40)
+    assert list(got.mean.index) == COLS
+    _same(got, me.fit(iris[COLS]))
+
+
+def test_semicolon_and_decimal_comma(iris, tmp_path):
+    path = tmp_path / "iris.csv"
+    iris[COLS].to_csv(path, sep=";", decimal=",", index=False)
+    _same(me.fit_file(str(path), chunksize=33), me.fit(iris[COLS]))
+
+
+def test_drop_matches_in_memory_and_warns_the_count(air, tmp_path):
+    path = tmp_path / "air.csv"
+    air.to_csv(path, index=False)
+    cols = ["Ozone", "Solar.R", "Wind", "Temp"]
+    with pytest.warns(DroppedRowsWarning, match="dropped 42 of 153 rows"):
+        got = me.fit_file(str(path), columns=cols, missing="drop", chunksize=20,
+                          cov_type="robust")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DroppedRowsWarning)
+        want = me.fit(air, columns=cols, missing="drop", cov_type="robust")
+    _same(got, want)
+    assert got.nobs_dropped == 42
+
+
+def test_missing_raise_names_the_columns(air, tmp_path):
+    path = tmp_path / "air.csv"
+    air.to_csv(path, index=False)
+    with pytest.raises(MissingValueError, match="Ozone"):
+        me.fit_file(str(path), columns=["Ozone", "Wind"])
+
+
+@pytest.mark.parametrize("information", ["observed", "expected"])
+def test_em_matches_in_memory(air, tmp_path, information):
+    path = tmp_path / "air.csv"
+    air.to_csv(path, index=False)
+    cols = ["Ozone", "Solar.R", "Wind", "Temp"]
+    got = me.fit_file(str(path), columns=cols, missing="em", information=information,
+                      chunksize=17)
+    want = me.fit(air, columns=cols, missing="em", information=information)
+    _same(got, want, rtol=1e-9)
+    assert got.em.npatterns == want.em.npatterns
+    np.testing.assert_allclose(got.em.missing_fraction, want.em.missing_fraction, rtol=1e-15)
+
+
+def test_em_robust_is_refused(air, tmp_path):
+    path = tmp_path / "air.csv"
+    air.to_csv(path, index=False)
+    with pytest.raises(InvalidOptionError, match="cov_type='classic'"):
+        me.fit_file(str(path), columns=["Ozone", "Wind"], missing="em", cov_type="robust")
+
+
+def test_structure_matches_in_memory(iris, tmp_path):
+    path = tmp_path / "iris.csv"
+    iris.to_csv(path, index=False)
+    for structure in ("compound_symmetry", "ar1"):
+        got = me.fit_file(str(path), columns=COLS, structure=structure, chunksize=16,
+                          cov_type="robust")
+        _same(got, me.fit(iris, columns=COLS, structure=structure, cov_type="robust"),
+              rtol=1e-9)
+
+
+def test_memory_is_one_chunk(rng, tmp_path, monkeypatch):
+    frame = pd.DataFrame(rng.standard_normal((1000, 4)), columns=list("abcd"))
+    path = tmp_path / "big.csv"
+    frame.to_csv(path, index=False)
+    seen = []
+    original = SufficientStats.from_array.__func__
+
+    def spy(cls, x, *args, **kwargs):
+        seen.append(np.shape(x)[0])
+        return original(cls, x, *args, **kwargs)
+
+    monkeypatch.setattr(SufficientStats, "from_array", classmethod(spy))
+    me.fit_file(str(path), chunksize=64)
+    assert max(seen) <= 64 and sum(seen) == 1000
+
+
+def test_exact_rescaling_of_huge_and_tiny_data(rng, tmp_path):
+    base = rng.standard_normal((50, 2))
+    for factor in (1e150, 1e-150):  # variances near 1e300 and 1e-300: representable
+        frame = pd.DataFrame(base * factor, columns=["a", "b"])
+        path = tmp_path / "scaled.csv"
+        frame.to_csv(path, index=False, float_format="%.17g")
+        got = me.fit_file(str(path), chunksize=8, cov_type="robust")
+        want = me.fit(frame, cov_type="robust")
+        _same(got, want, rtol=1e-11, dense=False)
+        with pytest.raises(NumericalRangeError, match="fourth power"):
+            got.cov_params()  # entries near factor**4: beyond float64, as in memory
+        np.testing.assert_allclose(got.cov.to_numpy() / factor**2,
+                                   np.cov(base, rowvar=False, bias=True), rtol=1e-11)
+
+
+def test_overflowing_variances_are_refused(tmp_path):
+    path = tmp_path / "huge.csv"
+    pd.DataFrame({"a": [1e300, -1e300, 5e299, 0.0], "b": [1.0, 2.0, 0.5, 3.0]}).to_csv(
+        path, index=False)
+    with pytest.raises(NumericalRangeError, match="overflow"):
+        me.fit_file(str(path))
+
+
+def test_progress_bar_only_when_asked_or_on_a_terminal(iris, tmp_path, capsys, monkeypatch):
+    path = tmp_path / "iris.csv"
+    iris.to_csv(path, index=False)
+    me.fit_file(str(path), columns=COLS)  # stderr is captured: not a terminal
+    assert capsys.readouterr().err == ""
+    me.fit_file(str(path), columns=COLS, progress=True)
+    assert "rows" in capsys.readouterr().err
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    me.fit_file(str(path), columns=COLS)
+    assert "rows" in sys.stderr.getvalue()
+
+
+@pytest.mark.parametrize(("kwargs", "error", "match"), [
+    ({"columns": ["Sepal.Length", "Nope"]}, LabelError, "Nope"),
+    ({"columns": ["Sepal.Length", "Sepal.Length"]}, LabelError, "repeats"),
+    ({"columns": ["Sepal.Length", "Species"]}, DtypeError, "Species"),
+    ({"columns": "Sepal.Length"}, InvalidOptionError, "list"),
+    ({"weights": "nope"}, LabelError, "nope"),
+    ({"weights": "Species", "columns": COLS}, DtypeError, "Species"),
+    ({"weights": "Petal.Width", "columns": COLS}, InvalidOptionError, "also one of"),
+    ({"chunksize": 0, "columns": COLS}, InvalidOptionError, "chunksize"),
+    ({"chunksize": 2.5, "columns": COLS}, InvalidOptionError, "chunksize"),
+    ({"progress": "yes", "columns": COLS}, InvalidOptionError, "progress"),
+    ({"missing": "pairwise", "columns": COLS}, InvalidOptionError, "missing"),
+    ({"tol": 1e-6, "columns": COLS}, InvalidOptionError, "tol"),
+])
+def test_bad_options(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        me.fit_file("data/iris.csv", **kwargs)
+
+
+def test_bad_values_in_the_file(tmp_path):
+    path = tmp_path / "bad.csv"
+    pd.DataFrame({"a": [1.0, 2.0, np.inf, 4.0], "b": [1.0, 3.0, 2.0, 5.0],
+                  "w": [1.0, -1.0, 1.0, 1.0]}).to_csv(path, index=False)
+    with pytest.raises(NonFiniteError, match=r"infinite.*'a'"):
+        me.fit_file(str(path), columns=["a", "b"])
+    with pytest.raises(NonFiniteError, match="min -1"):
+        me.fit_file(str(path), columns=["b"], weights="w")
+    late = tmp_path / "late.csv"
+    late.write_text("a,b\n" + "1,2\n3,4\n" * 1000 + "x,5\n")
+    with pytest.raises(FileFormatError, match="non-numeric"):
+        me.fit_file(str(late), chunksize=100)
+    with pytest.raises(FileFormatError, match="no such file"):
+        me.fit_file(str(tmp_path / "absent.csv"))
+
+
+def test_drop_leaving_no_rows(tmp_path):
+    path = tmp_path / "nan.csv"
+    path.write_text("a,b\n1,\n,2\n")
+    with pytest.raises(MissingValueError, match="all 2 rows"):
+        me.fit_file(str(path), missing="drop")
