@@ -5,8 +5,9 @@ import pytest
 
 import mvn_estimate as me
 from mvn_estimate import linalg as L
+from mvn_estimate.data import Chunked
 from mvn_estimate.exceptions import TooLargeError
-from mvn_estimate.inference import Classic, Robust, array_chunks, classic_variance
+from mvn_estimate.inference import Classic, Robust, classic_variance
 from mvn_estimate.inference import robust_variance as _robust_variance
 
 from .conftest import random_spd
@@ -19,12 +20,12 @@ def std_errors_classic(cov, n):
 def param_cov(cov, n, *, x=None, mean=None, weights=None):
     if x is None:
         return Classic(cov, n).dense()
-    return Robust(array_chunks(x, weights), x.mean(0) if mean is None else mean, cov, n).dense()
+    return Robust(Chunked.of(x, weights), x.mean(0) if mean is None else mean, cov, n).dense()
 
 
 def robust_variance(x, mean, cov, weights=None):
     n = float(len(x)) if weights is None else float(np.sum(weights))
-    return _robust_variance([(x, weights)], mean, cov, n)
+    return _robust_variance(Chunked.of(x, weights), mean, cov, n)
 
 
 

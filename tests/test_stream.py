@@ -246,3 +246,17 @@ def test_drop_leaving_no_rows(tmp_path):
     path.write_text("a,b\n1,\n,2\n")
     with pytest.raises(MissingValueError, match="all 2 rows"):
         me.fit_file(str(path), missing="drop")
+
+
+@pytest.mark.parametrize("kind", ["frequency", "analytic"])
+def test_em_with_a_weights_column(air, rng, tmp_path, kind):
+    frame = air[["Ozone", "Solar.R", "Wind", "Temp"]].copy()
+    frame["w"] = rng.uniform(0.0, 3.0, size=len(frame))
+    frame.loc[::10, "w"] = 0.0
+    frame.loc[5, ["Ozone", "Solar.R", "Wind", "Temp"]] = np.nan  # a row with nothing observed
+    path = tmp_path / "air.parquet"
+    frame.to_parquet(path)
+    got = me.fit_file(str(path), missing="em", weights="w", weights_kind=kind, chunksize=25)
+    want = me.fit(frame, missing="em", weights="w", weights_kind=kind)
+    _same(got, want, rtol=1e-9)
+    assert got.em.rows_all_missing == want.em.rows_all_missing == 1

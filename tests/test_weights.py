@@ -109,3 +109,14 @@ def test_em_with_series_weights(frame):
     a = me.fit(df, missing="em", weights=pd.Series(w, index=df.index).iloc[::-1])
     b = me.fit(df.loc[df.index.repeat(w)], missing="em")
     np.testing.assert_allclose(a.params, b.params, rtol=1e-7)
+
+
+def test_em_pattern_whose_rows_all_have_weight_zero(rng):
+    x = rng.standard_normal((60, 3))
+    x[:10, 2] = np.nan  # a pattern of 10 rows (more than p: summarised)
+    w = np.ones(60)
+    w[:10] = 0.0
+    got = me.fit(x, missing="em", weights=w)
+    want = me.fit(x[10:])  # zero weight: as if those rows were absent
+    np.testing.assert_allclose(got.mean.to_numpy(), want.mean.to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(got.cov.to_numpy(), want.cov.to_numpy(), rtol=1e-9)

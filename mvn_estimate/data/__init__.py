@@ -18,7 +18,9 @@ from ._dataset import (
     show_labels,
 )
 from ._groups import Groups, split_groups
+from ._rows import Chunk, Chunked, Rows, add
 from ._stats import CHUNK_ELEMENTS, SufficientStats
+from ._tally import Tally
 from ._weights import check_weights, normalise_weights, resolve_weights
 
 __all__ = [
@@ -26,9 +28,14 @@ __all__ = [
     "FIT_ADVICE",
     "POINT_ADVICE",
     "ROW_ADVICE",
+    "Chunk",
+    "Chunked",
     "Dataset",
     "Groups",
+    "Rows",
     "SufficientStats",
+    "Tally",
+    "add",
     "align_matrix",
     "align_params",
     "as_dataset",

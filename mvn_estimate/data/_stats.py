@@ -16,7 +16,7 @@ from .._typing import FloatArray
 from ..exceptions import DtypeError, InvalidOptionError, ShapeError, describe
 from ._weights import check_weights
 
-__all__ = ["CHUNK_ELEMENTS", "SufficientStats"]
+__all__ = ["CHUNK_ELEMENTS", "SufficientStats", "stats_of"]
 
 CHUNK_ELEMENTS = 1 << 19
 """Elements per chunk (4 MiB of float64): small enough to stay in cache between passes,
@@ -295,3 +295,17 @@ def _accumulate_rows(arr: FloatArray, w: FloatArray | None, base: FloatArray,
             part = _chunk(arr[start:stop], None if w is None else w[start:stop], base, div)
             _accumulate(acc, *part)
     return acc
+
+
+def stats_of(x: FloatArray, w: FloatArray | None = None, **options: Any) -> SufficientStats:
+    """:meth:`SufficientStats.from_array`, or the empty statistics when there is no row or no
+    weight (a chunk, partition or pattern whose rows all have weight zero).
+
+    Examples
+    --------
+    >>> stats_of(np.ones((2, 1)), np.zeros(2)).n
+    0.0
+    """
+    if x.shape[0] == 0 or (w is not None and np.all(w == 0)):
+        return SufficientStats.empty(x.shape[1])
+    return SufficientStats.from_array(x, w, **options)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .._typing import FloatArray
-from ..data import Dataset, SufficientStats, show_labels
+from ..data import Chunked, Dataset, Rows, SufficientStats, show_labels
 from ..exceptions import (
     BoundaryWarning,
     NotPositiveDefiniteError,
@@ -26,10 +26,8 @@ from ..inference import (
     Robust,
     Sandwich,
     Scaled,
-    array_chunks,
     score_meat,
 )
-from ..inference._covariance import Chunks
 from ..linalg import RTOL, PDFactor
 from ..linalg.vech import vech_indices
 from ..model import LOG_2PI, CovarianceStructure, fit_structure, structure_information
@@ -170,11 +168,11 @@ def _fixed(covariance: ParamCovariance, free: np.ndarray) -> ParamCovariance:
     return covariance if free.all() else Embedded(covariance, free)
 
 
-def structured_result(ds: Dataset, stats: SufficientStats, chunks: Chunks, cov_type: str,
+def structured_result(ds: Dataset, stats: SufficientStats, rows: Rows, cov_type: str,
                       weighted: str | None, missing: str, dropped: int,
                       structure: CovarianceStructure, information: str, tol: float,
                       max_iter: int, keep_data: bool = True) -> MVNResult:
-    """Structured fit from statistics; ``chunks`` give the rows again for robust errors."""
+    """Structured fit from statistics; ``rows`` give the data again for robust errors."""
     n, s, p = stats.n, stats.cov(), ds.nvars
     check_nonsingular(stats, ds.labels, weighted)
     sf = fit_structure(structure, s, n, tol=tol, max_iter=max_iter)
@@ -189,7 +187,7 @@ def structured_result(ds: Dataset, stats: SufficientStats, chunks: Chunks, cov_t
         covariance: ParamCovariance = FromInformation(a, information, what)
     else:
         t = _chain(structure, sf.theta, p)
-        meat = t.T @ score_meat(chunks(), stats.mean, fac) @ t
+        meat = t.T @ score_meat(rows, stats.mean, fac) @ t
         covariance = Sandwich(a, meat[np.ix_(free, free)], information, what)
     covariance = _fixed(covariance, free)
     covariance.diag()
@@ -206,15 +204,15 @@ def structured_result(ds: Dataset, stats: SufficientStats, chunks: Chunks, cov_t
                     data_id=data_digest(ds.labels, np.array([n]), stats.mean))
 
 
-def unstructured_result(ds: Dataset, stats: SufficientStats, chunks: Chunks, cov_type: str,
+def unstructured_result(ds: Dataset, stats: SufficientStats, rows: Rows, cov_type: str,
                         weighted: str | None, missing: str, dropped: int,
                         keep_data: bool = True) -> MVNResult:
-    """The unstructured MLE from statistics; ``chunks`` give the rows again (robust only)."""
+    """The unstructured MLE from statistics; ``rows`` give the data again (robust only)."""
     fac = check_nonsingular(stats, ds.labels, weighted)
     p = ds.nvars
     loglike = -0.5 * stats.n * (p * LOG_2PI + fac.logdet + p)
     builders = {"classic": lambda: Classic(stats.cov(), stats.n),
-                "robust": lambda: Robust(chunks, stats.mean, stats.cov(), stats.n)}
+                "robust": lambda: Robust(rows, stats.mean, stats.cov(), stats.n)}
     covariance: ParamCovariance = builders[cov_type]()
     covariance.diag()  # one pass now (robust), so the result does not depend on the data later
     return assemble(ds, stats.mean, stats.cov(), stats.n, float(loglike), covariance,
@@ -228,16 +226,16 @@ def complete_result(ds: Dataset, stats: SufficientStats, w: FloatArray | None, c
     """The unstructured fit of in-memory data, rescaled exactly when float64 needs it."""
     stats, scale = _scaled_stats(ds, w, stats)
     if scale is None:
-        return unstructured_result(ds, stats, array_chunks(ds.values, w), cov_type, weighted,
+        return unstructured_result(ds, stats, Chunked.of(ds.values, w), cov_type, weighted,
                                    missing, dropped)
-    return rescaled_result(ds, stats, scale, array_chunks(ds.values / scale, w), cov_type,
+    return rescaled_result(ds, stats, scale, Chunked.of(ds.values / scale, w), cov_type,
                            weighted, missing, dropped)
 
 
-def rescaled_result(ds: Dataset, stats: SufficientStats, scale: FloatArray, chunks: Chunks,
+def rescaled_result(ds: Dataset, stats: SufficientStats, scale: FloatArray, rows: Rows,
                     cov_type: str, weighted: str | None, missing: str, dropped: int,
                     keep_data: bool = True) -> MVNResult:
-    """The unstructured fit from statistics (and row chunks) of the data divided by
+    """The unstructured fit from statistics (and rows) of the data divided by
     ``scale`` (powers of two), reported in the data's units."""
     fac = check_nonsingular(stats, ds.labels, weighted)
     p = ds.nvars
@@ -245,7 +243,7 @@ def rescaled_result(ds: Dataset, stats: SufficientStats, scale: FloatArray, chun
     loglike -= stats.n * float(np.sum(np.log(scale)))
     mean, cov = _unscaled(stats.mean, stats.cov(), scale, ds.labels)
     builders = {"classic": lambda: Classic(stats.cov(), stats.n),
-                "robust": lambda: Robust(chunks, stats.mean, stats.cov(), stats.n)}
+                "robust": lambda: Robust(rows, stats.mean, stats.cov(), stats.n)}
     covariance: ParamCovariance = Scaled(builders[cov_type](), *_units(scale, p))
     covariance.diag()
     return assemble(ds, mean, cov, stats.n, float(loglike), covariance,

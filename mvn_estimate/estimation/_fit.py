@@ -16,6 +16,7 @@ import pandas as pd
 from .._typing import CovType, FloatArray, Information, Missing, WeightsKind
 from .._validate import check_choice, check_int, check_real
 from ..data import (
+    Chunked,
     Dataset,
     SufficientStats,
     as_dataset,
@@ -38,7 +39,6 @@ from ..inference import (
     NotAvailable,
     ParamCovariance,
     Sandwich,
-    array_chunks,
 )
 from ..linalg import PDFactor
 from ..missing._em import MAX_ITER, TOL, _Model, chained, em
@@ -310,6 +310,6 @@ def fit(data: Any, *, columns: Any = None, missing: Missing = "raise", weights: 
             stats = SufficientStats.from_array(ds.values, normalise_weights(w, weights_kind))
     wn = normalise_weights(w, weights_kind)
     if not isinstance(model, Unstructured):
-        return structured_result(ds, stats, array_chunks(ds.values, wn), cov_type, weighted,
+        return structured_result(ds, stats, Chunked.of(ds.values, wn), cov_type, weighted,
                                  missing, dropped, model, info, tol_v, iters)
     return complete_result(ds, stats, wn, cov_type, weighted, missing, dropped)

@@ -27,11 +27,12 @@ For any other model or estimator (EM, structured covariances):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from functools import partial
 
 import numpy as np
 
 from .._typing import FloatArray
+from ..data import Rows
 from ..exceptions import (
     InvalidOptionError,
     NotIdentifiedError,
@@ -44,11 +45,8 @@ from ..model import score_rows
 from ..model._params import nparams, refuse_dense
 
 __all__ = ["Classic", "Embedded", "FromInformation", "NotAvailable", "ParamCovariance", "Robust",
-           "Sandwich", "Scaled", "array_chunks", "classic_variance", "robust_variance",
+           "Sandwich", "Scaled", "classic_variance", "robust_variance",
            "score_meat"]
-
-Chunks = Callable[[], Iterable[tuple[FloatArray, FloatArray | None]]]
-"""A source of the data in row chunks ``(x, weights)``, callable again for a second pass."""
 
 
 class ParamCovariance:
@@ -150,8 +148,20 @@ ROWS_PER_PASS = 1 << 18
 """Values per chunk of the robust passes (2 MiB of float64)."""
 
 
-def robust_variance(chunks: Iterable[tuple[FloatArray, FloatArray | None]], mean: FloatArray,
-                    cov: FloatArray, nobs: float) -> FloatArray:
+def _moments(x: FloatArray, w: FloatArray | None, mean: FloatArray,
+             step: int) -> tuple[FloatArray, FloatArray]:
+    """``((R∘R)ᵀW(R∘R), Σᵢwᵢrᵢ²)`` of one chunk, ``R = x − mean``."""
+    p = mean.size
+    fourth, second = np.zeros((p, p)), np.zeros(p)
+    for start in range(0, x.shape[0], step):
+        r2 = (x[start:start + step] - mean) ** 2
+        wr2 = r2 if w is None else r2 * w[start:start + step, None]
+        fourth += wr2.T @ r2
+        second += wr2.sum(axis=0)
+    return fourth, second
+
+
+def robust_variance(rows: Rows, mean: FloatArray, cov: FloatArray, nobs: float) -> FloatArray:
     """Diagonal of the robust covariance of ``(μ̂, vech Σ̂)`` at the MLE, one ``O(np²)`` pass.
 
     ``Var μ̂ⱼ = Σᵢwᵢrᵢⱼ²/n²``, ``Var σ̂ⱼₖ = (Σᵢ wᵢ rᵢⱼ² rᵢₖ² − n σ̂ⱼₖ²)/n²``: the fourth
@@ -159,53 +169,50 @@ def robust_variance(chunks: Iterable[tuple[FloatArray, FloatArray | None]], mean
 
     Examples
     --------
+    >>> from mvn_estimate.data import Chunked
     >>> x = np.array([[0.0], [1.0], [2.0], [7.0]])
-    >>> robust_variance([(x, None)], x.mean(0), np.atleast_2d(np.var(x)), 4.0).round(4)
+    >>> robust_variance(Chunked.of(x), x.mean(0), np.atleast_2d(np.var(x)), 4.0).round(4)
     array([ 1.8125, 15.25  ])
     """
     p = mean.size
-    fourth = np.zeros((p, p))
-    second = np.zeros(p)
-    for x, w in chunks:
-        step = max(64, ROWS_PER_PASS // p)
-        for start in range(0, x.shape[0], step):
-            r2 = (x[start:start + step] - mean) ** 2
-            wr2 = r2 if w is None else r2 * w[start:start + step, None]
-            fourth += wr2.T @ r2
-            second += wr2.sum(axis=0)
-    rows, cols = vech_indices(p)
-    var_cov = (fourth[rows, cols] - nobs * cov[rows, cols] ** 2) / nobs**2
+    fourth, second = rows.total(partial(_moments, mean=mean, step=max(64, ROWS_PER_PASS // p)))
+    r, c = vech_indices(p)
+    var_cov = (fourth[r, c] - nobs * cov[r, c] ** 2) / nobs**2
     return np.concatenate([second / nobs**2, var_cov])
 
 
-def _robust_dense(chunks: Iterable[tuple[FloatArray, FloatArray | None]], mean: FloatArray,
-                  cov: FloatArray, nobs: float) -> FloatArray:
-    """``UᵀWU/n²`` with rows ``uᵢ = (rᵢ, vech(rᵢrᵢᵀ − Σ))``, one SYRK per chunk."""
+def _outer(x: FloatArray, w: FloatArray | None, mean: FloatArray, cov: FloatArray,
+           step: int) -> FloatArray:
+    """``UᵀWU`` of one chunk, rows ``uᵢ = (rᵢ, vech(rᵢrᵢᵀ − Σ))``, one SYRK per block."""
     p = mean.size
     rows, cols = vech_indices(p)
     k = nparams(p)
     out = np.zeros((k, k))
     centre = cov[rows, cols]
-    step = max(16, ROWS_PER_PASS // k)
-    for x, w in chunks:
-        for start in range(0, x.shape[0], step):
-            r = x[start:start + step] - mean
-            u = np.empty((r.shape[0], k))
-            u[:, :p] = r
-            np.multiply(r[:, rows], r[:, cols], out=u[:, p:])
-            u[:, p:] -= centre
-            if w is not None:
-                u *= np.sqrt(w[start:start + step])[:, None]
-            out += u.T @ u  # numpy runs X.T @ X as a symmetric rank-k update (SYRK)
-    return out / nobs**2
+    for start in range(0, x.shape[0], step):
+        r = x[start:start + step] - mean
+        u = np.empty((r.shape[0], k))
+        u[:, :p] = r
+        np.multiply(r[:, rows], r[:, cols], out=u[:, p:])
+        u[:, p:] -= centre
+        if w is not None:
+            u *= np.sqrt(w[start:start + step])[:, None]
+        out += u.T @ u  # numpy runs X.T @ X as a symmetric rank-k update (SYRK)
+    return out
+
+
+def _robust_dense(rows: Rows, mean: FloatArray, cov: FloatArray, nobs: float) -> FloatArray:
+    """``UᵀWU/n²`` with rows ``uᵢ = (rᵢ, vech(rᵢrᵢᵀ − Σ))``."""
+    step = max(16, ROWS_PER_PASS // nparams(mean.size))
+    return rows.total(partial(_outer, mean=mean, cov=cov, step=step)) / nobs**2
 
 
 class Robust(ParamCovariance):
     """Sandwich ``A⁻¹BA⁻¹`` of the unstructured model at the MLE, from fourth moments.
 
-    ``chunks`` yields the data again (the in-memory array, or a file read a second time):
-    the diagonal is one ``O(np²)`` pass, the dense matrix one SYRK pass, made only when
-    :meth:`dense` is first called.
+    ``rows`` gives the data again (the in-memory array, a file read a second time, Dask
+    partitions): the diagonal is one ``O(np²)`` pass, the dense matrix one SYRK pass, made
+    only when :meth:`dense` is first called.
     """
 
     cov_type = "robust"
@@ -213,16 +220,16 @@ class Robust(ParamCovariance):
     formula = ("sandwich A⁻¹BA⁻¹ from per-observation scores: Var σ̂jk = "
                "(Σ wᵢ rᵢj² rᵢk² − n σ̂jk²)/n²")
 
-    def __init__(self, chunks: Chunks, mean: FloatArray, cov: FloatArray, nobs: float) -> None:
+    def __init__(self, rows: Rows, mean: FloatArray, cov: FloatArray, nobs: float) -> None:
         super().__init__(nparams(mean.size))
-        self.chunks, self.mean, self.cov, self.nobs = chunks, mean, cov, float(nobs)
+        self.rows, self.mean, self.cov, self.nobs = rows, mean, cov, float(nobs)
 
     def _diag(self) -> FloatArray:
-        return robust_variance(self.chunks(), self.mean, self.cov, self.nobs)
+        return robust_variance(self.rows, self.mean, self.cov, self.nobs)
 
     def _dense(self) -> FloatArray:
         refuse_dense(self.mean.size, "parameter covariance")
-        return _robust_dense(self.chunks(), self.mean, self.cov, self.nobs)
+        return _robust_dense(self.rows, self.mean, self.cov, self.nobs)
 
 
 def _factor_information(information: FloatArray, names: str) -> PDFactor:
@@ -353,25 +360,19 @@ class NotAvailable(ParamCovariance):
             "you need their uncertainty.")
 
 
-def score_meat(chunks: Iterable[tuple[FloatArray, FloatArray | None]], mean: FloatArray,
-               fac: PDFactor) -> FloatArray:
+def _meat(x: FloatArray, w: FloatArray | None, mean: FloatArray, fac: PDFactor,
+          step: int) -> FloatArray:
+    out = np.zeros((nparams(mean.size),) * 2)
+    for start in range(0, x.shape[0], step):
+        s = score_rows(x[start:start + step], mean, fac)
+        if w is not None:
+            s *= np.sqrt(w[start:start + step])[:, None]
+        out += s.T @ s
+    return out
+
+
+def score_meat(rows: Rows, mean: FloatArray, fac: PDFactor) -> FloatArray:
     """``B = Σᵢ wᵢ sᵢsᵢᵀ`` over ``(μ, vech Σ)`` from the per-row scores, in row chunks."""
-    p = mean.size
-    k = nparams(p)
-    out = np.zeros((k, k))
-    step = max(16, ROWS_PER_PASS // k)
-    for x, w in chunks:
-        for start in range(0, x.shape[0], step):
-            s = score_rows(x[start:start + step], mean, fac)
-            if w is not None:
-                s *= np.sqrt(w[start:start + step])[:, None]
-            out += s.T @ s
+    step = max(16, ROWS_PER_PASS // nparams(mean.size))
+    out = rows.total(partial(_meat, mean=mean, fac=fac, step=step))
     return (out + out.T) / 2
-
-
-def array_chunks(x: FloatArray, w: FloatArray | None) -> Chunks:
-    """A :data:`Chunks` source over an in-memory array (no copy)."""
-    def source() -> Iterable[tuple[FloatArray, FloatArray | None]]:
-        yield x, w
-    return source
-

@@ -1,0 +1,94 @@
+"""Rows that can be read again, chunk by chunk: the one interface behind every data pass.
+
+A fit reduces its data to statistics that add up over any split of the rows (sufficient
+statistics, per-pattern summaries, fourth moments, outer products of scores). A :class:`Rows`
+applies a per-chunk function and sums the results — in a loop over an in-memory array or a
+file read in blocks (:class:`Chunked`), or as a tree reduction over Dask partitions
+(:mod:`mvn_estimate.data._dask`). The arithmetic is written once, for a chunk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
+
+from .._typing import FloatArray
+
+__all__ = ["Chunk", "Chunked", "Rows", "add"]
+
+Chunk = tuple[FloatArray, FloatArray | None]
+"""Rows ``x`` (n, p) with their weights ``w`` (n,) or None."""
+
+
+def add(a: Any, b: Any) -> Any:
+    """``a + b`` for arrays and numbers; element by element for tuples; ``a.merge(b)`` for
+    objects that merge (sufficient statistics).
+
+    Examples
+    --------
+    >>> add((1.0, 2.0), (3.0, 4.0))
+    (4.0, 6.0)
+    """
+    if isinstance(a, tuple):
+        return tuple(add(x, y) for x, y in zip(a, b, strict=True))
+    if hasattr(a, "merge"):
+        return a.merge(b)
+    return a + b
+
+
+class Rows(Protocol):
+    """Rows available for any number of passes."""
+
+    def total(self, fn: Callable[[FloatArray, FloatArray | None], Any],
+              merge: Callable[[Any, Any], Any] = add,
+              check: Callable[[Any], None] | None = None) -> Any:
+        """``merge`` of ``fn(x, w)`` over every chunk (``None`` for no chunk).
+
+        ``check`` sees the running total: after each chunk when the chunks come in order
+        (so a bad value stops a long read early), once at the end otherwise.
+        """
+        ...  # pragma: no cover
+
+    def head(self) -> Chunk:
+        """The first chunk (for a starting point, such as an origin near the data)."""
+        ...  # pragma: no cover
+
+
+class Chunked:
+    """:class:`Rows` from a callable that yields the chunks afresh at each call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rows = Chunked(lambda: iter([(np.ones((2, 1)), None), (np.zeros((3, 1)), None)]))
+    >>> rows.total(lambda x, w: x.shape[0])
+    5
+    """
+
+    def __init__(self, source: Callable[[], Iterable[Chunk]]) -> None:
+        self.source = source
+
+    @classmethod
+    def of(cls, x: FloatArray, w: FloatArray | None = None) -> Chunked:
+        """One in-memory array (no copy)."""
+        return cls(lambda: iter([(x, w)]))
+
+    def total(self, fn: Callable[[FloatArray, FloatArray | None], Any],
+              merge: Callable[[Any, Any], Any] = add,
+              check: Callable[[Any], None] | None = None) -> Any:
+        out = None
+        for x, w in self.source():
+            part = fn(x, w)
+            out = part if out is None else merge(out, part)
+            if check is not None:
+                check(out)
+        return out
+
+    def head(self) -> Chunk:
+        chunks = iter(self.source())
+        try:
+            return next(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
