@@ -16,6 +16,9 @@ ShapeError
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
 from typing import Any
 
 import numpy as np
@@ -43,6 +46,7 @@ __all__ = [
     "SingularCovarianceError",
     "TooLargeError",
     "describe",
+    "warn",
 ]
 
 
@@ -189,3 +193,16 @@ def describe(value: Any) -> str:
     if len(text) > 60:
         text = text[:57] + "..."
     return f"{type(value).__name__} {text}"
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+def warn(message: str, category: type[Warning]) -> None:
+    """``warnings.warn`` pointing at the caller's line: the first frame outside this package
+    (however deep the call that warns), as pandas' ``find_stack_level`` does."""
+    frame: Any = sys._getframe(1)
+    level = 2  # stacklevel 2: the caller of warn()
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)

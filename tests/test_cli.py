@@ -1,6 +1,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -173,10 +174,10 @@ def test_repair_without_out_fails_before_any_work(tmp_path, capsys):
 
 def test_out_over_the_input_needs_force(tmp_path, capsys):
     bad = _matrix_file(tmp_path, HIGHAM3)
-    before = open(bad).read()
+    before = Path(bad).read_text()
     assert main(["validate", bad, "--kind", "correlation", "--repair", "nearest", "--out",
                  bad]) == 2
-    assert "--force" in capsys.readouterr().err and open(bad).read() == before
+    assert "--force" in capsys.readouterr().err and Path(bad).read_text() == before
     assert main(["validate", bad, "--kind", "correlation", "--repair", "nearest", "--out", bad,
                  "--force"]) == 0
     assert me.validate_covariance(pd.read_csv(bad, index_col=0), kind="correlation").valid

@@ -159,13 +159,13 @@ def test_memory_is_one_chunk(rng, tmp_path, monkeypatch):
     path = tmp_path / "big.csv"
     frame.to_csv(path, index=False)
     seen = []
-    original = SufficientStats.from_array.__func__
+    original = SufficientStats.about.__func__
 
     def spy(cls, x, *args, **kwargs):
         seen.append(np.shape(x)[0])
         return original(cls, x, *args, **kwargs)
 
-    monkeypatch.setattr(SufficientStats, "from_array", classmethod(spy))
+    monkeypatch.setattr(SufficientStats, "about", classmethod(spy))
     me.fit_file(str(path), chunksize=64)
     assert max(seen) <= 64 and sum(seen) == 1000
 

@@ -21,7 +21,7 @@ from .._validate import check_choice
 from ..data import SufficientStats, as_dataset, locate_nonfinite
 from ..estimation import MVNResult
 from ..estimation import fit as mvn_fit
-from ..exceptions import DroppedRowsWarning, InvalidOptionError, NotPositiveDefiniteError
+from ..exceptions import DroppedRowsWarning, InvalidOptionError, NotPositiveDefiniteError, warn
 from ..linalg import PDFactor
 from ..linalg.vech import vech_indices
 from ..missing._observed import information_matrix, row_terms, score_and_information
@@ -81,8 +81,8 @@ class MVNModel(GenericLikelihoodModel):
         if missing != "em" and not np.isfinite(ds.values).all():
             locate_nonfinite(ds, allow_nan=missing == "drop")
             keep = np.asarray(~np.isnan(ds.values).any(axis=1), dtype=bool)
-            warnings.warn(f"missing='drop' dropped {int((~keep).sum())} of {ds.nobs} rows with "
-                          "missing values.", DroppedRowsWarning, stacklevel=2)
+            warn(f"missing='drop' dropped {int((~keep).sum())} of {ds.nobs} rows with "
+                          "missing values.", DroppedRowsWarning)
             ds = ds.rows(keep)
         self._ds, self._missing = ds, missing
         self._source = (data, columns)

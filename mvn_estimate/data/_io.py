@@ -54,8 +54,11 @@ def is_parquet(path: str) -> bool:
 
 
 def _text(source: Any, name: str) -> str:
-    head = source.read(SNIFF_BYTES) if hasattr(source, "read") else \
-        Path(source).open("rb").read(SNIFF_BYTES)
+    if hasattr(source, "read"):
+        head = source.read(SNIFF_BYTES)
+    else:
+        with Path(source).open("rb") as file:
+            head = file.read(SNIFF_BYTES)
     if hasattr(source, "seek"):
         source.seek(0)
     try:
@@ -245,11 +248,11 @@ def _csv_chunks(table: Table, wanted: list[str], rows: int) -> Iterator[pd.DataF
     positions = sorted(where[c] for c in wanted)
     names = {where[c]: c for c in wanted}
     try:
-        reader = pd.read_csv(table.path, sep=fmt.sep, decimal=fmt.decimal, usecols=positions,
-                             chunksize=rows, skipinitialspace=True)
-        for frame in reader:
-            frame.columns = [names[i] for i in positions]
-            yield frame
+        with pd.read_csv(table.path, sep=fmt.sep, decimal=fmt.decimal, usecols=positions,
+                         chunksize=rows, skipinitialspace=True) as reader:
+            for frame in reader:
+                frame.columns = [names[i] for i in positions]
+                yield frame
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         detail = " ".join(str(exc).split())[:200]
         raise FileFormatError(f"cannot parse '{table.name}' as CSV: {detail}") from exc

@@ -139,8 +139,10 @@ class SufficientStats:
         return cls(acc[0], (base if div is None else base / div) + acc[1], acc[2])
 
     @classmethod
-    def about(cls, x: Any, point: Any, weights: Any = None) -> SufficientStats:
-        """Statistics of ``x − point``: the mean is ``x̄ − point`` to full accuracy.
+    def about(cls, x: Any, point: Any, weights: Any = None, *,
+              scale: Any = None) -> SufficientStats:
+        """Statistics of ``x − point`` (divided by ``scale``, column by column, when given):
+        the mean is ``x̄ − point`` to full accuracy.
 
         What the log-likelihood, score and information at a given ``μ`` need: the scatter
         about ``μ`` and ``x̄ − μ`` without the rounding of a large common offset (data at
@@ -153,7 +155,7 @@ class SufficientStats:
         >>> SufficientStats.about(x, [1e12]).mean
         array([2.33333333])
         """
-        arr, w, base, div = _inputs(x, weights, point, None)
+        arr, w, base, div = _inputs(x, weights, point, scale)
         acc = _accumulate_rows(arr, w, base, div, None)
         return cls(acc[0], acc[1], acc[2])
 
@@ -297,15 +299,20 @@ def _accumulate_rows(arr: FloatArray, w: FloatArray | None, base: FloatArray,
     return acc
 
 
-def stats_of(x: FloatArray, w: FloatArray | None = None, **options: Any) -> SufficientStats:
-    """:meth:`SufficientStats.from_array`, or the empty statistics when there is no row or no
-    weight (a chunk, partition or pattern whose rows all have weight zero).
+def stats_of(x: FloatArray, w: FloatArray | None, origin: FloatArray,
+             scale: FloatArray | None = None) -> SufficientStats:
+    """:meth:`SufficientStats.about` ``origin`` — statistics relative to a point shared by
+    every chunk, so that chunks merge without the rounding of a large common offset — or the
+    empty statistics when there is no row or no weight (a chunk, partition or pattern whose
+    rows all have weight zero).
 
     Examples
     --------
-    >>> stats_of(np.ones((2, 1)), np.zeros(2)).n
+    >>> stats_of(np.ones((2, 1)), np.zeros(2), np.zeros(1)).n
     0.0
+    >>> stats_of(np.array([[1e9 + 1.0], [1e9 + 2.0]]), None, np.array([1e9])).mean
+    array([1.5])
     """
     if x.shape[0] == 0 or (w is not None and np.all(w == 0)):
         return SufficientStats.empty(x.shape[1])
-    return SufficientStats.from_array(x, w, **options)
+    return SufficientStats.about(x, origin, w, scale=scale)

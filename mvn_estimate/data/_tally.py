@@ -25,6 +25,9 @@ __all__ = ["Tally"]
 class Tally:
     """Statistics of the kept rows and the counts of one or more chunks (see module notes).
 
+    ``stats`` are relative to the ``origin`` every chunk was given (:meth:`SufficientStats.about`),
+    so that chunks merge without the rounding of a large common offset.
+
     ``nonzero`` counts kept rows (every row without ``summarise``) with a non-zero weight (what
     analytic weights are scaled to); ``weight_min`` is the smallest weight and
     ``weight_bad`` counts the NaN or infinite ones.
@@ -45,7 +48,8 @@ class Tally:
         return not (self.weight_bad or self.weight_min < 0 or self.inf.any())
 
     @classmethod
-    def of(cls, x: FloatArray, w: FloatArray | None, drop: bool, summarise: bool = True) -> Tally:
+    def of(cls, x: FloatArray, w: FloatArray | None, drop: bool, origin: FloatArray,
+           summarise: bool = True) -> Tally:
         """The tally of one chunk; rows with NaN are dropped when ``drop``, else counted.
         Without ``summarise`` only the counts are made (EM summarises the rows itself)."""
         nan, inf = np.isnan(x), np.isinf(x)
@@ -57,7 +61,7 @@ class Tally:
             keep = ~nan.any(axis=1)
             xk, wk = (x, w) if keep.all() else (x[keep], None if w is None else w[keep])
             kept = xk.shape[0]
-            stats = stats_of(xk, wk)
+            stats = stats_of(xk, wk, origin)
         if summarise:
             nonzero = kept if wk is None else int(np.count_nonzero(wk))
         else:

@@ -4,7 +4,6 @@ statistics plus a source of row chunks (for the robust standard errors)."""
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -17,6 +16,7 @@ from ..exceptions import (
     NotPositiveDefiniteError,
     NumericalRangeError,
     SingularCovarianceError,
+    warn,
 )
 from ..inference import (
     Classic,
@@ -193,11 +193,10 @@ def structured_result(ds: Dataset, stats: SufficientStats, rows: Rows, cov_type:
     covariance.diag()
     bounds = tuple(structure.param_names(ds.names)[i] for i in sf.at_bounds)
     if bounds:
-        warnings.warn(
+        warn(
             f"Parameters {list(bounds)} are held at their lower bounds (for a factor model, a "
             "Heywood case: the unique variance would be negative or zero); they have no "
-            "standard errors. Consider fewer factors or dropping the variable.",
-            BoundaryWarning, stacklevel=3)
+            "standard errors. Consider fewer factors or dropping the variable.", BoundaryWarning)
     return assemble(ds, stats.mean, sf.cov, n, sf.loglike, covariance, missing=missing,
                     dropped=dropped, weights_kind=weighted, structure=structure,
                     theta=sf.theta, at_bounds=bounds, keep_data=keep_data,

@@ -7,14 +7,13 @@ one covariance estimator of the estimates (:mod:`mvn_estimate.inference._covaria
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from typing import Any, overload
 
 import numpy as np
 import pandas as pd
 
 from .._typing import CovType, FloatArray, Information, Missing, WeightsKind
-from .._validate import check_choice, check_int, check_real
+from .._validate import check_choice
 from ..data import (
     Chunked,
     Dataset,
@@ -26,12 +25,14 @@ from ..data import (
     resolve_weights,
     split_groups,
 )
+from ..data._dask import is_dask
 from ..exceptions import (
     DroppedRowsWarning,
     InvalidOptionError,
     MissingValueError,
     NotPositiveDefiniteError,
     SingularCovarianceError,
+    warn,
 )
 from ..guards import check_method, shrink_stats
 from ..inference import (
@@ -41,19 +42,20 @@ from ..inference import (
     Sandwich,
 )
 from ..linalg import PDFactor
-from ..missing._em import MAX_ITER, TOL, _Model, chained, em
+from ..missing._em import _Model, chained, em
 from ..missing._observed import robust_meat
 from ..missing._patterns import build_patterns
 from ..model import (
     LOG_2PI,
     CovarianceStructure,
     Unstructured,
-    iterative,
     resolve_structure,
 )
 from ._assemble import assemble, data_digest
 from ._complete import complete_result, structured_result
+from ._dask import fit_dask
 from ._grouped import GroupedResult, fit_groups
+from ._iteration import check_iteration
 from ._results import EMInfo, MVNResult
 
 __all__ = ["assemble", "fit"]
@@ -68,8 +70,8 @@ def _complete_rows(ds: Dataset, w: FloatArray | None) -> tuple[Dataset, FloatArr
             f"missing='drop' would drop all {ds.nobs} rows of 'data': every row has a missing "
             "value. Use missing='em' (full-information maximum likelihood) or fewer columns."
         )
-    warnings.warn(f"missing='drop' dropped {dropped} of {ds.nobs} rows with missing values.",
-                  DroppedRowsWarning, stacklevel=3)
+    warn(f"missing='drop' dropped {dropped} of {ds.nobs} rows with missing values.",
+         DroppedRowsWarning)
     return ds.rows(keep), None if w is None else w[keep]
 
 
@@ -150,21 +152,6 @@ def _grouped(data: Any, by: Any, columns: Any, weights: Any,
         return fit(frame, weights=wg, **options)
 
     return fit_groups(groups, w, one, (data, by, list(ds.labels) if ds.labelled else None))
-
-
-def _check_iteration(missing: str, tol: Any, max_iter: Any,
-                     structure: CovarianceStructure) -> tuple[float, int]:
-    closed = missing != "em" and not iterative(structure)
-    if closed and (tol is not None or max_iter is not None):
-        given = "tol" if tol is not None else "max_iter"
-        raise InvalidOptionError(
-            f"The '{given}' argument controls the iterations of missing='em' or of a structure "
-            f"without a closed form; this fit (missing={missing!r}, structure "
-            f"{structure.name!r}) is in closed form and has no iterations. Remove it."
-        )
-    tol_v = TOL if tol is None else check_real(tol, "tol", low=0.0, high=1.0)
-    iters = MAX_ITER if max_iter is None else check_int(max_iter, "max_iter", minimum=1)
-    return tol_v, iters
 
 
 @overload
@@ -282,6 +269,11 @@ def fit(data: Any, *, columns: Any = None, missing: Missing = "raise", weights: 
     if information is not None:
         check_choice(information, "information", Information)
     info = information or ("observed" if missing == "em" else "expected")
+    if is_dask(data):
+        return fit_dask(data, columns=columns, missing=missing, weights=weights,
+                        weights_kind=weights_kind, cov_type=cov_type, information=information,
+                        tol=tol, max_iter=max_iter, structure=structure, shrinkage=shrinkage,
+                        by=by)
     if by is not None:
         return _grouped(data, by, columns, weights, dict(
             missing=missing, weights_kind=weights_kind, cov_type=cov_type,
@@ -293,7 +285,7 @@ def fit(data: Any, *, columns: Any = None, missing: Missing = "raise", weights: 
     column = weights if is_label(weights, data) else None
     ds = as_dataset(data, columns=columns, exclude=() if column is None else (column,))
     model = resolve_structure(structure, ds.labels)
-    tol_v, iters = _check_iteration(missing, tol, max_iter, model)
+    tol_v, iters = check_iteration(missing, tol, max_iter, model)
     w = resolve_weights(weights, data, ds)
     weighted = None if w is None else weights_kind
     if missing == "em":

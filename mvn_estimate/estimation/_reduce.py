@@ -20,7 +20,7 @@ import pandas as pd
 from .._typing import CovType, FloatArray, Information, Missing, WeightsKind
 from ..data import Dataset, Rows, SufficientStats, Tally, add
 from ..data._stats import stats_of
-from ..exceptions import DroppedRowsWarning, InvalidOptionError, MissingValueError
+from ..exceptions import DroppedRowsWarning, InvalidOptionError, MissingValueError, warn
 from ..inference import FromInformation
 from ..missing._em import _Model, chained, em
 from ..missing._patterns import (
@@ -38,28 +38,32 @@ from ._complete import (
     structured_result,
     unstructured_result,
 )
-from ._fit import _check_iteration
+from ._iteration import check_iteration
 from ._results import EMInfo, MVNResult
 
 __all__ = ["fit_rows"]
 
 
+def _prepare(fn: Any, factor: float, scale: FloatArray | None, x: FloatArray,
+             w: FloatArray | None) -> Any:
+    keep = ~np.isnan(x).any(axis=1)
+    if not keep.all():
+        x, w = x[keep], None if w is None else w[keep]
+    if w is not None and factor != 1.0:
+        w = w * factor
+    return fn(x if scale is None else x / scale, w)
+
+
 class _Kept:
-    """The rows a complete-data fit uses: NaN rows dropped, weights scaled, units divided."""
+    """The rows a complete-data fit uses: NaN rows dropped, weights scaled, units divided
+    (in the task that reads each chunk, by a module-level function that pickles small)."""
 
     def __init__(self, rows: Rows, factor: float = 1.0, scale: FloatArray | None = None) -> None:
         self.rows, self.factor, self.scale = rows, factor, scale
 
-    def _prepare(self, fn: Any, x: FloatArray, w: FloatArray | None) -> Any:
-        keep = ~np.isnan(x).any(axis=1)
-        if not keep.all():
-            x, w = x[keep], None if w is None else w[keep]
-        if w is not None and self.factor != 1.0:
-            w = w * self.factor
-        return fn(x if self.scale is None else x / self.scale, w)
-
     def total(self, fn: Any, merge: Any = add, check: Any = None) -> Any:
-        return self.rows.total(partial(self._prepare, fn), merge=merge, check=check)
+        return self.rows.total(partial(_prepare, fn, self.factor, self.scale), merge=merge,
+                               check=check)
 
     def head(self) -> Any:
         return self.rows.head()
@@ -71,16 +75,12 @@ def _top(x: FloatArray, w: FloatArray | None, origin: FloatArray) -> FloatArray:
     return np.asarray(np.max(np.abs(x - origin), axis=0))
 
 
-def _scaled_stats(x: FloatArray, w: FloatArray | None, origin: FloatArray,
-                  scale: FloatArray) -> SufficientStats:
-    return stats_of(x, w, origin=origin, scale=scale)
-
-
 def _rescaled(kept: _Kept, origin: FloatArray) -> tuple[SufficientStats, FloatArray]:
     """Statistics in units where the data are of order one (two more passes), and the units."""
     top = kept.total(partial(_top, origin=origin), merge=np.maximum)
     scale = powers_of_two(top)
-    return kept.total(partial(_scaled_stats, origin=origin, scale=scale)), scale
+    about = kept.total(partial(stats_of, origin=origin, scale=scale))
+    return SufficientStats(about.n, origin / scale + about.mean, about.scatter), scale
 
 
 def fit_rows(rows: Rows, labels: pd.Index, *, missing: Missing = "raise",
@@ -93,29 +93,30 @@ def fit_rows(rows: Rows, labels: pd.Index, *, missing: Missing = "raise",
     when unweighted. The result keeps no rows.
     """
     model = resolve_structure(structure, labels)
-    tol_v, iters = _check_iteration(missing, tol, max_iter, model)
+    tol_v, iters = check_iteration(missing, tol, max_iter, model)
     meta = Dataset(np.empty((0, len(labels))), labels, None, True)
     if missing == "em":
         return _fit_em(rows, meta, cov_type, weights_kind, information or "observed", tol_v,
                        iters, model)
     drop = missing == "drop"
-    tally: Tally = rows.total(partial(Tally.of, drop=drop),
+    origin = _origin(rows, len(labels))
+    tally: Tally = rows.total(partial(Tally.of, drop=drop, origin=origin),
                               check=lambda t: t.check(labels, drop, partial=True))
     tally.check(labels, drop)
-    stats = tally.stats
+    stats = SufficientStats(tally.stats.n, origin + tally.stats.mean, tally.stats.scatter)
     factor = tally.nonzero / stats.n if weights_kind == "analytic" else 1.0
     if factor != 1.0:
         stats = SufficientStats(float(tally.nonzero), stats.mean, stats.scatter * factor)
     if tally.dropped:
-        warnings.warn(f"missing='drop' dropped {tally.dropped} of {tally.rows} rows with "
-                      "missing values.", DroppedRowsWarning, stacklevel=3)
+        warn(f"missing='drop' dropped {tally.dropped} of {tally.rows} rows with "
+                      "missing values.", DroppedRowsWarning)
     kept = _Kept(rows, factor)
     if not isinstance(model, Unstructured):
         return structured_result(meta, stats, kept, cov_type, weights_kind, missing,
                                  tally.dropped, model, information or "expected", tol_v, iters,
                                  keep_data=False)
     if needs_scale(stats):
-        scaled, scale = _rescaled(kept, np.nan_to_num(stats.mean))
+        scaled, scale = _rescaled(kept, origin)
         if not np.all(scale == 1.0):
             return rescaled_result(meta, scaled, scale, _Kept(rows, factor, scale), cov_type,
                                    weights_kind, missing, tally.dropped, keep_data=False)
@@ -135,7 +136,7 @@ class _Summaries:
 
     @classmethod
     def of(cls, x: FloatArray, w: FloatArray | None, origin: FloatArray) -> _Summaries:
-        tally = Tally.of(x, w, drop=True, summarise=False)
+        tally = Tally.of(x, w, drop=True, origin=origin, summarise=False)
         if not tally.clean:
             return cls({}, 0, tally, 0.0)
         patterns, excluded = chunk_summaries(x, w, origin)

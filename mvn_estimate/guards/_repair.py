@@ -6,7 +6,6 @@ then it is returned unchanged, without a warning.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -22,6 +21,7 @@ from ..exceptions import (
     RepairWarning,
     ShapeError,
     describe,
+    warn,
 )
 from ..linalg._checks import RTOL
 from ._nearest import RepairInfo, alternating, newton, psd_project
@@ -75,14 +75,14 @@ def _finish(raw: FloatArray, a: FloatArray, out: FloatArray, info: RepairInfo, l
                       float(np.linalg.norm(out - a)), float(w[0]), info.gradient,
                       info.cg_iterations)
     if not done.converged:
-        warnings.warn(f"{name} stopped after {done.iterations} iterations before reaching its "
+        warn(f"{name} stopped after {done.iterations} iterations before reaching its "
                       f"tolerance (last {done.gradient:.3g}); the result is approximate. Raise "
-                      "max_iter or tol.", ConvergenceWarning, stacklevel=3)
+                      "max_iter or tol.", ConvergenceWarning)
     steps = f" in {done.iterations} {done.method} iteration(s)" if done.iterations else ""
-    warnings.warn(
+    warn(
         f"{name} changed the matrix by {done.distance:.3g} in the Frobenius norm{steps}; "
         f"smallest eigenvalue {np.linalg.eigvalsh(a)[0]:.3g} → {done.min_eigenvalue:.3g}.",
-        RepairWarning, stacklevel=3)
+        RepairWarning)
     result = _relabel(out, labels)
     return (result, done) if return_info else result
 

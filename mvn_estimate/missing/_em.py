@@ -14,7 +14,6 @@ EM steps are ten times smaller.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +26,7 @@ from ..exceptions import (
     NotIdentifiedError,
     NotPositiveDefiniteError,
     SingularCovarianceError,
+    warn,
 )
 from ..linalg import PDFactor
 from ..model import CovarianceStructure, Unstructured, fit_structure
@@ -289,9 +289,9 @@ def _iterate(model: _Model, pat: Patterns, mean: FloatArray, cov: FloatArray, to
     assert theta is not None
     final = e_step(pat, mean, cov)[1]
     last = _change(mean, cov, *model.m_step(e_step(pat, mean, cov)[0], theta)[::2])
-    warnings.warn(
+    warn(
         f"EM stopped at max_iter={max_iter} before reaching tol={tol:g}: the last parameter "
         f"change was {last:.3g} and the log-likelihood {final:.10g}. Raise max_iter or tol.",
-        ConvergenceWarning, stacklevel=4)
+        ConvergenceWarning)
     return EMFit(mean, cov, theta, final, max_iter, newton_steps, False, pat)
 

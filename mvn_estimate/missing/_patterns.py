@@ -200,7 +200,7 @@ def _pattern_stats(x: FloatArray, w: FloatArray | None, rows: IntArray, mask: np
         part = x[idx[0]:idx[-1] + 1] if contiguous else x[idx]
         shifted = np.where(mask, part - origin, 0.0)
         weights = None if w is None else w[idx]
-        out = out.merge(stats_of(shifted, weights, origin=np.zeros(p)))
+        out = out.merge(stats_of(shifted, weights, np.zeros(p)))
     return out
 
 
@@ -305,8 +305,7 @@ def chunk_summaries(x: FloatArray, w: FloatArray | None, origin: FloatArray,
         idx = rows[inverse.ravel() == g]
         mask = observed[idx[0]]
         shifted = np.where(mask, x[idx] - origin, 0.0)
-        stats = stats_of(shifted, None if w is None else w[idx],
-                                           origin=np.zeros(p))
+        stats = stats_of(shifted, None if w is None else w[idx], np.zeros(p))
         out[key.item() if hasattr(key, "item") else key] = (idx.size, stats)
     return out, int((~anyobs).sum())
 

@@ -12,13 +12,12 @@ respected by holding a parameter at its bound while the score pushes it out (an 
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from .._typing import FloatArray
-from ..exceptions import ConvergenceWarning, NotPositiveDefiniteError, SingularCovarianceError
+from ..exceptions import ConvergenceWarning, NotPositiveDefiniteError, SingularCovarianceError, warn
 from ..linalg import PDFactor
 from ..linalg.vech import vech_indices, vech_multiplicity
 from ._likelihood import LOG_2PI
@@ -164,8 +163,8 @@ def _newton(structure: CovarianceStructure, theta: FloatArray, loglike: float, n
         if found is None:
             return _done(structure, theta, loglike, it, decrement <= tol, low, grad)
         theta, loglike = found
-    warnings.warn(f"The {structure.name!r} fit stopped at max_iter={max_iter} before reaching "
-                  f"tol={tol:g}. Raise max_iter.", ConvergenceWarning, stacklevel=4)
+    warn(f"The {structure.name!r} fit stopped at max_iter={max_iter} before reaching "
+                  f"tol={tol:g}. Raise max_iter.", ConvergenceWarning)
     fac = PDFactor.of(structure.cov(theta), name="cov")
     grad = structure.jacobian(theta).T @ vech_score(n, s, fac)
     return _done(structure, theta, loglike, max_iter, False, low, grad)
