@@ -1,8 +1,11 @@
-"""Run one fit in a fresh process and report its time and memory (``python -m benchmarks.child``).
+"""Run one job in a fresh process and report its time and memory (``python -m benchmarks.child``).
 
 Memory is measured in a process of its own so that nothing else the benchmark run allocated
-counts: the resident set before the data are loaded is the baseline, and the peak after the
-fit, minus that baseline, is what the data and the fit needed together.
+counts: the resident set after the imports and before the data are touched is the baseline,
+and the peak after the job, minus that baseline, is what the data and the job needed.
+
+Jobs: ``fit`` / ``em`` (an ``.npy`` array), ``fit_file`` / ``fit_file_robust`` (a CSV or
+Parquet file, streamed), ``read_csv`` / ``read_parquet`` (the reference readers alone).
 """
 
 from __future__ import annotations
@@ -12,8 +15,13 @@ import resource
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+import mvn_estimate as me
 
 
 def _rss_mb() -> float:
@@ -21,24 +29,35 @@ def _rss_mb() -> float:
     return pages * resource.getpagesize() / 2**20
 
 
-def main(argv: list[str]) -> int:
-    import mvn_estimate as me
+def _job(path: str, kind: str) -> dict[str, Any]:
+    if kind == "em":
+        res = me.fit(np.load(path), missing="em")
+        return {"patterns": res.em.npatterns, "iterations": res.em.iterations,
+                "newton": res.em.newton_steps}
+    if kind == "fit":
+        me.fit(np.load(path))
+    elif kind == "fit_file":
+        me.fit_file(path, progress=False)
+    elif kind == "fit_file_robust":
+        me.fit_file(path, cov_type="robust", progress=False)
+    elif kind == "read_csv":
+        pd.read_csv(path)
+    elif kind == "read_parquet":
+        pq.read_table(path)
+    else:
+        raise SystemExit(f"unknown job {kind!r}")
+    return {}
 
+
+def main(argv: list[str]) -> int:
     path, kind = argv[0], argv[1]
     base = _rss_mb()
-    x = np.load(path)
     start = time.perf_counter()
-    if kind == "em":
-        res = me.fit(x, missing="em")
-        extra = {"patterns": res.em.npatterns, "iterations": res.em.iterations,
-                 "newton": res.em.newton_steps}
-    else:
-        res = me.fit(x)
-        extra = {}
+    extra = _job(path, kind)
     elapsed = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": elapsed, "peak_mb": peak - base, "data_mb": x.nbytes / 2**20,
-                      **extra}))
+    size = Path(path).stat().st_size / 2**20
+    print(json.dumps({"seconds": elapsed, "peak_mb": peak - base, "data_mb": size, **extra}))
     return 0
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from . import cases
+from . import scale as scale_cases
 
 
 def _table(rows) -> str:
@@ -34,25 +35,39 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller sizes (smoke run)")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--only", help="comma-separated groups: fit, loglike, backend, nearest, "
+                                       "em, robust, cores, file, dask")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(12345)
     scale = 10 if args.quick else 1
     rows = []
-    steps = [
-        lambda: cases.fit_case(rng, 1_000_000 // scale, 50, args.repeat, frame=False),
-        lambda: cases.fit_case(rng, 100_000 // scale, 200, args.repeat),
-        lambda: cases.fit_case(rng, 100_000 // scale, 10, args.repeat),
-        *[lambda p=p: cases.loglike_obs_case(rng, 100_000 // scale, p, args.repeat)
-          for p in (10, 50, 200)],
-        lambda: cases.glm_case(rng, args.repeat),
-        lambda: cases.std_errors_case(rng, args.repeat),
-    ]
-    steps.append(lambda: cases.em_case(rng, args.repeat))
-    steps.append(lambda: cases.structures_case(rng, max(2, args.repeat // 2)))
-    steps.append(lambda: cases.mvnmodel_case(rng, args.repeat))
-    steps.append(lambda: cases.nearest_case(
-        rng, (100, 500) if args.quick else (100, 500, 1000, 2000)))
-    steps.append(lambda: cases.em_scale_case(rng, args.repeat, n=1_000_000 // scale))
+    rep = args.repeat
+    groups = {
+        "fit": [
+            lambda: cases.fit_case(rng, 1_000_000 // scale, 50, rep, frame=False),
+            lambda: cases.fit_case(rng, 100_000 // scale, 200, rep),
+            lambda: cases.fit_case(rng, 100_000 // scale, 10, rep),
+        ],
+        "loglike": [lambda p=p: cases.loglike_obs_case(rng, 100_000 // scale, p, rep)
+                    for p in (10, 50, 200)],
+        "backend": [lambda: cases.glm_case(rng, rep), lambda: cases.std_errors_case(rng, rep),
+                    lambda: cases.em_case(rng, rep),
+                    lambda: cases.structures_case(rng, max(2, rep // 2)),
+                    lambda: cases.mvnmodel_case(rng, rep)],
+        "nearest": [lambda: cases.nearest_case(
+            rng, (100, 500) if args.quick else (100, 500, 1000, 2000))],
+        "em": [lambda: cases.em_scale_case(rng, rep, n=1_000_000 // scale)],
+        "robust": [lambda: scale_cases.robust_case(rng, 1_000_000 // scale, 20, rep)],
+        "cores": [lambda: scale_cases.cores_case(rng, 4_000_000 // scale, 50, rep)],
+        "file": [lambda: scale_cases.file_case(rng, 1_000_000 // scale, 20, max(3, rep // 2))],
+        "dask": [lambda: scale_cases.dask_case(10_000_000 // scale, 20, max(3, rep // 2)),
+                 lambda: scale_cases.em_dask_case(rng, 1_000_000 // scale, 20, rep)],
+    }
+    chosen = args.only.split(",") if args.only else list(groups)
+    unknown = [c for c in chosen if c not in groups]
+    if unknown:
+        parser.error(f"unknown groups {unknown}; choose from {list(groups)}")
+    steps = [step for group in chosen for step in groups[group]]
     for step in steps:
         rows.extend(step())
         print(f"  done: {rows[-1].case}", flush=True)

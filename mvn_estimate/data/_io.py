@@ -15,8 +15,9 @@ import io
 import re
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ import pandas as pd
 from .._optional import require
 from .._typing import FloatArray
 from ..exceptions import FileFormatError
+from ._rows import Chunk, Chunked, Rows
+from ._segments import Segmented, Window, byte_ranges, quote_free, workers
 
 __all__ = ["CsvFormat", "Table", "is_parquet", "open_table", "read_table", "sniff_csv",
            "spool_stdin"]
@@ -46,6 +49,10 @@ class CsvFormat:
     header: list[str]
     index_col: int | None
     notes: list[str] = field(default_factory=list)
+    data_start: int = 0
+    """Byte offset of the first line after the header."""
+    spaces: bool = True
+    """Whether fields may start with spaces (``a, b``): skipped, at a cost in parsing speed."""
 
 
 def is_parquet(path: str) -> bool:
@@ -134,7 +141,19 @@ def sniff_csv(source: Any, *, name: str, sep: str | None = None, decimal: str | 
             f"'{name}' has duplicated column names {dup} in its header; rename them so that "
             "each column can be selected by name."
         )
-    return CsvFormat(sep, decimal, header, position, notes)
+    spaces = any(c[:1].isspace() for r in rows for c in r)
+    return CsvFormat(sep, decimal, header, position, notes, _data_start(source), spaces)
+
+
+def _data_start(source: Any) -> int:
+    """Byte offset just after the first non-blank line (the header) of a file path."""
+    if hasattr(source, "read"):
+        return 0
+    with Path(source).open("rb") as file:
+        line = file.readline()
+        while line and not line.strip():
+            line = file.readline()
+        return file.tell()
 
 
 def _index_position(header: list[str], index_col: Any, name: str) -> int | None:
@@ -210,16 +229,69 @@ class Table:
     columns: list[str]
     numeric: list[str]
     nrows: int | None
-    prototype: pd.DataFrame = field(default_factory=pd.DataFrame)
-    """No rows, the columns with their dtypes: what ``fit`` would check the columns on."""
+    sample: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """The first rows (up to 1000; none for Parquet) with the columns' dtypes."""
+
+    @cached_property
+    def quote_free(self) -> bool:
+        """No ``"`` in the file: it may be cut at any line break (checked once)."""
+        return quote_free(self.path)
+
+    @property
+    def prototype(self) -> pd.DataFrame:
+        """No rows, the columns with their dtypes: what ``fit`` would check the columns on."""
+        return self.sample.iloc[:0]
+
+    def head(self, columns: list[str], weights: str | None) -> tuple[FloatArray,
+                                                                      FloatArray | None]:
+        """The sample as one ``(x, w)`` block (the first batch for Parquet)."""
+        if not self.parquet:
+            return _block(self.sample, columns, weights, self.name)
+        batches = self.chunks(columns, weights, HEAD_ROWS)
+        try:
+            return next(batches, (np.empty((0, len(columns))), None))
+        finally:
+            batches.close()
 
     def chunks(self, columns: list[str], weights: str | None,
-               rows: int) -> Iterator[tuple[FloatArray, FloatArray | None]]:
-        """``(x, w)`` blocks of at most ``rows`` rows: the ``columns`` as float64 (NaN for
-        missing) and the ``weights`` column. Memory: one block."""
-        wanted = list(dict.fromkeys([*columns, *([weights] if weights else [])]))
-        for frame in (_parquet_batches(self, wanted, rows) if self.parquet
-                      else _csv_chunks(self, wanted, rows)):
+               rows: int) -> Generator[tuple[FloatArray, FloatArray | None], None, None]:
+        """``(x, w)`` blocks of at most ``rows`` rows, in file order, by one reader: the
+        ``columns`` as float64 (NaN for missing) and the ``weights`` column."""
+        if self.parquet:
+            yield from _parquet_blocks(self, columns, weights, rows, None)
+            return
+        for frame in _csv_frames(self, columns, weights, rows, None):
+            yield _block(frame, columns, weights, self.name)
+
+    def rows(self, columns: list[str], weights: str | None, rows: int,
+             progress: Callable[[int], None] | None = None) -> Rows:
+        """The table as :class:`~mvn_estimate.data.Rows`: segments read by parallel threads
+        (Parquet row groups; byte ranges of a CSV without quotes), else one reader."""
+        head = partial(self.head, columns, weights)
+        parts: list[Callable[[], Iterator[Chunk]]]
+        if self.parquet:
+            groups = _parquet_groups(self)
+            parts = [partial(_parquet_blocks, self, columns, weights, rows, [g]) for g in groups]
+        elif self.quote_free:
+            assert self.fmt is not None
+            ranges = byte_ranges(self.path, self.fmt.data_start, 4 * workers())
+            parts = [partial(self._csv_window, columns, weights, rows, r) for r in ranges]
+        else:
+            return Chunked(lambda: self._counted(self.chunks(columns, weights, rows), progress),
+                           head)
+        return Segmented(parts or [lambda: iter([])], head, workers(), progress)
+
+    @staticmethod
+    def _counted(chunks: Iterator[Chunk],
+                 progress: Callable[[int], None] | None) -> Iterator[Chunk]:
+        for x, w in chunks:
+            if progress is not None:
+                progress(x.shape[0])
+            yield x, w
+
+    def _csv_window(self, columns: list[str], weights: str | None, rows: int,
+                    window: tuple[int, int]) -> Iterator[Chunk]:
+        for frame in _csv_frames(self, columns, weights, rows, window):
             yield _block(frame, columns, weights, self.name)
 
 
@@ -236,9 +308,13 @@ def _block(frame: pd.DataFrame, columns: list[str], weights: str | None,
     return x, w
 
 
-def _csv_chunks(table: Table, wanted: list[str], rows: int) -> Iterator[pd.DataFrame]:
+def _csv_frames(table: Table, columns: list[str], weights: str | None, rows: int,
+                window: tuple[int, int] | None) -> Iterator[pd.DataFrame]:
+    """The file's (or a byte window's) rows in frames of ``rows``, with only the wanted
+    columns, named as in the header."""
     fmt = table.fmt
     assert fmt is not None
+    wanted = list(dict.fromkeys([*columns, *([weights] if weights else [])]))
     places = [i for i in range(len(fmt.header)) if i != fmt.index_col]
     where = dict(zip(table.columns, places, strict=False))
     absent = [c for c in wanted if c not in where]
@@ -246,26 +322,65 @@ def _csv_chunks(table: Table, wanted: list[str], rows: int) -> Iterator[pd.DataF
         raise FileFormatError(f"'{table.name}' has no columns {absent}; its columns are "
                               f"{table.columns[:20]}.")
     positions = sorted(where[c] for c in wanted)
-    names = {where[c]: c for c in wanted}
+    names = [next(c for c in wanted if where[c] == i) for i in positions]
+    options: dict[str, Any] = {"sep": fmt.sep, "decimal": fmt.decimal, "chunksize": rows,
+                               "skipinitialspace": fmt.spaces}
+    if len(positions) < len(fmt.header):  # usecols halves the parser's speed: only if needed
+        options["usecols"] = positions
+    source: Any = table.path
+    if window is not None:
+        source = io.BufferedReader(Window(table.path, *window), 1 << 20)
+        options |= {"header": None, "names": list(range(len(fmt.header)))}
     try:
-        with pd.read_csv(table.path, sep=fmt.sep, decimal=fmt.decimal, usecols=positions,
-                         chunksize=rows, skipinitialspace=True) as reader:
+        with pd.read_csv(source, **options) as reader:
             for frame in reader:
-                frame.columns = [names[i] for i in positions]
+                frame.columns = names
                 yield frame
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         detail = " ".join(str(exc).split())[:200]
         raise FileFormatError(f"cannot parse '{table.name}' as CSV: {detail}") from exc
+    finally:
+        if window is not None:
+            source.close()
 
 
-def _parquet_batches(table: Table, wanted: list[str], rows: int) -> Iterator[pd.DataFrame]:
+def _parquet_groups(table: Table) -> list[int]:
     pq = require("pyarrow.parquet", "Reading Parquet")
+    with pq.ParquetFile(table.path) as file:
+        return list(range(file.metadata.num_row_groups))
+
+
+def _parquet_blocks(table: Table, columns: list[str], weights: str | None, rows: int,
+                    groups: list[int] | None) -> Iterator[Chunk]:
+    """Record batches (of the row ``groups``, default all) straight to float64 arrays."""
+    pq = require("pyarrow.parquet", "Reading Parquet")
+    wanted = list(dict.fromkeys([*columns, *([weights] if weights else [])]))
     try:
-        for batch in pq.ParquetFile(table.path).iter_batches(batch_size=rows, columns=wanted):
-            yield batch.to_pandas()
+        with pq.ParquetFile(table.path) as file:
+            for batch in file.iter_batches(batch_size=rows, columns=wanted, row_groups=groups):
+                yield _arrow_block(batch, columns, weights)
+    except FileFormatError:
+        raise
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, KeyError, ...
         detail = " ".join(str(exc).split())[:200]
         raise FileFormatError(f"cannot read '{table.name}' as Parquet: {detail}") from exc
+
+
+def _arrow_block(batch: Any, columns: list[str], weights: str | None) -> Chunk:
+    x = np.empty((batch.num_rows, len(columns)))
+    for j, name in enumerate(columns):
+        x[:, j] = _arrow_floats(batch.column(name))
+    w = None if weights is None else _arrow_floats(batch.column(weights))
+    return x, w
+
+
+def _arrow_floats(column: Any) -> FloatArray:
+    """A numeric Arrow array as float64, nulls as NaN."""
+    values = column.to_numpy(zero_copy_only=False)
+    if column.null_count and values.dtype.kind != "f":
+        values = values.astype(np.float64)
+        values[np.asarray(column.is_null())] = np.nan
+    return np.asarray(values, dtype=np.float64)
 
 
 def open_table(path: str, *, sep: str | None = None, decimal: str | None = None,
@@ -295,7 +410,7 @@ def open_table(path: str, *, sep: str | None = None, decimal: str | None = None,
                and not pd.api.types.is_bool_dtype(head[c])]
     nrows = head.shape[0] if head.shape[0] < HEAD_ROWS else None
     return Table(str(file), name, False, fmt, list(head.columns), numeric, nrows,
-                 head.iloc[:0]), fmt.notes
+                 head), fmt.notes
 
 
 def _parquet_table(path: str, name: str) -> Table:

@@ -55,7 +55,8 @@ class Rows(Protocol):
 
 
 class Chunked:
-    """:class:`Rows` from a callable that yields the chunks afresh at each call.
+    """:class:`Rows` from a callable that yields the chunks afresh at each call (and
+    optionally one that gives a sample of the first rows cheaply, for :meth:`head`).
 
     Examples
     --------
@@ -65,8 +66,9 @@ class Chunked:
     5
     """
 
-    def __init__(self, source: Callable[[], Iterable[Chunk]]) -> None:
-        self.source = source
+    def __init__(self, source: Callable[[], Iterable[Chunk]],
+                 head: Callable[[], Chunk] | None = None) -> None:
+        self.source, self._head = source, head
 
     @classmethod
     def of(cls, x: FloatArray, w: FloatArray | None = None) -> Chunked:
@@ -85,6 +87,8 @@ class Chunked:
         return out
 
     def head(self) -> Chunk:
+        if self._head is not None:
+            return self._head()
         chunks = iter(self.source())
         try:
             return next(chunks)

@@ -52,7 +52,10 @@ class Tally:
            summarise: bool = True) -> Tally:
         """The tally of one chunk; rows with NaN are dropped when ``drop``, else counted.
         Without ``summarise`` only the counts are made (EM summarises the rows itself)."""
-        nan, inf = np.isnan(x), np.isinf(x)
+        if np.isfinite(x.sum()):  # the common case, one pass: no NaN, no inf
+            nan = inf = np.zeros((1, x.shape[1]), dtype=bool)
+        else:
+            nan, inf = np.isnan(x), np.isinf(x)
         bad_w = 0 if w is None else int(np.sum(~np.isfinite(w)))
         w_min = np.inf if w is None or bad_w == w.size else float(np.nanmin(w))
         if not summarise or bad_w or w_min < 0 or inf.any() or (nan.any() and not drop):

@@ -4,7 +4,7 @@ batches), in memory flat in the file's length (``O(chunk · p + p²)``)."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -12,7 +12,7 @@ import pandas as pd
 from .._optional import require
 from .._typing import CovType, Information, Missing, WeightsKind
 from .._validate import check_bool, check_choice, check_int
-from ..data import Chunk, Chunked, as_dataset, is_label, show_labels
+from ..data import Chunk, Rows, add, as_dataset, is_label, show_labels
 from ..data._io import Table, open_table
 from ..data._weights import weights_column
 from ..exceptions import LabelError
@@ -35,16 +35,24 @@ def _columns(table: Table, columns: Any, weights: Any) -> list[Any]:
     return list(ds.labels)
 
 
-def _progress(chunks: Iterator[Chunk], table: Table, what: str) -> Iterator[Chunk]:
-    tqdm = require("tqdm", "A progress bar").tqdm
-    bar = tqdm(total=table.nrows, unit="rows", unit_scale=True, desc=f"{table.name} ({what})",
-               leave=False)
-    try:
-        for x, w in chunks:
-            bar.update(x.shape[0])
-            yield x, w
-    finally:
-        bar.close()
+class _Progress:
+    """:class:`~mvn_estimate.data.Rows` of a table with a progress bar for each pass."""
+
+    def __init__(self, table: Table, make: Callable[[Callable[[int], Any] | None], Rows]) -> None:
+        self.table, self.make, self.passes = table, make, 0
+        self.tqdm = require("tqdm", "A progress bar").tqdm
+
+    def total(self, fn: Any, merge: Any = add, check: Any = None) -> Any:
+        self.passes += 1
+        bar = self.tqdm(total=self.table.nrows, unit="rows", unit_scale=True, leave=False,
+                        desc=f"{self.table.name} (pass {self.passes})")
+        try:
+            return self.make(bar.update).total(fn, merge, check)
+        finally:
+            bar.close()
+
+    def head(self) -> Chunk:
+        return self.make(None).head()
 
 
 def fit_file(path: str, *, columns: Any = None, missing: Missing = "raise", weights: Any = None,
@@ -109,17 +117,15 @@ def fit_table(table: Table, *, columns: Any = None, missing: Missing = "raise",
     check_choice(cov_type, "cov_type", CovType)
     check_choice(weights_kind, "weights_kind", WeightsKind)
     chosen = _columns(table, columns, weights)
-    rows = 0 if chunksize is None else check_int(chunksize, "chunksize", minimum=1)
-    step = rows or max(1024, (1 << 21) // max(1, len(chosen)))
+    given = 0 if chunksize is None else check_int(chunksize, "chunksize", minimum=1)
+    step = given or max(1024, (1 << 21) // max(1, len(chosen)))
     show = sys.stderr.isatty() if progress is None else check_bool(progress, "progress")
-    passes = [0]
 
-    def source() -> Iterator[Chunk]:
-        chunks = table.chunks(chosen, weights, step)
-        passes[0] += 1
-        return _progress(chunks, table, f"pass {passes[0]}") if show else chunks
+    def make(report: Callable[[int], Any] | None) -> Rows:
+        return table.rows(chosen, weights, step, report)
 
-    return fit_rows(Chunked(source), pd.Index(chosen), missing=missing,
-                      weights_kind=None if weights is None else weights_kind,
-                      cov_type=cov_type, information=information, tol=tol, max_iter=max_iter,
-                      structure=structure)
+    rows: Rows = _Progress(table, make) if show else make(None)
+    return fit_rows(rows, pd.Index(chosen), missing=missing,
+                    weights_kind=None if weights is None else weights_kind,
+                    cov_type=cov_type, information=information, tol=tol, max_iter=max_iter,
+                    structure=structure)
