@@ -146,3 +146,40 @@ def test_prefetch_passes_chunks_and_errors_in_order():
     early = prefetch(iter(chunks))
     next(early)
     early.close()  # stops the reader thread without reading the rest
+
+
+def test_large_in_memory_data_reduced_by_threads(rng, monkeypatch):
+    from threadpoolctl import threadpool_limits
+
+    from mvn_estimate.data import SufficientStats, _stats
+
+    x = rng.standard_normal((6000, 3)) + 1e8
+    monkeypatch.setattr(_stats, "CHUNK_ELEMENTS", 300)  # 100-row chunks: threads engage
+    monkeypatch.setattr(_stats, "workers", lambda: 3)
+    threaded = SufficientStats.from_array(x)
+    monkeypatch.setattr(_stats, "workers", lambda: 1)
+    serial = SufficientStats.from_array(x)
+    np.testing.assert_allclose(threaded.scatter, serial.scatter, rtol=1e-12)
+    np.testing.assert_allclose(threaded.mean, serial.mean, rtol=1e-15)
+    np.testing.assert_allclose(threaded.cov(), np.cov(x - 1e8, rowvar=False, bias=True),
+                               rtol=1e-12)
+    with threadpool_limits(1):
+        assert _segments.workers() == 1  # a caller's limit on threads is honoured
+
+
+def test_fits_from_other_threads_leave_blas_threads_alone(rng, tmp_path, frame, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setattr(_segments, "SEGMENT_BYTES", (512, 2048))
+    path = tmp_path / "x.csv"
+    frame.to_csv(path, index=False)
+    before = [i["num_threads"] for i in threadpool_info()]
+    want = me.fit_file(str(path), chunksize=50).cov.to_numpy()  # threads, from the main thread
+
+    def job(_):
+        return me.fit_file(str(path), chunksize=50).cov.to_numpy()  # serial in a thread
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(job, range(8)))
+    assert all(np.array_equal(r, want) for r in results)
+    assert [i["num_threads"] for i in threadpool_info()] == before
