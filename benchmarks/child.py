@@ -29,6 +29,15 @@ def _rss_mb() -> float:
     return pages * resource.getpagesize() / 2**20
 
 
+def _peak_mb() -> float:
+    """This process's peak resident set (VmHWM). Not ``ru_maxrss``: that one keeps the
+    parent's peak across fork and exec, so a child of a large process reports the parent's."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _job(path: str, kind: str) -> dict[str, Any]:
     if kind == "em":
         res = me.fit(np.load(path), missing="em")
@@ -55,7 +64,7 @@ def main(argv: list[str]) -> int:
     start = time.perf_counter()
     extra = _job(path, kind)
     elapsed = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = _peak_mb()
     size = Path(path).stat().st_size / 2**20
     print(json.dumps({"seconds": elapsed, "peak_mb": peak - base, "data_mb": size, **extra}))
     return 0
