@@ -29,7 +29,7 @@ from .model import (
     Spherical,
     Unstructured,
 )
-from .model._structures import vech_position
+from .model._structure_base import vech_position
 
 __all__ = ["AR1", "BlockDiagonal", "CompoundSymmetry", "CovarianceStructure", "Diagonal",
            "Factor", "LogCholesky", "Spherical", "Unstructured", "vech_position"]

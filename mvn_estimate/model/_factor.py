@@ -11,7 +11,7 @@ from .._typing import FloatArray
 from .._validate import check_int
 from ..exceptions import InvalidOptionError
 from ..linalg.vech import vech_indices, vech_size
-from ._structures import CovarianceStructure, Reparametrised
+from ._structure_base import CovarianceStructure, Reparametrised
 
 __all__ = ["HEYWOOD_BOUND", "Factor"]
 

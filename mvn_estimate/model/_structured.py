@@ -21,7 +21,7 @@ from ..exceptions import ConvergenceWarning, NotPositiveDefiniteError, SingularC
 from ..linalg import PDFactor
 from ..linalg.vech import vech_indices, vech_multiplicity
 from ._likelihood import LOG_2PI
-from ._structures import CovarianceStructure
+from ._structure_base import CovarianceStructure
 
 __all__ = ["StructuredFit", "fit_structure", "iterative", "structure_information", "vech_score"]
 
