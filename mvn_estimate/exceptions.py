@@ -46,7 +46,6 @@ __all__ = [
     "SingularCovarianceError",
     "TooLargeError",
     "describe",
-    "warn",
 ]
 
 

@@ -327,6 +327,19 @@ class PDFactor:
         z = self.whiten(resid)
         return np.einsum("ij,ij->i", z, z)
 
+    def whitener(self) -> FloatArray:
+        """``W = L⁻ᵀ`` (upper triangular, by a triangular solve against the identity): the
+        rows of ``resid @ W`` are ``L⁻¹ rᵢ``, for many rows in one product (numpy's BLAS).
+
+        Examples
+        --------
+        >>> f = PDFactor.of(np.array([[4.0, 2.0], [2.0, 3.0]]))
+        >>> r = np.array([[1.0, 2.0], [3.0, -1.0]])
+        >>> bool(np.allclose(r @ f.whitener(), f.whiten(r)))
+        True
+        """
+        return np.ascontiguousarray(np.linalg.solve(self.lower, np.eye(self.dim)).T)
+
     def inverse(self) -> FloatArray:
         """``M⁻¹`` (symmetric) — only for formulas that need the matrix itself."""
         inv_lower = np.linalg.solve(self.lower, np.eye(self.dim))  # numpy LAPACK, see .of
