@@ -19,7 +19,7 @@ import mvn_estimate
 
 matplotlib.use("Agg")
 HERE = Path(__file__).parent
-sys.path.insert(0, str(HERE))  # for _inventories when regenerated
+sys.path.insert(0, str(HERE))  # for _scrapers
 
 project = "mvn_estimate"
 author = "mvn_estimate developers"
@@ -51,6 +51,9 @@ napoleon_google_docstring = False
 napoleon_numpy_docstring = True
 napoleon_use_ivar = True  # dataclass fields: one description, not a duplicate attribute
 napoleon_use_rtype = False
+# numpydoc types such as "list of labels" become cross-references word by word; "labels" is
+# both MVNResult.labels and GroupedResult.labels: an ambiguity, not an error
+suppress_warnings = ["ref.python"]
 
 intersphinx_mapping = {
     name: (url, str(HERE / "_inventories" / f"{name}.inv"))
@@ -69,7 +72,7 @@ sphinx_gallery_conf = {
     "gallery_dirs": "tutorials",
     "filename_pattern": r"/plot_",
     "within_subsection_order": "FileNameSortKey",
-    "image_scrapers": ("matplotlib",),
+    "image_scrapers": ("matplotlib", "_scrapers.figure_scraper"),
     "abort_on_example_error": True,
     "remove_config_comments": True,
     "download_all_examples": False,

@@ -55,6 +55,9 @@ def test_small_published_examples(key, method):
     lo, comp, diag = kkt((a + a.T) / 2, x, 1.0)
     assert lo > -1e-7 and comp < 1e-7 and diag == 0.0
     assert info.converged and info.method == method
+    # plain Python numbers in the report (its repr is read by people)
+    assert type(info.converged) is bool and type(info.gradient) is float
+    assert type(info.iterations) is int and "np." not in repr(info)
 
 
 def test_higham_2002_published_values():

@@ -14,7 +14,6 @@ M) and a mean (MANOVA), check each group's normality (Mardia), and look at the f
 # per species and the pooled within-group covariance.
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
 import mvn_estimate as me
@@ -55,13 +54,11 @@ print(setosa.wald_test("mean[Sepal.Length] = 2 * mean[Sepal.Width]"))
 # %%
 # Seeing the fit
 # --------------
-# The 50% and 95% ellipses of the fitted normal over the data, for two pairs of variables,
+# The 50% and 95% ellipses of the fitted normal over the data, for three of the variables,
 # and the χ² Q–Q plot of the squared Mahalanobis distances with outliers labelled.
 versicolor = species.groups["versicolor"]
-versicolor.plot_ellipses(data=iris[iris["Species"] == "versicolor"],
-                         columns=["Sepal.Length", "Petal.Length", "Petal.Width"])
-plt.show()
+ellipses = versicolor.plot_ellipses(data=iris[iris["Species"] == "versicolor"],
+                                    columns=["Sepal.Length", "Petal.Length", "Petal.Width"])
 
 # %%
-versicolor.plot_qq(data=iris[iris["Species"] == "versicolor"])
-plt.show()
+qq = versicolor.plot_qq(data=iris[iris["Species"] == "versicolor"])

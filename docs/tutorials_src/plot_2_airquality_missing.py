@@ -15,7 +15,6 @@ that was observed.
 # estimate of the overall mean.
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
 import mvn_estimate as me
@@ -50,16 +49,14 @@ print(comparison.round(3))
 # ----------------------------------
 # Fisher-z intervals for every correlation, and the heatmap of the EM estimate.
 print(em.corr_conf_int().round(3))
-em.plot_corr()
-plt.show()
+heatmap = em.plot_corr()
 
 # %%
 # Outliers
 # --------
 # Rows far from the fitted normal by the Mahalanobis distance of their observed values.
 print(em.outliers().head())
-em.plot_qq()
-plt.show()
+qq = em.plot_qq()
 
 # %%
 # The same fit, streamed from the file

@@ -13,7 +13,6 @@ unstructured? And how does the package serve as the estimation backend of other 
 # -------------------------------
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
@@ -39,17 +38,10 @@ for name in ("compound_symmetry", "ar1"):
 print(models["compound_symmetry"].summary())
 
 # %%
-# The fitted correlation matrices side by side.
-fig, axes = plt.subplots(1, 2, figsize=(9, 4))
-for ax, name in zip(axes, ("compound_symmetry", "unstructured"), strict=True):
-    corr = models[name].corr
-    ax.imshow(corr.to_numpy(), vmin=0, vmax=1, cmap="viridis")
-    ax.set_xticks(range(4), ages)
-    ax.set_yticks(range(4), ages)
-    ax.set_title(name)
-    for (i, j), value in np.ndenumerate(corr.to_numpy()):
-        ax.text(j, i, f"{value:.2f}", ha="center", va="center", color="w")
-plt.show()
+# The fitted correlations: one common correlation under compound symmetry, against the
+# unstructured estimate, whose correlations fall with the distance between ages.
+cs_corr = models["compound_symmetry"].plot_corr(figsize=(4.5, 4))
+un_corr = models["unstructured"].plot_corr(figsize=(4.5, 4))
 
 # %%
 # The package as a backend: statsmodels and scipy

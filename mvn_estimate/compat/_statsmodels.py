@@ -82,7 +82,7 @@ class MVNModel(GenericLikelihoodModel):
             locate_nonfinite(ds, allow_nan=missing == "drop")
             keep = np.asarray(~np.isnan(ds.values).any(axis=1), dtype=bool)
             warn(f"missing='drop' dropped {int((~keep).sum())} of {ds.nobs} rows with "
-                          "missing values.", DroppedRowsWarning)
+                 "missing values.", DroppedRowsWarning)
             ds = ds.rows(keep)
         self._ds, self._missing = ds, missing
         self._source = (data, columns)

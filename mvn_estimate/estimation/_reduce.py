@@ -109,7 +109,7 @@ def fit_rows(rows: Rows, labels: pd.Index, *, missing: Missing = "raise",
         stats = SufficientStats(float(tally.nonzero), stats.mean, stats.scatter * factor)
     if tally.dropped:
         warn(f"missing='drop' dropped {tally.dropped} of {tally.rows} rows with "
-                      "missing values.", DroppedRowsWarning)
+             "missing values.", DroppedRowsWarning)
     kept = _Kept(rows, factor)
     if not isinstance(model, Unstructured):
         return structured_result(meta, stats, kept, cov_type, weights_kind, missing,

@@ -71,13 +71,13 @@ def _finish(raw: FloatArray, a: FloatArray, out: FloatArray, info: RepairInfo, l
             name: str, return_info: bool) -> Any:
     """Warn (what changed, how the iterations went) and return the result (and its info)."""
     w = np.linalg.eigvalsh(out)
-    done = RepairInfo(info.method, info.iterations, info.converged,
-                      float(np.linalg.norm(out - a)), float(w[0]), info.gradient,
-                      info.cg_iterations)
+    done = RepairInfo(info.method, int(info.iterations), bool(info.converged),
+                      float(np.linalg.norm(out - a)), float(w[0]), float(info.gradient),
+                      int(info.cg_iterations))
     if not done.converged:
         warn(f"{name} stopped after {done.iterations} iterations before reaching its "
-                      f"tolerance (last {done.gradient:.3g}); the result is approximate. Raise "
-                      "max_iter or tol.", ConvergenceWarning)
+             f"tolerance (last {done.gradient:.3g}); the result is approximate. Raise "
+             "max_iter or tol.", ConvergenceWarning)
     steps = f" in {done.iterations} {done.method} iteration(s)" if done.iterations else ""
     warn(
         f"{name} changed the matrix by {done.distance:.3g} in the Frobenius norm{steps}; "

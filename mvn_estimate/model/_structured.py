@@ -164,7 +164,7 @@ def _newton(structure: CovarianceStructure, theta: FloatArray, loglike: float, n
             return _done(structure, theta, loglike, it, decrement <= tol, low, grad)
         theta, loglike = found
     warn(f"The {structure.name!r} fit stopped at max_iter={max_iter} before reaching "
-                  f"tol={tol:g}. Raise max_iter.", ConvergenceWarning)
+         f"tol={tol:g}. Raise max_iter.", ConvergenceWarning)
     fac = PDFactor.of(structure.cov(theta), name="cov")
     grad = structure.jacobian(theta).T @ vech_score(n, s, fac)
     return _done(structure, theta, loglike, max_iter, False, low, grad)
