@@ -167,3 +167,46 @@ def test_fit_writes_a_plot(tmp_path, capsys, kind):
                  kind])
     assert code == 0 and out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 5000
     assert f"{kind} plot written to" in capsys.readouterr().err
+
+
+def test_cli_grouped_tests_follow_the_missing_policy(tmp_path, capsys, rng):
+    frame = pd.DataFrame(rng.normal(size=(90, 3)), columns=list("abc"))
+    frame["g"] = np.repeat(["x", "y", "z"], 30)
+    frame.loc[[3, 40, 70], "b"] = np.nan
+    path = tmp_path / "groups.csv"
+    frame.to_csv(path, index=False)
+    assert main(["fit", str(path), "--by", "g", "--missing", "drop"]) == 0
+    out = capsys.readouterr().out
+    assert "Box's M" in out and "Wilks" in out
+    assert main(["fit", str(path), "--by", "g", "--missing", "em"]) == 0
+    captured = capsys.readouterr()
+    assert "g = 'x'" in captured.out and "Box's M" not in captured.out
+    assert "Box's M and MANOVA not run" in captured.err and "--missing em" in captured.err
+
+
+def test_cli_robust_em_reads_into_memory(tmp_path, capsys):
+    code, out, _ = _fit_json(["data/airquality.csv", "--columns", "Ozone,Solar.R,Wind,Temp",
+                              "--missing", "em", "--cov-type", "robust"], capsys)
+    want = me.fit(pd.read_csv("data/airquality.csv"), columns=["Ozone", "Solar.R", "Wind",
+                                                                "Temp"],
+                  missing="em", cov_type="robust")
+    assert code == 0
+    np.testing.assert_allclose(list(out["std_errors"].values()), want.std_errors.to_numpy(),
+                               rtol=1e-10)
+
+
+def test_cli_parquet_with_an_index_and_on_standard_input(tmp_path, capsys, monkeypatch, iris):
+    subset = iris.loc[iris["Sepal.Length"] > 5, COLS]  # a non-range index, stored by pyarrow
+    path = tmp_path / "sub.parquet"
+    subset.to_parquet(path)
+    code, out, _ = _fit_json([str(path)], capsys)
+    assert code == 0 and out["names"] == COLS
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(path.read_bytes())))
+    code, piped, _ = _fit_json(["-"], capsys)
+    assert code == 0 and piped["mean"] == out["mean"]
+
+
+def test_cli_bad_separator_is_one_line(capsys):
+    assert main(["fit", "data/iris.csv", "--sep", ",,"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "sep" in err and "one character" in err

@@ -168,3 +168,24 @@ def test_local_cluster_with_two_worker_processes(client, iris, air):
     with pytest.raises(NonFiniteError, match="weights"):  # checked on the driver, one line
         bad = iris.assign(w=np.where(np.arange(150) == 140, -1.0, 1.0))
         me.fit(dd.from_pandas(bad, npartitions=8), columns=COLS, weights="w")
+
+
+def test_series_and_analytic_em(rng):
+    frame = pd.DataFrame(rng.normal(size=(100, 2)), columns=["a", "b"])
+    series = dd.from_pandas(frame, npartitions=4)["a"]
+    got = me.fit(series)
+    _same(got, me.fit(frame["a"]))
+    frame["w"] = rng.uniform(0.5, 2.0, size=100)
+    frame.loc[90:, ["a", "b"]] = np.nan  # rows with nothing observed: not counted
+    em = me.fit(dd.from_pandas(frame, npartitions=3), weights="w", weights_kind="analytic",
+                missing="em")
+    _same(em, me.fit(frame, weights="w", weights_kind="analytic", missing="em"), rtol=1e-9)
+    assert em.nobs == pytest.approx(90.0)
+
+
+def test_refusals_give_the_right_advice(iris):
+    frame = dd.from_pandas(iris, npartitions=2)
+    with pytest.raises(InvalidOptionError, match="compute\\(\\) them and call fit"):
+        me.fit(frame, columns=COLS, shrinkage="oas")
+    with pytest.raises(InvalidOptionError, match="a Dask Series"):
+        me.fit(da.ones((10, 2), chunks=5), weights=frame["Sepal.Length"])

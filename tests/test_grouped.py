@@ -52,3 +52,28 @@ def test_grouped_with_missing_weights_and_arrays(rng):
 def test_grouped_outliers_are_labelled_by_group(iris):
     out = me.fit(iris, by="Species").outliers()
     assert len(out) == 150 and set(out["group"]) == {"setosa", "versicolor", "virginica"}
+
+
+def test_box_m_and_manova_use_the_rows_the_fits_used(rng):
+    frame = pd.DataFrame(rng.normal(size=(90, 3)), columns=list("abc"))
+    frame["g"] = np.repeat(["x", "y", "z"], 30)
+    frame.loc[[3, 40, 70], "b"] = np.nan
+    with pytest.warns(me.exceptions.DroppedRowsWarning):
+        dropped = me.fit(frame, by="g", columns=list("abc"), missing="drop")
+    complete = frame.dropna()
+    assert dropped.box_m_test().statistic == pytest.approx(
+        me.box_m_test(complete, by="g", columns=list("abc")).statistic, rel=1e-12)
+    np.testing.assert_allclose(dropped.manova().table["statistic"],
+                               me.manova(complete, by="g", columns=list("abc"))
+                               .table["statistic"], rtol=1e-12)
+    with pytest.warns(me.exceptions.DroppedRowsWarning):
+        by_array = me.fit(frame[list("abc")], by=frame["g"].to_numpy(), missing="drop")
+    assert by_array.box_m_test().statistic == pytest.approx(
+        dropped.box_m_test().statistic, rel=1e-12)
+    em = me.fit(frame, by="g", columns=list("abc"), missing="em")
+    for test in (em.box_m_test, em.manova):
+        with pytest.raises(me.exceptions.InvalidOptionError, match="missing='em'"):
+            test()
+    weighted = me.fit(frame.dropna().assign(w=2.0), by="g", columns=list("abc"), weights="w")
+    with pytest.raises(me.exceptions.InvalidOptionError, match="weights"):
+        weighted.manova()

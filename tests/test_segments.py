@@ -183,3 +183,12 @@ def test_fits_from_other_threads_leave_blas_threads_alone(rng, tmp_path, frame, 
         results = list(pool.map(job, range(8)))
     assert all(np.array_equal(r, want) for r in results)
     assert [i["num_threads"] for i in threadpool_info()] == before
+
+
+def test_parse_errors_give_the_file_line(tmp_path, rng, small_segments):
+    lines = ["a,b,c"] + [f"{i},{i % 7},{i % 5}" for i in range(3000)]
+    lines[2401] = "1,2,3,4"  # the file's line 2402 (1-based, the header is line 1)
+    path = tmp_path / "x.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(FileFormatError, match="line 2402"):
+        me.fit_file(str(path), chunksize=100)

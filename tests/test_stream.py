@@ -120,7 +120,7 @@ def test_drop_matches_in_memory_and_warns_the_count(air, tmp_path):
 def test_missing_raise_names_the_columns(air, tmp_path):
     path = tmp_path / "air.csv"
     air.to_csv(path, index=False)
-    with pytest.raises(MissingValueError, match="Ozone"):
+    with pytest.raises(MissingValueError, match=r"The file '.*air\.csv' has missing.*Ozone"):
         me.fit_file(str(path), columns=["Ozone", "Wind"])
 
 
@@ -260,3 +260,61 @@ def test_em_with_a_weights_column(air, rng, tmp_path, kind):
     want = me.fit(frame, missing="em", weights="w", weights_kind=kind)
     _same(got, want, rtol=1e-9)
     assert got.em.rows_all_missing == want.em.rows_all_missing == 1
+
+
+def test_review_edge_files(tmp_path, rng):
+    frame = pd.DataFrame(rng.standard_normal((30, 2)), columns=["a", "b"])
+    empty = tmp_path / "empty.parquet"
+    frame.iloc[:0].to_parquet(empty)
+    for missing in ("raise", "drop", "em"):
+        with pytest.raises(FileFormatError, match="has no rows"):
+            me.fit_file(str(empty), missing=missing)
+    header = tmp_path / "header.csv"
+    header.write_text("a,b,c\n")
+    with pytest.raises(FileFormatError, match="header but no data rows"):
+        me.fit_file(str(header))
+    csv = tmp_path / "x.csv"
+    frame.to_csv(csv, index=False)
+    with pytest.raises(InvalidOptionError, match=r"'information'.*'nope'"):
+        me.fit_file(str(csv), information="nope")
+    with pytest.raises(FileFormatError, match=r"'sep'.*',,'"):
+        me.fit_file(str(csv), sep=",,")
+    with pytest.raises(LabelError, match=r"'weights'.*got list") as err:
+        me.fit_file(str(csv), weights=[1.0] * 3000)
+    assert len(str(err.value)) < 300  # the value described, not printed whole
+
+
+def test_late_text_names_the_value_also_in_the_weights(tmp_path, rng):
+    frame = pd.DataFrame(rng.standard_normal((3000, 2)), columns=["a", "b"])
+    frame["w"] = 1.0
+    frame = frame.astype(object)
+    frame.loc[2500, "w"] = "heavy"
+    path = tmp_path / "late.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(FileFormatError, match="'heavy' in column 'w'"):
+        me.fit_file(str(path), weights="w")
+    frame.loc[2500, "w"] = 1.0
+    frame.loc[2700, "b"] = "n/a?"
+    frame.to_csv(path, index=False)
+    with pytest.raises(FileFormatError, match=r"'n/a\?' in column 'b'"):
+        me.fit_file(str(path), chunksize=500)
+
+
+def test_parquet_is_known_by_its_bytes_and_its_index_is_not_data(tmp_path, rng):
+    frame = pd.DataFrame(rng.standard_normal((40, 3)), columns=["a", "b", "c"])
+    subset = frame[frame["a"] > -1]  # an index that is not a range: stored as a column
+    odd = tmp_path / "data.bin"
+    subset.to_parquet(odd)
+    got = me.fit_file(str(odd))
+    assert list(got.mean.index) == ["a", "b", "c"]
+    _same(got, me.fit(subset))
+
+
+def test_messages_speak_of_the_file(tmp_path, rng):
+    path = tmp_path / "few.csv"
+    pd.DataFrame(rng.standard_normal((3, 4)), columns=list("abcd")).to_csv(path, index=False)
+    with pytest.raises(me.exceptions.SingularCovarianceError) as err:
+        me.fit_file(str(path))
+    text = str(err.value)
+    assert "'data'" not in text
+    assert "shrinkage='ledoit-wolf'" not in text and "fit(..., shrinkage=...)" in text

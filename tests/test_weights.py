@@ -120,3 +120,23 @@ def test_em_pattern_whose_rows_all_have_weight_zero(rng):
     want = me.fit(x[10:])  # zero weight: as if those rows were absent
     np.testing.assert_allclose(got.mean.to_numpy(), want.mean.to_numpy(), rtol=1e-9)
     np.testing.assert_allclose(got.cov.to_numpy(), want.cov.to_numpy(), rtol=1e-9)
+
+
+def test_analytic_weights_count_only_rows_the_fit_uses(rng):
+    # rows with nothing observed carry no information: they must not dilute the weights
+    frame = pd.DataFrame(rng.normal(size=(100, 2)), columns=["a", "b"])
+    frame["w"] = rng.uniform(0.5, 2.0, size=100)
+    frame.loc[90:, ["a", "b"]] = np.nan
+    em = me.fit(frame, weights="w", weights_kind="analytic", missing="em")
+    complete = me.fit(frame.iloc[:90], weights="w", weights_kind="analytic")
+    assert em.nobs == pytest.approx(90.0)
+    np.testing.assert_allclose(em.std_errors.to_numpy(), complete.std_errors.to_numpy(),
+                               rtol=1e-9)
+    # the objective drops and weighs rows as fit does: its maximum is fit's log-likelihood
+    with pytest.warns(me.exceptions.DroppedRowsWarning):
+        dropped = me.fit(frame, weights="w", weights_kind="analytic", missing="drop")
+    obj = me.objective(frame, weights="w", weights_kind="analytic", missing="drop")
+    eta = np.concatenate([dropped.mean.to_numpy(), me.structures.Unstructured().bind(
+        ["a", "b"]).to_unconstrained(me.linalg.vech(dropped.cov.to_numpy()))])
+    assert obj.loglike(eta) == pytest.approx(dropped.loglike, rel=1e-12)
+    assert dropped.nobs == pytest.approx(90.0)

@@ -29,8 +29,9 @@ print(pd.DataFrame({name: {"loglike": r.loglike, "parameters": r.nparams, "AIC":
                            "BIC": r.bic} for name, r in models.items()}).round(2))
 
 # %%
-# Likelihood-ratio tests of each structure against the unstructured model: neither is
-# rejected at 5%, and compound symmetry has the lower AIC.
+# Likelihood-ratio tests of each structure against the unstructured model: compound symmetry
+# is not rejected (p = 0.14) and has the lowest AIC; AR(1) is (p = 0.003) — a random
+# intercept describes these children better than a correlation decaying with the lag.
 for name in ("compound_symmetry", "ar1"):
     print(name, me.lr_test(models[name], models["unstructured"]), sep="\n", end="\n\n")
 

@@ -21,7 +21,7 @@ from ._groups import Groups, split_groups
 from ._rows import Chunk, Chunked, Rows, add
 from ._stats import CHUNK_ELEMENTS, SufficientStats
 from ._tally import Tally
-from ._weights import check_weights, normalise_weights, resolve_weights
+from ._weights import check_weights, normalise_weights, resolve_weights, used_rows
 
 __all__ = [
     "CHUNK_ELEMENTS",
@@ -47,4 +47,5 @@ __all__ = [
     "select_columns",
     "show_labels",
     "split_groups",
+    "used_rows",
 ]

@@ -71,10 +71,7 @@ class DaskRows:
         while len(tasks) > 1:
             k = self.split_every
             tasks = [delayed(_merge)(merge, *tasks[i:i + k]) for i in range(0, len(tasks), k)]
-        out = tasks[0].compute() if tasks else None
-        if check is not None and out is not None:
-            check(out)
-        return out
+        return tasks[0].compute() if tasks else None  # the caller checks the total
 
     def head(self) -> Chunk:
         delayed = require("dask", "Fitting a Dask collection").delayed
@@ -113,11 +110,13 @@ def _array_rows(data: Any, weights: Any) -> tuple[DaskRows, Dataset]:
     if weights is None:
         wblocks: list[Any] = [None] * len(blocks)
     else:
-        if not is_dask(weights) or getattr(weights, "ndim", 0) != 1 \
-                or weights.shape[0] != data.shape[0]:
+        array = is_dask(weights) and hasattr(weights, "rechunk") \
+            and getattr(weights, "ndim", 0) == 1
+        if not array or weights.shape[0] != data.shape[0]:
+            got = f"a Dask {type(weights).__name__}" if is_dask(weights) else describe(weights)
             raise InvalidOptionError(
                 f"With a Dask array, 'weights' must be a 1-D Dask array with one weight per row "
-                f"({data.shape[0]}); got {describe(weights)}.")
+                f"({data.shape[0]}); got {got}.")
         if weights.dtype.kind not in "iuf":
             raise DtypeError(f"The 'weights' argument must hold real numbers; got dtype "
                              f"{weights.dtype}.")
@@ -133,7 +132,7 @@ def dask_rows(data: Any, columns: Any = None, weights: Any = None) -> tuple[Dask
 
     ``weights`` is a column label (DataFrame) or a 1-D Dask array (array).
     """
-    if hasattr(data, "to_frame") and not hasattr(data, "columns"):
+    if getattr(data, "ndim", 2) == 1 and hasattr(data, "to_frame"):  # a Series
         data = data.to_frame()
     if hasattr(data, "columns"):
         return _frame_rows(data, columns, weights)

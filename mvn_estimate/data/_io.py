@@ -55,9 +55,20 @@ class CsvFormat:
     """Whether fields may start with spaces (``a, b``): skipped, at a cost in parsing speed."""
 
 
+PARQUET_MAGIC = b"PAR1"
+
+
 def is_parquet(path: str) -> bool:
-    """Whether ``path`` names a Parquet file (by its suffix)."""
-    return Path(path).suffix.lower() in (".parquet", ".pq")
+    """Whether ``path`` is a Parquet file: by its suffix, or by its first bytes (``PAR1``),
+    so that a Parquet file named otherwise (or piped to standard input) is read as one."""
+    file = Path(path)
+    if file.suffix.lower() in (".parquet", ".pq"):
+        return True
+    try:
+        with file.open("rb") as handle:
+            return handle.read(4) == PARQUET_MAGIC
+    except OSError:
+        return False
 
 
 def _text(source: Any, name: str) -> str:
@@ -120,6 +131,10 @@ def sniff_csv(source: Any, *, name: str, sep: str | None = None, decimal: str | 
     if not lines:
         raise FileFormatError(f"cannot read '{name}' as CSV: the file is empty.")
     notes: list[str] = []
+    if sep is not None and (not isinstance(sep, str) or len(sep) != 1 or sep in "\r\n\"'"):
+        raise FileFormatError(
+            f"The 'sep' argument must be one character (such as ',', ';', a tab or '|'); got "
+            f"{sep!r}. Leave it out to let it be detected.")
     if sep is None:
         sep = _separator(lines)
         if sep != ",":
@@ -297,12 +312,17 @@ class Table:
 
 def _block(frame: pd.DataFrame, columns: list[str], weights: str | None,
            name: str) -> tuple[FloatArray, FloatArray | None]:
-    bad = [c for c in columns if not pd.api.types.is_numeric_dtype(frame[c])
+    wanted = [*columns, *([weights] if weights is not None else [])]
+    bad = [c for c in wanted if not pd.api.types.is_numeric_dtype(frame[c])
            or pd.api.types.is_bool_dtype(frame[c])]
     if bad:
+        column = frame[bad[0]]
+        text = column[pd.to_numeric(column, errors="coerce").isna() & column.notna()]
+        value = repr(text.iloc[0]) if len(text) else f"of dtype {column.dtype}"
         raise FileFormatError(
-            f"'{name}' has non-numeric values in columns {bad[:10]} (dtype "
-            f"{frame[bad[0]].dtype}); choose numeric columns.")
+            f"'{name}' has a non-numeric value {value} in column {bad[0]!r} (a column whose "
+            f"first rows are numeric){' and in ' + str(bad[1:10]) if bad[1:] else ''}. Clean "
+            "the file, or leave the column out with columns=[...].")
     x = frame[columns].to_numpy(dtype=np.float64, na_value=np.nan)
     w = None if weights is None else frame[weights].to_numpy(dtype=np.float64, na_value=np.nan)
     return x, w
@@ -338,10 +358,23 @@ def _csv_frames(table: Table, columns: list[str], weights: str | None, rows: int
                 yield frame
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         detail = " ".join(str(exc).split())[:200]
+        if window is not None:  # pandas counts the window's lines: make them the file's
+            before = _lines_before(table.path, window[0])
+            detail = re.sub(r"line (\d+)", lambda m: f"line {int(m.group(1)) + before}", detail)
         raise FileFormatError(f"cannot parse '{table.name}' as CSV: {detail}") from exc
     finally:
         if window is not None:
             source.close()
+
+
+def _lines_before(path: str, offset: int) -> int:
+    """Line breaks in the file before byte ``offset`` (for an error's line number)."""
+    count = 0
+    with open(path, "rb") as file:
+        while offset > 0 and (block := file.read(min(offset, 1 << 22))):
+            count += block.count(b"\n")
+            offset -= len(block)
+    return count
 
 
 def _parquet_groups(table: Table) -> list[int]:
@@ -422,10 +455,12 @@ def _parquet_table(path: str, name: str) -> Table:
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, KeyError, ...
         detail = " ".join(str(exc).split())[:200]
         raise FileFormatError(f"cannot read '{name}' as Parquet: {detail}") from exc
-    numeric = [f.name for f in schema if pa.types.is_integer(f.type)
-               or pa.types.is_floating(f.type)]
-    return Table(path, name, True, None, list(schema.names), numeric, meta.metadata.num_rows,
-                 schema.empty_table().to_pandas())
+    prototype = schema.empty_table().to_pandas()  # the columns pandas would give (no index)
+    kinds = {f.name: f.type for f in schema}
+    columns = [str(c) for c in prototype.columns]
+    numeric = [c for c in columns if c in kinds and (pa.types.is_integer(kinds[c])
+                                                      or pa.types.is_floating(kinds[c]))]
+    return Table(path, name, True, None, columns, numeric, meta.metadata.num_rows, prototype)
 
 
 def spool_stdin(folder: str) -> str:

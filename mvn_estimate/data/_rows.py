@@ -44,8 +44,8 @@ class Rows(Protocol):
               check: Callable[[Any], None] | None = None) -> Any:
         """``merge`` of ``fn(x, w)`` over every chunk (``None`` for no chunk).
 
-        ``check`` sees the running total: after each chunk when the chunks come in order
-        (so a bad value stops a long read early), once at the end otherwise.
+        ``check`` sees the running total while more chunks are to come, when they come in
+        order (so a bad value stops a long read early); the caller checks the final total.
         """
         ...  # pragma: no cover
 
@@ -80,10 +80,10 @@ class Chunked:
               check: Callable[[Any], None] | None = None) -> Any:
         out = None
         for x, w in self.source():
+            if check is not None and out is not None:  # more rows are coming
+                check(out)
             part = fn(x, w)
             out = part if out is None else merge(out, part)
-            if check is not None:
-                check(out)
         return out
 
     def head(self) -> Chunk:

@@ -196,12 +196,12 @@ class Segmented:
                         merge: Callable[[Any, Any], Any], check: Callable[[Any], None] | None,
                         threads: int) -> Any:
         out = None
-        for part, rows in in_parallel(jobs, threads):
+        for k, (part, rows) in enumerate(in_parallel(jobs, threads)):
             if part is not None:
                 out = part if out is None else merge(out, part)
             if self.progress is not None:
                 self.progress(rows)
-            if check is not None and out is not None:
+            if check is not None and out is not None and k < len(jobs) - 1:  # more to come
                 check(out)
         return out
 

@@ -79,9 +79,8 @@ class Tally:
                      self.nan + other.nan, self.inf + other.inf,
                      min(self.weight_min, other.weight_min), self.weight_bad + other.weight_bad)
 
-    def check(self, labels: pd.Index, drop: bool, partial: bool = False) -> None:
-        """Raise what :func:`~mvn_estimate.fit` raises for the same rows; ``partial`` when
-        more rows are to come (only the bad values found so far are reported)."""
+    def check_values(self, labels: pd.Index, partial: bool = False) -> None:
+        """Raise for bad weights or infinite values; ``partial`` when more rows are to come."""
         more = " (in the rows read so far)" if partial else ""
         if self.weight_bad or self.weight_min < 0:
             raise NonFiniteError(
@@ -91,8 +90,14 @@ class Tally:
             cols = [c for c, k in zip(labels, self.inf, strict=True) if k]
             raise NonFiniteError(f"The 'data' argument must not hold infinite values; got them "
                                  f"in columns {show_labels(cols)}{more}. Replace them.")
+
+    def check(self, labels: pd.Index, drop: bool, partial: bool = False) -> None:
+        """Raise what :func:`~mvn_estimate.fit` raises for the same rows; ``partial`` when
+        more rows are to come (only the bad values found so far are reported)."""
+        self.check_values(labels, partial)
         if self.nan.any() and not drop:
             counts = {c: int(k) for c, k in zip(labels, self.nan, strict=True) if k}
+            more = ", in the rows read so far" if partial else ""
             raise MissingValueError(
                 f"The 'data' argument has missing values (NaN) in columns {counts} (column: "
                 f"count{more}). Pass missing='drop' to drop incomplete rows, or missing='em' "

@@ -29,7 +29,8 @@ from ..exceptions import (
 )
 from ._dataset import Dataset, is_label, show_labels
 
-__all__ = ["check_weights", "normalise_weights", "resolve_weights", "weights_column"]
+__all__ = ["check_weights", "normalise_weights", "resolve_weights", "used_rows",
+           "weights_column"]
 
 
 def check_weights(weights: Any, nrows: int, name: str = "weights") -> FloatArray:
@@ -135,14 +136,30 @@ def weights_column(weights: Any, data: pd.DataFrame, ds: Dataset) -> Any:
     return weights
 
 
-def normalise_weights(w: FloatArray | None, kind: WeightsKind) -> FloatArray | None:
-    """Frequency weights unchanged; analytic weights rescaled to sum to their non-zero count.
+def normalise_weights(w: FloatArray | None, kind: WeightsKind,
+                      used: np.ndarray | None = None) -> FloatArray | None:
+    """Frequency weights unchanged; analytic weights rescaled so that the ``used`` rows'
+    weights (default: all) sum to their non-zero count. Rows a fit does not use — dropped
+    for a missing value, or with nothing observed under EM — must not count.
 
     Examples
     --------
     >>> normalise_weights(np.array([0.2, 0.2, 0.6, 0.0]), "analytic")
     array([0.6, 0.6, 1.8, 0. ])
+    >>> normalise_weights(np.array([1.0, 1.0, 8.0]), "analytic", used=np.array([1, 1, 0], bool))
+    array([1., 1., 8.])
     """
     if w is None or kind == "frequency":
         return w
-    return w * (np.count_nonzero(w) / w.sum())
+    part = w if used is None else w[used]
+    total = part.sum()
+    return w if total == 0 else w * (np.count_nonzero(part) / total)
+
+
+def used_rows(values: FloatArray, missing: str) -> np.ndarray | None:
+    """The rows a fit uses under the ``missing`` policy: complete rows for ``"drop"``, rows
+    with at least one observed value for ``"em"``, all rows (None) for ``"raise"``."""
+    if missing == "raise":
+        return None
+    nan = np.isnan(values)
+    return np.asarray(~nan.any(axis=1) if missing == "drop" else ~nan.all(axis=1))

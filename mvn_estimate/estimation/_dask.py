@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..data._dask import dask_rows
-from ..exceptions import InvalidOptionError
+from ..exceptions import InvalidOptionError, describe
 from ._reduce import fit_rows
 from ._results import MVNResult
 
@@ -20,12 +20,16 @@ def fit_dask(data: Any, *, columns: Any, missing: Any, weights: Any, weights_kin
     Each pass over the data is one tree reduction of per-partition statistics; the numbers
     equal the in-memory fit's to rounding whatever the partitioning.
     """
-    given = [name for name, value in (("by", by), ("shrinkage", shrinkage)) if value is not None]
-    if given:
+    if by is not None:
         raise InvalidOptionError(
-            f"The {given[0]!r} argument is not available for a Dask collection (it needs the "
-            "rows in memory). Fit each group's partitions separately, or compute() a sample "
-            "that fits in memory.")
+            "The 'by' argument is not available for a Dask collection; got "
+            f"{describe(by)}. Fit each group's rows separately (frame[frame[col] == g]), or "
+            "compute() data that fit in memory.")
+    if shrinkage is not None:
+        raise InvalidOptionError(
+            f"The 'shrinkage' argument is not available for a Dask collection; got "
+            f"{describe(shrinkage)}. Shrinkage is for n <= p, where the data fit in memory: "
+            "compute() them and call fit(data, shrinkage=...).")
     rows, ds = dask_rows(data, columns, weights)
     return fit_rows(rows, ds.labels, missing=missing,
                     weights_kind=None if weights is None else weights_kind, cov_type=cov_type,

@@ -24,6 +24,7 @@ from ..data import (
     normalise_weights,
     resolve_weights,
     split_groups,
+    used_rows,
 )
 from ..data._dask import is_dask
 from ..exceptions import (
@@ -289,8 +290,9 @@ def fit(data: Any, *, columns: Any = None, missing: Missing = "raise", weights: 
     w = resolve_weights(weights, data, ds)
     weighted = None if w is None else weights_kind
     if missing == "em":
-        return _em(ds, normalise_weights(w, weights_kind), cov_type, weighted, info, tol_v,
-                   iters, model)
+        used = used_rows(ds.values, "em")
+        return _em(ds, normalise_weights(w, weights_kind, used), cov_type, weighted, info,
+                   tol_v, iters, model)
     stats = SufficientStats.from_array(ds.values, normalise_weights(w, weights_kind))
     dropped = 0
     if not stats.finite:  # NaN, inf, or finite data whose scatter overflows

@@ -11,11 +11,14 @@ import numpy as np
 import pandas as pd
 
 from .. import plots
-from ..data import Groups
+from ..data import Groups, as_dataset, is_label
+from ..exceptions import InvalidOptionError
 from ..inference import HypothesisTest, ManovaResult, box_m_test, manova
 from ._results import MVNResult
 
 __all__ = ["GroupedResult", "fit_groups"]
+
+_NAMES = {"Box's M test": "box_m_test", "MANOVA": "manova"}
 
 
 @dataclass(frozen=True)
@@ -82,14 +85,33 @@ class GroupedResult:
         """Standard errors, one row per group."""
         return self._table(lambda r: r.std_errors)
 
-    def box_m_test(self) -> HypothesisTest:
-        """Box's M test of equal covariances across the groups (on the fitted data)."""
+    def _rows_used(self, test: str) -> tuple[Any, Any, Any]:
+        """The data, groups and columns the fits used (complete rows after ``"drop"``), or
+        :class:`InvalidOptionError` when the test cannot use them as the fits did."""
+        first = next(iter(self.groups.values()))
+        if first.weights_kind is not None or first.missing == "em":
+            why = "weights" if first.weights_kind is not None else "missing='em'"
+            raise InvalidOptionError(
+                f"{test} works on complete, unweighted rows; these groups were fitted with "
+                f"{why}, which the test cannot take into account. Run it on the rows you "
+                f"choose, e.g. mvn_estimate.{_NAMES[test]}(data.dropna(), by=...).")
         data, by, columns = self.source
+        if first.missing != "drop":
+            return data, by, columns
+        column = is_label(by, data)
+        ds = as_dataset(data, columns=columns, exclude=(by,) if column else ())
+        keep = np.asarray(~np.isnan(ds.values).any(axis=1), dtype=bool)
+        rows = data.loc[list(keep)] if isinstance(data, pd.DataFrame) else np.asarray(data)[keep]
+        return rows, by if column else np.asarray(by)[keep], columns
+
+    def box_m_test(self) -> HypothesisTest:
+        """Box's M test of equal covariances across the groups (on the rows the fits used)."""
+        data, by, columns = self._rows_used("Box's M test")
         return box_m_test(data, by=by, columns=columns)
 
     def manova(self) -> ManovaResult:
-        """One-way MANOVA of the means across the groups (on the fitted data)."""
-        data, by, columns = self.source
+        """One-way MANOVA of the means across the groups (on the rows the fits used)."""
+        data, by, columns = self._rows_used("MANOVA")
         return manova(data, by=by, columns=columns)
 
     def outliers(self, alpha: float = 0.05) -> pd.DataFrame:

@@ -24,6 +24,7 @@ from ..data import (
     locate_nonfinite,
     normalise_weights,
     resolve_weights,
+    used_rows,
 )
 from ..exceptions import NotPositiveDefiniteError, ShapeError, describe
 from ..linalg import PDFactor
@@ -238,5 +239,6 @@ def objective(data: Any, *, structure: Any = None, missing: Missing = "raise",
     column = weights if is_label(weights, data) else None
     ds = as_dataset(data, columns=columns, exclude=() if column is None else (column,))
     model = resolve_structure(structure, ds.labels)
-    w = normalise_weights(resolve_weights(weights, data, ds), weights_kind)
+    w = normalise_weights(resolve_weights(weights, data, ds), weights_kind,
+                          used_rows(ds.values, missing))
     return Objective(_source(ds, w, missing), model, ds.labels)

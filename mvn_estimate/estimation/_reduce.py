@@ -100,8 +100,10 @@ def fit_rows(rows: Rows, labels: pd.Index, *, missing: Missing = "raise",
                        iters, model)
     drop = missing == "drop"
     origin = _origin(rows, len(labels))
-    tally: Tally = rows.total(partial(Tally.of, drop=drop, origin=origin),
-                              check=lambda t: t.check(labels, drop, partial=True))
+    tally: Tally | None = rows.total(partial(Tally.of, drop=drop, origin=origin),
+                                     check=lambda t: t.check(labels, drop, partial=True))
+    if tally is None:
+        raise MissingValueError("The 'data' argument has no rows to fit.")
     tally.check(labels, drop)
     stats = SufficientStats(tally.stats.n, origin + tally.stats.mean, tally.stats.scatter)
     factor = tally.nonzero / stats.n if weights_kind == "analytic" else 1.0
@@ -131,21 +133,27 @@ class _Summaries:
     patterns: PatternSummaries
     excluded: int
     tally: Tally
+    nonzero: int
     weight_sum: float
-    """Sum of the weights of every row (analytic weights are scaled by ``nonzero / sum``)."""
+    """Rows with an observed value and a non-zero weight, and those rows' total weight
+    (analytic weights are scaled by ``nonzero / weight_sum``, as in memory)."""
 
     @classmethod
     def of(cls, x: FloatArray, w: FloatArray | None, origin: FloatArray) -> _Summaries:
         tally = Tally.of(x, w, drop=True, origin=origin, summarise=False)
         if not tally.clean:
-            return cls({}, 0, tally, 0.0)
+            return cls({}, 0, tally, 0, 0.0)
         patterns, excluded = chunk_summaries(x, w, origin)
-        return cls(patterns, excluded, tally, float(x.shape[0] if w is None else w.sum()))
+        seen = ~np.isnan(x).all(axis=1)
+        if w is None:
+            return cls(patterns, excluded, tally, int(seen.sum()), float(seen.sum()))
+        return cls(patterns, excluded, tally, int(np.count_nonzero(w[seen])),
+                   float(w[seen].sum()))
 
     def merge(self, other: _Summaries) -> _Summaries:
         return _Summaries(merge_summaries(self.patterns, other.patterns),
                           self.excluded + other.excluded, self.tally.merge(other.tally),
-                          self.weight_sum + other.weight_sum)
+                          self.nonzero + other.nonzero, self.weight_sum + other.weight_sum)
 
 
 def _origin(rows: Rows, p: int) -> FloatArray:
@@ -166,13 +174,15 @@ def _fit_em(rows: Rows, meta: Dataset, cov_type: str, weights_kind: str | None,
             "which a stream or partitions do not keep; use fit() on data in memory, or "
             "cov_type='classic'.")
     origin = _origin(rows, meta.nvars)
-    out: _Summaries = rows.total(partial(_Summaries.of, origin=origin),
-                                 check=lambda s: s.tally.check(meta.labels, True, partial=True))
+    out: _Summaries | None = rows.total(
+        partial(_Summaries.of, origin=origin),
+        check=lambda s: s.tally.check_values(meta.labels, partial=True))
     if out is None or out.tally.rows == 0:
         raise MissingValueError("The 'data' argument has no rows to fit.")
+    out.tally.check_values(meta.labels)
     summaries = out.patterns
     if weights_kind == "analytic":
-        summaries = _normalised(summaries, out.tally.nonzero / out.weight_sum)
+        summaries = _normalised(summaries, out.nonzero / out.weight_sum)
     pat = patterns_from_summaries(meta.labels, origin, summaries, out.excluded)
     fitted = em(pat, tol=tol, max_iter=max_iter, structure=model)
     info = chained(_Model(model, tol, max_iter), pat, fitted.mean, fitted.theta, information)[1]

@@ -15,7 +15,7 @@ from .._validate import check_bool, check_choice, check_int
 from ..data import Chunk, Rows, add, as_dataset, is_label, show_labels
 from ..data._io import Table, open_table
 from ..data._weights import weights_column
-from ..exceptions import LabelError
+from ..exceptions import FileFormatError, LabelError, MVNEstimateError, describe
 from ._reduce import fit_rows
 from ._results import MVNResult
 
@@ -26,8 +26,9 @@ def _columns(table: Table, columns: Any, weights: Any) -> list[Any]:
     """The columns to fit, checked as :func:`~mvn_estimate.fit` checks a DataFrame's."""
     frame = table.prototype
     if weights is not None and not is_label(weights, frame):
-        raise LabelError(f"The 'weights' argument {weights!r} is not a column of "
-                         f"'{table.name}'; its columns are {show_labels(frame.columns, 20)}.")
+        got = repr(weights) if isinstance(weights, str) else describe(weights)
+        raise LabelError(f"The 'weights' argument must name a column of '{table.name}'; got "
+                         f"{got}. Its columns are {show_labels(frame.columns, 20)}.")
     ds = as_dataset(frame, columns=columns, min_rows=0,
                     exclude=() if weights is None else (weights,))
     if weights is not None:
@@ -116,6 +117,11 @@ def fit_table(table: Table, *, columns: Any = None, missing: Missing = "raise",
     check_choice(missing, "missing", Missing)
     check_choice(cov_type, "cov_type", CovType)
     check_choice(weights_kind, "weights_kind", WeightsKind)
+    if information is not None:
+        check_choice(information, "information", Information)
+    if table.nrows == 0:
+        what = "no rows" if table.parquet else "a header but no data rows"
+        raise FileFormatError(f"'{table.name}' has {what} (0 rows to fit).")
     chosen = _columns(table, columns, weights)
     given = 0 if chunksize is None else check_int(chunksize, "chunksize", minimum=1)
     step = given or max(1024, (1 << 21) // max(1, len(chosen)))
@@ -125,7 +131,22 @@ def fit_table(table: Table, *, columns: Any = None, missing: Missing = "raise",
         return table.rows(chosen, weights, step, report)
 
     rows: Rows = _Progress(table, make) if show else make(None)
-    return fit_rows(rows, pd.Index(chosen), missing=missing,
-                    weights_kind=None if weights is None else weights_kind,
-                    cov_type=cov_type, information=information, tol=tol, max_iter=max_iter,
-                    structure=structure)
+    try:
+        return fit_rows(rows, pd.Index(chosen), missing=missing,
+                        weights_kind=None if weights is None else weights_kind,
+                        cov_type=cov_type, information=information, tol=tol,
+                        max_iter=max_iter, structure=structure)
+    except MVNEstimateError as exc:
+        exc.args = (_file_terms(str(exc), table.name), *exc.args[1:])
+        raise
+
+
+def _file_terms(message: str, name: str) -> str:
+    """A message about the ``data`` argument, said of the file (``fit_file`` has no such
+    argument) and without advice that only ``fit`` can follow."""
+    message = message.replace("The 'data' argument", f"The file '{name}'")
+    message = message.replace("of 'data'", f"of '{name}'").replace("'data'", f"'{name}'")
+    message = message.replace(", or shrinkage='ledoit-wolf'",
+                              ", or fit the data in memory with fit(..., shrinkage=...)")
+    return message.replace("use fit() on data in memory", "read the file with pandas and use "
+                           "fit()")
