@@ -33,6 +33,15 @@ def test_loglike_matches_scipy(rng, p):
     np.testing.assert_allclose(me.loglike_stats(stats, mean, cov), ref.sum(), rtol=1e-10)
 
 
+@pytest.mark.parametrize("p", [63, 97, 200])
+def test_loglike_obs_across_panels_and_row_blocks_matches_scipy(rng, p):
+    # several column panels of W (uneven widths) and several row blocks with a ragged last one
+    n = 2 * max(1024, (1 << 17) // p) + 7
+    x, mean, cov = _problem(rng, p, n=n)
+    ref = multivariate_normal(mean, cov).logpdf(x)
+    np.testing.assert_allclose(me.loglike_obs(x, mean, cov), ref, rtol=1e-10)
+
+
 def test_dataframe_and_array_agree_and_labels_survive(rng):
     x, mean, cov = _problem(rng, 3, n=20)
     df = as_frame(x)

@@ -16,6 +16,7 @@ that Cholesky factor; totals are computed from the sufficient statistics (one ch
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,13 @@ import pandas as pd
 
 from .._typing import ArrayLike, FloatArray, Invalid
 from .._validate import check_choice
-from ..data import POINT_ADVICE, Dataset, SufficientStats, as_dataset, locate_nonfinite
+from ..data import (
+    POINT_ADVICE,
+    Dataset,
+    SufficientStats,
+    as_dataset,
+    locate_nonfinite,
+)
 from ..exceptions import (
     DtypeError,
     NotPositiveDefiniteError,
@@ -170,24 +177,32 @@ def loglike_stats(stats: SufficientStats, mean: ArrayLike, cov: ArrayLike) -> fl
 def loglike_rows(x: FloatArray, mu: FloatArray, fac: PDFactor) -> FloatArray:
     """Per-row log-density; assumes clean inputs. Blocks of rows so temporaries stay small.
 
-    ``zᵢ = L⁻¹(xᵢ − μ)`` as the rows of ``(x − μ)W`` with the whitening matrix
-    ``W = L⁻ᵀ`` (:meth:`PDFactor.whitener`, formed once by a triangular solve), one product
-    per block with numpy's BLAS — the one BLAS the rest of the package uses. A triangular
-    kernel (``dtrsm``/``dtrmm``) has half the flops but lives only in scipy's second
-    OpenBLAS: measured alone at p = 200 it saved 8–14%, and alternating the two libraries'
-    threads on 2 cores cost more than that (p = 10: 7 ms with this product against 13–16 ms
-    with ``dtrsm``; issue 12's benchmark).
+    ``zᵢ = L⁻¹(xᵢ − μ)`` are the rows of ``R W`` with ``R = x − μ`` and the upper-triangular
+    whitening matrix ``W = L⁻ᵀ`` (:meth:`PDFactor.whitener`, formed once). Only ``‖zᵢ‖²`` is
+    needed, so ``R W`` is taken by panels of columns ``[a, b)`` of ``W``: rows ``b:`` of the
+    panel are zero, so the panel needs only ``R[:, :b] W[:b, a:b]``: about half the flops of
+    the dense product, as a triangular kernel would have, but with numpy's BLAS (the one the
+    rest of the package uses; scipy's ``dtrmm`` lives in a second OpenBLAS whose threads
+    contended with numpy's on 2 cores). Measured in issue 12's benchmark; one slab of rows
+    per thread with BLAS single-threaded (as the fit does) measured slower here.
     """
-    p = x.shape[1]
-    const = -0.5 * (p * LOG_2PI + fac.logdet)
+    n, p = x.shape
     w = fac.whitener()
-    out = np.empty(x.shape[0])
-    rows = max(4096, (1 << 18) // p)  # measured on 2 cores (benchmarks/, issue 12)
+    edges = np.linspace(0, p, max(1, round(p / _PANEL)) + 1).astype(int)
+    rows = max(1024, (1 << 17) // p)  # ~1 MiB of residuals per block: measured on 2 cores
+    out = np.empty(n)
     with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf rows: the caller reports them
-        for start in range(0, x.shape[0], rows):
-            z = (x[start:start + rows] - mu) @ w
-            out[start:start + rows] = np.einsum("ij,ij->i", z, z)
-    return const - 0.5 * out
+        for start in range(0, n, rows):
+            r = x[start:start + rows] - mu
+            block = out[start:start + rows]
+            block[:] = 0.0
+            for a, b in pairwise(edges):
+                z = r[:, :b] @ w[:b, a:b]
+                block += np.einsum("ij,ij->i", z, z)
+    return -0.5 * (p * LOG_2PI + fac.logdet) - 0.5 * out
+
+
+_PANEL = 64  # columns per panel of W in loglike_rows (measured: 48–64 best at p = 200)
 
 
 def loglike_obs(data: Any, mean: ArrayLike, cov: ArrayLike) -> FloatArray | pd.Series:
