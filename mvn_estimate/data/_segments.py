@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import os
 import queue
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +25,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from .._typing import FloatArray
 from ._rows import Chunk, add
@@ -36,12 +37,25 @@ SEGMENT_BYTES = (8 << 20, 64 << 20)
 """Smallest and largest CSV segment."""
 
 
+_CONTROLLER: list[tuple[int, ThreadpoolController]] = []
+
+
+def _blas() -> ThreadpoolController:
+    """threadpoolctl's view of the loaded thread pools, rescanned only when modules were
+    imported since the last scan (a scan reads ``/proc/self/maps``: ~3 ms, a third of a
+    1e5×10 fit); the thread counts it reports are read live on every call."""
+    key = len(sys.modules)
+    if not _CONTROLLER or _CONTROLLER[-1][0] != key:
+        _CONTROLLER[:] = [(key, ThreadpoolController())]
+    return _CONTROLLER[-1][1]
+
+
 def workers() -> int:
     """Threads for reading and reducing: the cores this process may use, at most the BLAS
     threads allowed (so ``threadpoolctl.threadpool_limits(1)`` or ``OMP_NUM_THREADS=1``
     keep a fit on one core), and at most 8."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    blas = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+    blas = [lib["num_threads"] for lib in _blas().info() if lib["user_api"] == "blas"]
     return max(1, min(8, cores or 1, *(blas or [8])))
 
 
@@ -57,7 +71,8 @@ def in_parallel(jobs: Sequence[Callable[[], Any]], threads: int) -> Iterator[Any
         for job in jobs:
             yield job()
         return
-    with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(max_workers=threads) as pool:
+    with (_blas().limit(limits=1, user_api="blas"),
+          ThreadPoolExecutor(max_workers=threads) as pool):
         futures = [pool.submit(job) for job in jobs]
         try:
             for future in futures:
