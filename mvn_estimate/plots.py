@@ -359,8 +359,9 @@ def _pairs_axes(fig: Figure, k: int) -> dict[tuple[int, int], Axes]:
 def _ellipse(mu: np.ndarray, cov: np.ndarray, radius: float) -> np.ndarray:
     """Points of ``{x : (x−μ)ᵀ cov⁻¹ (x−μ) = radius²}`` (a closed polygon)."""
     chol = np.linalg.cholesky(cov)
-    circle = np.vstack([np.cos(_CIRCLE), np.sin(_CIRCLE)])
-    return (mu[:, None] + radius * chol @ circle).T
+    circle = np.vstack([np.cos(_CIRCLE[:-1]), np.sin(_CIRCLE[:-1])])
+    pts = (mu[:, None] + radius * chol @ circle).T
+    return np.vstack([pts, pts[:1]])  # closed exactly (sin 2π ≠ 0 would leave a gap of 1e-16)
 
 
 def _pair(ax: Axes, x: np.ndarray, mu: np.ndarray, cov: np.ndarray, vmean: np.ndarray,

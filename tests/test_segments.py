@@ -154,9 +154,19 @@ def test_large_in_memory_data_reduced_by_threads(rng, monkeypatch):
     from mvn_estimate.data import SufficientStats, _stats
 
     x = rng.standard_normal((6000, 3)) + 1e8
-    monkeypatch.setattr(_stats, "CHUNK_ELEMENTS", 300)  # 100-row chunks: threads engage
+    monkeypatch.setattr(_stats, "CHUNK_ELEMENTS", 300)  # 100-row chunks
+    monkeypatch.setattr(_stats, "_THREADED_ELEMENTS", 0)  # threads engage on small data
+    monkeypatch.setattr(_stats, "_THREADED_ROWS", 0)
     monkeypatch.setattr(_stats, "workers", lambda: 3)
+    calls = []
+
+    def spy(jobs, threads):
+        calls.append((len(jobs), threads))
+        return _segments.in_parallel(jobs, threads)
+
+    monkeypatch.setattr(_stats, "in_parallel", spy)
     threaded = SufficientStats.from_array(x)
+    assert calls == [(3, 3)]
     monkeypatch.setattr(_stats, "workers", lambda: 1)
     serial = SufficientStats.from_array(x)
     np.testing.assert_allclose(threaded.scatter, serial.scatter, rtol=1e-12)
@@ -165,6 +175,16 @@ def test_large_in_memory_data_reduced_by_threads(rng, monkeypatch):
                                rtol=1e-12)
     with threadpool_limits(1):
         assert _segments.workers() == 1  # a caller's limit on threads is honoured
+
+
+def test_small_in_memory_data_stay_on_one_thread(rng, monkeypatch):
+    from mvn_estimate.data import SufficientStats, _stats
+
+    monkeypatch.setattr(_stats, "workers", lambda: 3)
+    monkeypatch.setattr(_stats, "in_parallel", lambda *a: pytest.fail("threads on small data"))
+    x = rng.standard_normal((_stats._THREADED_ROWS - 1, 80))  # above the elements, below rows
+    np.testing.assert_allclose(SufficientStats.from_array(x).cov(),
+                               np.cov(x, rowvar=False, bias=True), rtol=1e-12, atol=1e-14)
 
 
 def test_fits_from_other_threads_leave_blas_threads_alone(rng, tmp_path, frame, monkeypatch):
@@ -192,3 +212,20 @@ def test_parse_errors_give_the_file_line(tmp_path, rng, small_segments):
     path.write_text("\n".join(lines) + "\n")
     with pytest.raises(FileFormatError, match="line 2402"):
         me.fit_file(str(path), chunksize=100)
+
+
+@pytest.mark.parametrize("threaded", [False, True])
+def test_column_major_data_give_the_row_major_statistics(rng, monkeypatch, threaded):
+    from mvn_estimate.data import SufficientStats, _stats
+
+    monkeypatch.setattr(_stats, "CHUNK_ELEMENTS", 700)  # 100-row chunks, a ragged last one
+    if threaded:
+        monkeypatch.setattr(_stats, "_THREADED_ELEMENTS", 0)
+        monkeypatch.setattr(_stats, "_THREADED_ROWS", 0)
+        monkeypatch.setattr(_stats, "workers", lambda: 2)
+    x = rng.standard_normal((1234, 7)) * [1, 2, 3, 4, 5, 6, 7] + 1e6
+    fortran = np.asfortranarray(x)  # a DataFrame's float block has this layout
+    got, want = SufficientStats.from_array(fortran), SufficientStats.from_array(x)
+    np.testing.assert_allclose(got.mean, want.mean, rtol=1e-15)
+    np.testing.assert_allclose(got.scatter, want.scatter, rtol=1e-13)
+    np.testing.assert_allclose(got.cov(), np.cov(x, rowvar=False, bias=True), rtol=1e-9)
