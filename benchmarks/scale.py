@@ -45,6 +45,17 @@ def _repeat_body(src: Path, dst: Path, times: int) -> None:
                 shutil.copyfileobj(file, out, 1 << 24)
 
 
+def _repeat_parquet(x: pd.DataFrame, dst: Path, times: int, group: int) -> None:
+    """``x`` written ``times`` times into one Parquet file, in row groups of ``group`` rows."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(x, preserve_index=False)
+    with pq.ParquetWriter(dst, table.schema) as writer:
+        for _ in range(times):
+            writer.write_table(table, row_group_size=group)
+
+
 def _peak(path: Path, kind: str, repeat: int) -> float:
     """Peak resident memory (MB above the imports) of ``kind`` on ``path``, fresh processes."""
     return max(_child(path, kind)["peak_mb"] for _ in range(repeat))
@@ -59,8 +70,10 @@ def file_case(rng, n: int, p: int, repeat: int) -> list[Row]:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         csv, csv4, parquet = Path(tmp) / "x.csv", Path(tmp) / "x4.csv", Path(tmp) / "x.parquet"
+        parquet4 = Path(tmp) / "x4.parquet"
         x.to_csv(csv, index=False)
         x.to_parquet(parquet, row_group_size=n // 8)
+        _repeat_parquet(x, parquet4, 4, n // 8)
         np.testing.assert_allclose(me.fit_file(str(csv), progress=False).cov.to_numpy(),
                                    me.fit(x).cov.to_numpy(), rtol=1e-9)
         del x
@@ -76,6 +89,7 @@ def file_case(rng, n: int, p: int, repeat: int) -> list[Row]:
                                      lambda: pq.read_table(parquet), repeat)
         pq_both = timed(lambda: me.fit(pq.read_table(parquet).to_pandas()), repeat)
         pq_peak, pq_peak_ref = _peak(parquet, "fit_file", 1), _peak(parquet, "read_parquet", 1)
+        pq_peak4 = _peak(parquet4, "fit_file", 1)
         pq_size = parquet.stat().st_size / 2**20
     rate = ref.median / ours.median  # our rate relative to read_csv's
     rows.append(Row(f"fit_file CSV n={n:.0e} p={p}", ours, "pandas.read_csv alone (rate)",
@@ -93,6 +107,10 @@ def file_case(rng, n: int, p: int, repeat: int) -> list[Row]:
                     "pyarrow read_table alone (rate)", pq_ref, pq_rate,
                     "≥0.8× read_table's rate", pq_rate >= 0.8, pq_peak, pq_peak_ref, pq_size,
                     rss_mb()))
+    growth = pq_peak4 - pq_peak
+    rows.append(Row(f"fit_file Parquet 4× ({4 * pq_size:.0f} MB)", pq_ours,
+                    f"peak 1× {pq_peak:.0f} MB, 4× {pq_peak4:.0f} MB", None, growth,
+                    "flat: growth < 60 MB", growth < 60, pq_peak4, None, 4 * pq_size, rss_mb()))
     rows.append(Row(f"fit_file Parquet n={n:.0e} p={p}", pq_ours,
                     "read_table + fit in memory (ratio)", pq_both,
                     pq_ours.median / pq_both.median, "(reported)", None, pq_peak, None,

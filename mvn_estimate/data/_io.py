@@ -273,7 +273,7 @@ class Table:
         """``(x, w)`` blocks of at most ``rows`` rows, in file order, by one reader: the
         ``columns`` as float64 (NaN for missing) and the ``weights`` column."""
         if self.parquet:
-            yield from _parquet_blocks(self, columns, weights, rows, None)
+            yield from _parquet_blocks(self, columns, weights, rows, None, threads=True)
             return
         for frame in _csv_frames(self, columns, weights, rows, None):
             yield _block(frame, columns, weights, self.name)
@@ -286,7 +286,8 @@ class Table:
         parts: list[Callable[[], Iterator[Chunk]]]
         if self.parquet:
             groups = _parquet_groups(self)
-            parts = [partial(_parquet_blocks, self, columns, weights, rows, [g]) for g in groups]
+            parts = [partial(_parquet_blocks, self, columns, weights, rows, [g], threads=False)
+                     for g in groups]
         elif self.quote_free:
             assert self.fmt is not None
             ranges = byte_ranges(self.path, self.fmt.data_start, 4 * workers())
@@ -384,13 +385,18 @@ def _parquet_groups(table: Table) -> list[int]:
 
 
 def _parquet_blocks(table: Table, columns: list[str], weights: str | None, rows: int,
-                    groups: list[int] | None) -> Iterator[Chunk]:
-    """Record batches (of the row ``groups``, default all) straight to float64 arrays."""
+                    groups: list[int] | None, *, threads: bool) -> Iterator[Chunk]:
+    """Record batches (of the row ``groups``, default all) straight to float64 arrays;
+    pyarrow's decoding threads only when the row groups are not already read in parallel
+    (measured: 2 of ours plus pyarrow's on 2 cores 1.4× slower)."""
     pq = require("pyarrow.parquet", "Reading Parquet")
     wanted = list(dict.fromkeys([*columns, *([weights] if weights else [])]))
     try:
-        with pq.ParquetFile(table.path) as file:
-            for batch in file.iter_batches(batch_size=rows, columns=wanted, row_groups=groups):
+        # a memory map released with each segment, and coalesced reads: 87 → 68 ms for
+        # 1e6×20 on 2 cores (issue 12's benchmark)
+        with pq.ParquetFile(table.path, memory_map=True, pre_buffer=True) as file:
+            for batch in file.iter_batches(batch_size=rows, columns=wanted, row_groups=groups,
+                                           use_threads=threads):
                 yield _arrow_block(batch, columns, weights)
     except FileFormatError:
         raise
@@ -400,7 +406,7 @@ def _parquet_blocks(table: Table, columns: list[str], weights: str | None, rows:
 
 
 def _arrow_block(batch: Any, columns: list[str], weights: str | None) -> Chunk:
-    x = np.empty((batch.num_rows, len(columns)))
+    x = np.empty((batch.num_rows, len(columns)), order="F")  # Arrow is columnar
     for j, name in enumerate(columns):
         x[:, j] = _arrow_floats(batch.column(name))
     w = None if weights is None else _arrow_floats(batch.column(weights))
