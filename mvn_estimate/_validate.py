@@ -14,9 +14,12 @@ import numbers
 import typing
 from typing import Any
 
-from .exceptions import InvalidOptionError, describe
+import numpy as np
 
-__all__ = ["check_bool", "check_choice", "check_int", "check_level", "check_real", "choices"]
+from .exceptions import DtypeError, InvalidOptionError, ShapeError, describe
+
+__all__ = ["check_bool", "check_choice", "check_int", "check_level", "check_real", "choices",
+           "real_array"]
 
 
 def choices(literal: Any) -> tuple[str, ...]:
@@ -142,3 +145,26 @@ def check_level(level: Any, alpha: Any, default: float = 0.95) -> float:
         return round(1.0 - check_real(alpha, "alpha", low=0.0, high=1.0), 15)
     return check_real(level, "level", low=0.0, high=1.0,
                       hint=" (A coverage such as 0.95, not a percentage.)")
+
+
+def real_array(value: Any, name: str, *, shape: str, advice: str = "") -> np.ndarray:
+    """``value`` as an array of real numbers (integer or float dtype, not converted).
+
+    :class:`ShapeError` when numpy cannot make an array of it (``shape`` says what was
+    expected), :class:`DtypeError` for booleans, strings, complex numbers and objects
+    (``advice`` says what to do).
+
+    Examples
+    --------
+    >>> real_array([1, 2], "x", shape="a vector").dtype.kind
+    'i'
+    """
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:
+        raise ShapeError(f"The '{name}' argument must be {shape}; got {describe(value)}.") \
+            from exc
+    if arr.dtype.kind not in "iuf":
+        raise DtypeError(f"The '{name}' argument must hold real numbers; got {describe(arr)}."
+                         + (f" {advice}" if advice else ""))
+    return arr

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .._typing import FloatArray
+from .._validate import real_array
 from ..exceptions import (
     DtypeError,
     InvalidOptionError,
@@ -169,17 +170,9 @@ def _frame_values(frame: pd.DataFrame, name: str) -> FloatArray:
 
 
 def _array_values(value: Any, name: str) -> FloatArray:
-    try:
-        arr = np.asarray(value)
-    except Exception as exc:
-        raise ShapeError(
-            f"The '{name}' argument must be a rectangular 2-D array; got {describe(value)}."
-        ) from exc
-    if arr.dtype.kind not in "iuf":
-        raise DtypeError(
-            f"The '{name}' argument must hold real numbers; got {describe(arr)}. "
-            "Convert it to a real numeric array (or pass a DataFrame and select columns)."
-        )
+    arr = real_array(value, name, shape="a rectangular 2-D array",
+                     advice="Convert it to a real numeric array (or pass a DataFrame and "
+                            "select columns).")
     if arr.ndim != 2:
         raise ShapeError(
             f"The '{name}' argument must be 2-D (n observations × p variables); got "

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from .._typing import FloatArray
-from ..exceptions import DtypeError, InvalidOptionError, ShapeError, describe
+from .._validate import real_array
+from ..exceptions import InvalidOptionError, ShapeError, describe
 from ._segments import in_parallel, workers
 from ._weights import check_weights
 
@@ -256,14 +257,9 @@ class SufficientStats:
 
 
 def _real(value: Any, name: str) -> FloatArray:
-    try:
-        arr = np.asarray(value)
-    except Exception as exc:
-        raise ShapeError(f"The '{name}' argument must be a rectangular numeric array; got "
-                         f"{describe(value)}.") from exc
-    if arr.dtype.kind not in "iuf":
-        raise DtypeError(f"The '{name}' argument must hold real numbers; got {describe(arr)}. "
-                         "Convert it explicitly (booleans and strings are not read as numbers).")
+    arr = real_array(value, name, shape="a rectangular numeric array",
+                     advice="Convert it explicitly (booleans and strings are not read as "
+                            "numbers).")
     return arr.astype(np.float64, copy=False)
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .._typing import FloatArray, WeightsKind
+from .._validate import real_array
 from ..exceptions import (
     DtypeError,
     InvalidOptionError,
@@ -41,16 +42,9 @@ def check_weights(weights: Any, nrows: int, name: str = "weights") -> FloatArray
     >>> check_weights([1, 2, 0], 3)
     array([1., 2., 0.])
     """
-    try:
-        arr = np.asarray(weights)
-    except Exception as exc:
-        raise ShapeError(f"The '{name}' argument must be a 1-D array of numbers; got "
-                         f"{describe(weights)}.") from exc
-    if arr.dtype.kind not in "iuf":
-        raise DtypeError(
-            f"The '{name}' argument must hold real numbers; got {describe(arr)}. Convert it "
-            "explicitly (booleans, strings and complex values are not read as weights)."
-        )
+    arr = real_array(weights, name, shape="a 1-D array of numbers",
+                     advice="Convert it explicitly (booleans, strings and complex values are "
+                            "not read as weights).")
     w = arr.astype(np.float64, copy=False)
     if w.shape != (nrows,):
         raise ShapeError(

@@ -293,7 +293,8 @@ def fit(data: Any, *, columns: Any = None, missing: Missing = "raise", weights: 
         used = used_rows(ds.values, "em")
         return _em(ds, normalise_weights(w, weights_kind, used), cov_type, weighted, info,
                    tol_v, iters, model)
-    stats = SufficientStats.from_array(ds.values, normalise_weights(w, weights_kind))
+    wn = normalise_weights(w, weights_kind)
+    stats = SufficientStats.from_array(ds.values, wn)
     dropped = 0
     if not stats.finite:  # NaN, inf, or finite data whose scatter overflows
         locate_nonfinite(ds, allow_nan=missing == "drop")
@@ -301,8 +302,8 @@ def fit(data: Any, *, columns: Any = None, missing: Missing = "raise", weights: 
             before = ds.nobs
             ds, w = _complete_rows(ds, w)
             dropped = before - ds.nobs
-            stats = SufficientStats.from_array(ds.values, normalise_weights(w, weights_kind))
-    wn = normalise_weights(w, weights_kind)
+            wn = normalise_weights(w, weights_kind)  # over the rows kept
+            stats = SufficientStats.from_array(ds.values, wn)
     if not isinstance(model, Unstructured):
         return structured_result(ds, stats, Chunked.of(ds.values, wn), cov_type, weighted,
                                  missing, dropped, model, info, tol_v, iters)

@@ -21,10 +21,9 @@ import numpy as np
 import pandas as pd
 
 from .._typing import Definiteness, FloatArray, Kind
-from .._validate import check_choice, check_real
+from .._validate import check_choice, check_real, real_array
 from ..data import align_matrix
 from ..exceptions import (
-    DtypeError,
     InvalidOptionError,
     NonFiniteError,
     NotPositiveDefiniteError,
@@ -116,13 +115,7 @@ def as_raw(matrix: Any, name: str) -> tuple[FloatArray, pd.Index | None]:
     """A numeric 2-D matrix (rows of a DataFrame aligned to its columns) and its labels."""
     values, labels = align_matrix(matrix, name) if _square_frame(matrix) else (
         matrix.to_numpy() if isinstance(matrix, pd.DataFrame) else matrix, None)
-    try:
-        arr = np.asarray(values)
-    except Exception as exc:
-        raise ShapeError(f"The '{name}' argument must be a 2-D array; got {describe(matrix)}.") \
-            from exc
-    if arr.dtype.kind not in "iuf":
-        raise DtypeError(f"The '{name}' argument must hold real numbers; got {describe(arr)}.")
+    arr = real_array(values, name, shape="a 2-D array")
     if arr.ndim != 2 or arr.size == 0:
         raise ShapeError(
             f"The '{name}' argument must be a non-empty 2-D matrix; got {describe(arr)}."
