@@ -30,6 +30,7 @@ from __future__ import annotations
 from functools import partial
 
 import numpy as np
+from scipy.linalg import block_diag
 
 from .._typing import FloatArray
 from ..data import Rows
@@ -94,14 +95,6 @@ class ParamCovariance:
         raise NotImplementedError
 
 
-def _blockdiag(a: FloatArray, b: FloatArray) -> FloatArray:
-    p, q = a.shape[0], b.shape[0]
-    out = np.zeros((p + q, p + q))
-    out[:p, :p] = a
-    out[p:, p:] = b
-    return out
-
-
 def classic_variance(cov: FloatArray, nobs: float) -> FloatArray:
     """Classic variances of ``(μ̂, vech Σ̂)`` in ``O(p²)``: ``σᵢᵢ/n`` and ``(σᵢᵢσⱼⱼ + σᵢⱼ²)/n``.
 
@@ -141,7 +134,7 @@ class Classic(ParamCovariance):
     def _dense(self) -> FloatArray:
         refuse_dense(self.cov.shape[0], "parameter covariance")
         block = np.asarray(duplication_pinv_sandwich(self.cov, self.cov), dtype=np.float64)
-        return _blockdiag(self.cov, 2.0 * block) / self.nobs
+        return block_diag(self.cov, 2.0 * block) / self.nobs
 
 
 ROWS_PER_PASS = 1 << 18

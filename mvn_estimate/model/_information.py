@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.linalg import block_diag
 
 from .._typing import ArrayLike, FloatArray
 from .._validate import check_real
@@ -35,14 +36,6 @@ from ._params import checked_point, param_names, refuse_dense
 __all__ = ["expected_information", "information_blocks", "observed_information", "sandwich"]
 
 
-def _blockdiag(a: FloatArray, b: FloatArray) -> FloatArray:
-    p, q = a.shape[0], b.shape[0]
-    out = np.zeros((p + q, p + q))
-    out[:p, :p] = a
-    out[p:, p:] = b
-    return out
-
-
 def _labelled(matrix: FloatArray, labels: pd.Index | None) -> FloatArray | pd.DataFrame:
     if labels is None:
         return matrix
@@ -54,7 +47,7 @@ def information_blocks(fac: PDFactor, nobs: float) -> FloatArray:
     """Expected information ``n · blockdiag(P, ½ Dᵀ(P⊗P)D)`` from a factor (clean inputs)."""
     prec = fac.inverse()
     block = np.asarray(duplication_sandwich(prec, prec), dtype=np.float64)
-    return float(nobs) * _blockdiag(prec, 0.5 * block)
+    return float(nobs) * block_diag(prec, 0.5 * block)
 
 
 def expected_information(cov: ArrayLike, nobs: float) -> FloatArray | pd.DataFrame:
@@ -106,7 +99,7 @@ def observed_kernel(rel: SufficientStats, fac: PDFactor) -> FloatArray:
     cross = (prec[:, rows] * z[cols] + prec[:, cols] * z[rows]) * (vech_multiplicity(p) / 2)
     sigma = np.asarray(duplication_sandwich(prec, q) - 0.5 * n * duplication_sandwich(prec, prec),
                        dtype=np.float64)
-    out = _blockdiag(n * prec, sigma)
+    out = block_diag(n * prec, sigma)
     out[:p, p:] = cross
     out[p:, :p] = cross.T
     return out
