@@ -274,8 +274,8 @@ def check_covariance(M: Any, *, kind: Kind = "covariance", tol: float | None = N
     >>> check_covariance([[2.0, 0.5], [0.5, 1.0]]).shape
     (2, 2)
     """
-    report = validate_covariance(M, kind=kind, tol=tol, atol=atol, rtol=rtol)
-    a, _ = as_raw(M, name)
+    a, _ = as_raw(M, name)  # a bad type or shape is reported under the caller's name
+    report = validate_covariance(a, kind=kind, tol=tol, atol=atol, rtol=rtol)
     if not report.finite:
         raise NonFiniteError(f"The '{name}' argument must be finite; got {report.problems[0]}.")
     if not report.square:

@@ -11,7 +11,7 @@ import scipy.linalg as sla
 from scipy import stats as sps
 
 from .._typing import FloatArray
-from .._validate import check_bool, check_choice
+from .._validate import check_bool, check_choice, real_array
 from ..data import (
     POINT_ADVICE,
     Dataset,
@@ -65,7 +65,7 @@ def _vector(value: Any, ds: Dataset, name: str) -> FloatArray:
                                  f"must be the columns {show_labels(ds.labels)}.")
             value = value.loc[ds.labels]
         value = value.to_numpy()
-    out = np.asarray(value, dtype=float)
+    out = real_array(value, name, shape=f"{ds.nvars} numbers, one per column").astype(float)
     if out.shape != (ds.nvars,) or not np.all(np.isfinite(out)):
         raise ShapeError(f"The '{name}' argument must be {ds.nvars} finite numbers, one per "
                          f"column; got {describe(value)}.")
