@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.linalg import block_diag
 from statsmodels.base.model import GenericLikelihoodModel
 
 from .._typing import CovType, FloatArray, Information, Missing
@@ -111,12 +112,7 @@ class MVNModel(GenericLikelihoodModel):
             return None
 
     def _chain(self, theta: FloatArray) -> FloatArray:
-        p = self.nvars
-        jac = self._mvn_structure.jacobian(theta)
-        out = np.zeros((p + jac.shape[0], p + jac.shape[1]))
-        out[:p, :p] = np.eye(p)
-        out[p:, p:] = jac
-        return out
+        return block_diag(np.eye(self.nvars), self._mvn_structure.jacobian(theta))
 
     # -- likelihood -----------------------------------------------------------------------
     def loglikeobs(self, params: Any) -> FloatArray:

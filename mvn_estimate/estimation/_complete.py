@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.linalg import block_diag
 
 from .._typing import FloatArray
 from ..data import Chunked, Dataset, Rows, SufficientStats, show_labels
@@ -152,16 +153,9 @@ def _units(scale: FloatArray, p: int) -> tuple[FloatArray, FloatArray]:
     return np.concatenate([scale, scale[rows]]), np.concatenate([np.ones(p), scale[cols]])
 
 
-def _blockdiag(a: FloatArray, b: FloatArray) -> FloatArray:
-    out = np.zeros((a.shape[0] + b.shape[0], a.shape[1] + b.shape[1]))
-    out[:a.shape[0], :a.shape[1]] = a
-    out[a.shape[0]:, a.shape[1]:] = b
-    return out
-
-
 def _chain(structure: CovarianceStructure, theta: FloatArray, p: int) -> FloatArray:
     """``T = blockdiag(I_p, J)``: from ``(μ, θ)`` to ``(μ, vech Σ)``."""
-    return _blockdiag(np.eye(p), structure.jacobian(theta))
+    return block_diag(np.eye(p), structure.jacobian(theta))
 
 
 def _fixed(covariance: ParamCovariance, free: np.ndarray) -> ParamCovariance:
@@ -179,7 +173,7 @@ def structured_result(ds: Dataset, stats: SufficientStats, rows: Rows, cov_type:
     fac = PDFactor.of(sf.cov, name="cov")
     free = np.ones(p + sf.theta.size, dtype=bool)
     free[[p + i for i in sf.at_bounds]] = False
-    info = _blockdiag(n * fac.inverse(),
+    info = block_diag(n * fac.inverse(),
                       structure_information(structure, sf.theta, n, s, information))
     a = info[np.ix_(free, free)]
     what = f"the {structure.name} model"

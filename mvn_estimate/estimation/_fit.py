@@ -63,8 +63,9 @@ __all__ = ["assemble", "fit"]
 
 
 def _complete_rows(ds: Dataset, w: FloatArray | None) -> tuple[Dataset, FloatArray | None]:
-    locate_nonfinite(ds, allow_nan=True)  # inf is never "missing"
-    keep = np.asarray(~np.isnan(ds.values).any(axis=1), dtype=bool)
+    """The rows without NaN (the caller has refused infinite values)."""
+    keep = used_rows(ds.values, "drop")
+    assert keep is not None  # "drop" always selects
     dropped = int(ds.nobs - keep.sum())
     if not keep.any():
         raise MissingValueError(
@@ -119,6 +120,7 @@ def _shrunk(data: Any, columns: Any, method: Any, missing: str, weights: Any, co
     ds = as_dataset(data, columns=columns)
     dropped = 0
     if missing == "drop" and np.isnan(ds.values).any():
+        locate_nonfinite(ds, allow_nan=True)  # inf is never "missing"
         before = ds.nobs
         ds, _ = _complete_rows(ds, None)
         dropped = before - ds.nobs

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.linalg import block_diag
 
 from .._typing import FloatArray, Missing, WeightsKind
 from .._validate import check_choice
@@ -175,11 +176,7 @@ class Objective:
         return (out + out.T) / 2
 
     def _chain(self, eta: FloatArray) -> FloatArray:
-        jac = self.free.jacobian(eta[self.p:])
-        out = np.zeros((self.p + jac.shape[0], self.size))
-        out[:self.p, :self.p] = np.eye(self.p)
-        out[self.p:, self.p:] = jac
-        return out
+        return block_diag(np.eye(self.p), self.free.jacobian(eta[self.p:]))
 
 
 def _source(ds: Dataset, w: FloatArray | None, missing: str) -> _Complete | _Incomplete:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg import block_diag
 
 from .._typing import FloatArray
 from ..data import SufficientStats
@@ -84,11 +85,7 @@ class _Model:
 
     def chain(self, theta: FloatArray, p: int) -> FloatArray:
         """``T = blockdiag(I_p, J)``: from ``(μ, θ)`` to ``(μ, vech Σ)``."""
-        jac = self.structure.jacobian(theta)
-        out = np.zeros((p + jac.shape[0], p + jac.shape[1]))
-        out[:p, :p] = np.eye(p)
-        out[p:, p:] = jac
-        return out
+        return block_diag(np.eye(p), self.structure.jacobian(theta))
 
 
 def _start(pat: Patterns) -> tuple[FloatArray, FloatArray]:
