@@ -37,10 +37,11 @@ Examples
 import warnings as _warnings
 from typing import Any as _Any
 
-from . import exceptions, linalg, missing, structures
+from . import exceptions, io, linalg, missing, options, structures
 from .data import SufficientStats
 from .estimation import (
     EMInfo,
+    FitSpec,
     GroupedResult,
     MVNResult,
     Objective,
@@ -93,6 +94,7 @@ __version__ = "0.2.0"
 __all__ = [
     "CovarianceReport",
     "EMInfo",
+    "FitSpec",
     "GroupedResult",
     "HypothesisTest",
     "LittleResult",
@@ -118,6 +120,7 @@ __all__ = [
     "henze_zirkler_test",
     "hotelling_test",
     "independence_test",
+    "io",
     "linalg",
     "little_mcar_test",
     "loglike",
@@ -130,6 +133,7 @@ __all__ = [
     "nearest_pd",
     "objective",
     "observed_information",
+    "options",
     "pack",
     "sandwich",
     "score",

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .exceptions import DtypeError, InvalidOptionError, ShapeError, describe
+from .exceptions import DtypeError, InvalidOptionError, ShapeError, arg, describe
 
 __all__ = ["check_bool", "check_choice", "check_int", "check_level", "check_real", "choices",
            "real_array"]
@@ -46,7 +46,7 @@ def check_choice(value: Any, name: str, literal: Any) -> str:
     allowed = choices(literal)
     if not isinstance(value, str) or value not in allowed:
         raise InvalidOptionError(
-            f"The '{name}' argument must be one of {', '.join(map(repr, allowed))}; got "
+            f"{arg(name)} must be one of {', '.join(map(repr, allowed))}; got "
             f"{describe(value)}."
         )
     return value
@@ -62,7 +62,7 @@ def check_bool(value: Any, name: str) -> bool:
     """
     if isinstance(value, bool) or type(value).__name__ == "bool_":
         return bool(value)
-    raise InvalidOptionError(f"The '{name}' argument must be True or False; got {describe(value)}.")
+    raise InvalidOptionError(f"{arg(name)} must be True or False; got {describe(value)}.")
 
 
 def _is_real(value: Any) -> bool:
@@ -83,13 +83,13 @@ def check_int(value: Any, name: str, *, minimum: int | None = None,
     """
     if not isinstance(value, numbers.Integral) or not _is_real(value):
         raise InvalidOptionError(
-            f"The '{name}' argument must be an integer{_range_text(minimum, maximum, False)}; "
+            f"{arg(name)} must be an integer{_range_text(minimum, maximum, False)}; "
             f"got {describe(value)}."
         )
     out = int(value)
     if (minimum is not None and out < minimum) or (maximum is not None and out > maximum):
         raise InvalidOptionError(
-            f"The '{name}' argument must be an integer{_range_text(minimum, maximum, False)}; "
+            f"{arg(name)} must be an integer{_range_text(minimum, maximum, False)}; "
             f"got {out}."
         )
     return out
@@ -121,12 +121,12 @@ def check_real(value: Any, name: str, *, low: float | None = None, high: float |
     rule = f"a finite real number{_range_text(low, high, open_)}"
     if not _is_real(value) or not math.isfinite(float(value)):
         raise InvalidOptionError(
-            f"The '{name}' argument must be {rule}; got {describe(value)}.{hint}")
+            f"{arg(name)} must be {rule}; got {describe(value)}.{hint}")
     out = float(value)
     below = low is not None and (out <= low if open_ else out < low)
     above = high is not None and (out >= high if open_ else out > high)
     if below or above:
-        raise InvalidOptionError(f"The '{name}' argument must be {rule}; got {out!r}.{hint}")
+        raise InvalidOptionError(f"{arg(name)} must be {rule}; got {out!r}.{hint}")
     return out
 
 
@@ -162,9 +162,9 @@ def real_array(value: Any, name: str, *, shape: str, advice: str = "") -> np.nda
     try:
         arr = np.asarray(value)
     except Exception as exc:
-        raise ShapeError(f"The '{name}' argument must be {shape}; got {describe(value)}.") \
+        raise ShapeError(f"{arg(name)} must be {shape}; got {describe(value)}.") \
             from exc
     if arr.dtype.kind not in "iuf":
-        raise DtypeError(f"The '{name}' argument must hold real numbers; got {describe(arr)}."
+        raise DtypeError(f"{arg(name)} must hold real numbers; got {describe(arr)}."
                          + (f" {advice}" if advice else ""))
     return arr

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 import tempfile
 import warnings
@@ -22,72 +21,66 @@ from typing import Any, NoReturn
 import pandas as pd
 
 import mvn_estimate as me
+from mvn_estimate.io import open_table, read_table, spool_stdin
+from mvn_estimate.options import choices
 
-from ._typing import (
-    CovType,
-    Information,
-    Kind,
-    Missing,
-    OutputFormat,
-    PlotKind,
-    Repair,
-    WeightsKind,
-)
-from ._validate import choices
-from .data._io import open_table, read_table, spool_stdin
-from .estimation._stream import fit_table
-
-__all__ = ["build_parser", "main"]
+__all__ = ["CliTerms", "build_parser", "main"]
 
 EXIT_PIPE = 141
 """Exit code after the reader closed the output pipe (128 + SIGPIPE, as Unix tools do)."""
 
 _FLAGS = {"missing": "--missing", "cov_type": "--cov-type", "weights": "--weights",
           "weights_kind": "--weights-kind", "information": "--information", "tol": "--tol",
-          "max_iter": "--max-iter", "columns": "--columns", "kind": "--kind"}
+          "max_iter": "--max-iter", "columns": "--columns", "kind": "--kind", "by": "--by",
+          "sep": "--sep", "decimal": "--decimal", "index_col": "--index-col",
+          "repair": "--repair"}
 
 
 class _UsageError(Exception):
     """A bad combination of command-line arguments."""
 
 
-def to_cli_terms(message: str, file: str = "the file") -> str:
-    """Rewrite the API's wording of a message in command-line terms (``file`` for ``data``).
+class CliTerms(me.exceptions.FileTerms):
+    """The command line's terms: ``--missing drop`` for ``missing='drop'``, the data (or
+    matrix) in the file for the ``data`` (``M``) argument.
 
     Examples
     --------
-    >>> to_cli_terms("Pass missing='drop' to drop rows, or select with columns=[...].")
-    'Pass --missing drop to drop rows, or select with --columns a,b.'
+    >>> from mvn_estimate.exceptions import render, setting
+    >>> render(f"Pass {setting('missing', 'drop')}.", CliTerms("x.csv"))
+    'Pass --missing drop.'
     """
-    def option(match: re.Match[str]) -> str:
-        flag = _FLAGS.get(match.group(1))
-        return f"{flag} {match.group(2)}" if flag else match.group(0)
 
-    def argument(match: re.Match[str]) -> str:
-        flag = _FLAGS.get(match.group(1))
-        if flag:
-            return f"The {flag} option"
-        if match.group(1) in ("data", "M"):
-            return f"The {'data' if match.group(1) == 'data' else 'matrix'} in '{file}'"
-        return match.group(0)
+    def argument(self, name: str) -> str:
+        if name in ("data", "M"):
+            return f"The {'data' if name == 'data' else 'matrix'} in '{self.file}'"
+        flag = _FLAGS.get(name)
+        return f"The {flag} option" if flag else super().argument(name)
 
-    text = re.sub(r"\b(\w+)='([^']*)'", option, message)
-    text = re.sub(r"\bcolumns=\[\.\.\.\]", "--columns a,b", text)
-    text = re.sub(r"The '(\w+)' argument('s)?", lambda m: argument(m) + (
-        "'s" if m.group(2) and not argument(m).startswith("The ") else ""), text)
-    text = re.sub(r"\b(\w+)=(\d[\w.]*)", lambda m: f"{_FLAGS[m.group(1)]} {m.group(2)}"
-                  if m.group(1) in _FLAGS else m.group(0), text)
-    text = re.sub(r"'columns'", "--columns", text)
-    text = re.sub(r"\b(of|in|for) 'data'", rf"\1 '{file}'", text)
-    text = text.replace("'data'", f"'{file}'")
-    text = text.replace("pass .to_numpy() to use it by position",
-                        "pass --no-index-col to read it by position")
-    return text.replace("mvn_estimate.nearest_pd", "validate --repair nearest")
+    def reference(self, name: str) -> str:
+        if name in ("data", "M"):
+            return f"'{self.file}'"
+        return _FLAGS.get(name) or super().reference(name)
+
+    def setting(self, name: str, value: Any) -> str:
+        flag = _FLAGS.get(name)
+        if flag is None:
+            return super().setting(name, value)
+        if isinstance(value, list | tuple):
+            return f"{flag} {','.join(map(str, value))}"
+        return f"{flag} {value}"
+
+
+def _message(exc: BaseException | Warning | str, file: str) -> str:
+    """An error or warning as one line in the command line's terms."""
+    render = getattr(exc, "render", None)
+    text = render(CliTerms(file)) if render is not None else str(exc)
+    return " ".join(text.split())
 
 
 def _warn_lines(caught: list[warnings.WarningMessage], file: str) -> None:
     for w in caught:
-        print(f"mvn-estimate: warning: {to_cli_terms(str(w.message), file)}", file=sys.stderr)
+        print(f"mvn-estimate: warning: {_message(w.message, file)}", file=sys.stderr)
 
 
 def _note(text: str) -> None:
@@ -157,13 +150,16 @@ def _fit_streamed(args: argparse.Namespace, path: str) -> Any:
     if table.nrows == 0:
         raise _UsageError(f"'{name}' has a header but no data rows (0 rows to fit)")
     columns = _columns(args, table.columns, table.numeric)
-    return fit_table(table, columns=columns, missing=args.missing, cov_type=args.cov_type,
+    return me.fit_file(table, columns=columns, missing=args.missing, cov_type=args.cov_type,
                      weights=args.weights, weights_kind=args.weights_kind,
                      information=args.information, tol=args.tol, max_iter=args.max_iter)
 
 
 def _fit_any(args: argparse.Namespace) -> Any:
-    if args.by is not None or args.plot or (args.missing == "em" and args.cov_type == "robust"):
+    streams = me.FitSpec.of(missing=args.missing, cov_type=args.cov_type,
+                            information=args.information, tol=args.tol,
+                            max_iter=args.max_iter).streams
+    if args.by is not None or args.plot or not streams:
         return _fit_memory(args)
     if args.file != "-":
         return _fit_streamed(args, args.file)
@@ -193,7 +189,7 @@ def _group_tests(result: Any, args: argparse.Namespace) -> str:
     try:
         return f"\n\n{result.box_m_test()}\n\n{result.manova()}"
     except me.exceptions.InvalidOptionError as exc:
-        _note(f"Box's M and MANOVA not run: {to_cli_terms(str(exc), args.file)}")
+        _note(f"Box's M and MANOVA not run: {_message(exc, args.file)}")
         return ""
 
 
@@ -274,24 +270,24 @@ def _fit_parser(sub: Any) -> None:
     _file_options(fit)
     fit.add_argument("--columns", help="comma-separated column names to fit (default: every "
                                        "numeric column; the others are reported)")
-    fit.add_argument("--missing", choices=choices(Missing), default="raise",
+    fit.add_argument("--missing", choices=choices("missing"), default="raise",
                      help="missing values: raise an error, drop incomplete rows, or em (full-"
                           "information ML)")
-    fit.add_argument("--cov-type", choices=choices(CovType), default="classic",
+    fit.add_argument("--cov-type", choices=choices("cov_type"), default="classic",
                      help="standard errors: classic (normal theory) or robust (sandwich)")
     fit.add_argument("--weights", metavar="COLUMN", help="column of non-negative row weights")
-    fit.add_argument("--weights-kind", choices=choices(WeightsKind), default="frequency",
+    fit.add_argument("--weights-kind", choices=choices("weights_kind"), default="frequency",
                      help="frequency weights are counts; analytic weights are relative")
-    fit.add_argument("--information", choices=choices(Information), default="observed",
+    fit.add_argument("--information", choices=choices("information"), default="observed",
                      help="with --missing em: information behind the standard errors")
     fit.add_argument("--max-iter", type=int, help="with --missing em: iteration limit")
     fit.add_argument("--tol", type=float, help="with --missing em: convergence tolerance")
-    fit.add_argument("--format", choices=choices(OutputFormat), default="text",
+    fit.add_argument("--format", choices=choices("format"), default="text",
                      help="output: a text summary or JSON")
     fit.add_argument("--plot", metavar="FILE",
                      help="also write a plot (PNG, PDF or SVG by the file's suffix); needs "
                           "matplotlib: pip install 'mvn_estimate[plot]'")
-    fit.add_argument("--plot-kind", choices=choices(PlotKind), default="qq",
+    fit.add_argument("--plot-kind", choices=choices("plot_kind"), default="qq",
                      help="which plot: qq (chi-square Q-Q of the Mahalanobis distances, with "
                           "outliers labelled), ellipses (pairs of variables), corr (heatmap)")
     fit.add_argument("--by", metavar="COLUMN",
@@ -305,9 +301,9 @@ def _validate_parser(sub: Any) -> None:
                          description="Check a covariance or correlation matrix in a file; exit "
                                      "0 when valid, 1 when not, 2 on error.")
     _file_options(val)
-    val.add_argument("--kind", choices=choices(Kind), default="covariance",
+    val.add_argument("--kind", choices=choices("kind"), default="covariance",
                      help="a correlation matrix must also have a unit diagonal")
-    val.add_argument("--repair", choices=choices(Repair),
+    val.add_argument("--repair", choices=choices("repair"),
                      help="write a repaired matrix: nearest (positive definite, in Frobenius "
                           "norm) or clip (eigenvalues)")
     val.add_argument("--out", help="where to write the repaired matrix (CSV; needs --repair)")
@@ -351,8 +347,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return _quiet_pipe()
     except (me.exceptions.MVNEstimateError, _UsageError, OSError) as exc:
-        message = to_cli_terms(" ".join(str(exc).split()), args.file)
-        print(f"mvn-estimate: error: {message}", file=sys.stderr)
+        print(f"mvn-estimate: error: {_message(exc, args.file)}", file=sys.stderr)
         return 2
 
 

@@ -16,7 +16,9 @@ ShapeError
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 import sys
 import warnings
 from typing import Any
@@ -24,11 +26,13 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "API",
     "BoundaryWarning",
     "ConvergenceWarning",
     "DroppedRowsWarning",
     "DtypeError",
     "FileFormatError",
+    "FileTerms",
     "InvalidOptionError",
     "LabelError",
     "MVNEstimateError",
@@ -44,13 +48,168 @@ __all__ = [
     "RepairWarning",
     "ShapeError",
     "SingularCovarianceError",
+    "Terms",
     "TooLargeError",
+    "arg",
     "describe",
+    "ref",
+    "render",
+    "setting",
 ]
 
 
-class MVNEstimateError(ValueError):
-    """Base class of every error raised by mvn_estimate."""
+_MARK = "\x1f"
+_MARKED = re.compile(_MARK + r"([ARS])([^" + _MARK + r"]*)" + _MARK)
+
+
+def arg(name: str) -> str:
+    """A marker for the phrase that names an argument as the subject of a sentence.
+
+    Rendered by :class:`Terms`: ``The 'name' argument`` for the API, ``The --name option``
+    on the command line, ``The file 'f.csv'`` for the data of :func:`~mvn_estimate.fit_file`.
+
+    Examples
+    --------
+    >>> render(f"{arg('missing')} must be one of 'raise', 'drop', 'em'.")
+    "The 'missing' argument must be one of 'raise', 'drop', 'em'."
+    """
+    return f"{_MARK}A{name}{_MARK}"
+
+
+def ref(name: str) -> str:
+    """A marker for a short reference to an argument (``'name'``, ``--name``, ``'f.csv'``).
+
+    Examples
+    --------
+    >>> render(f"the rows of {ref('data')}")
+    "the rows of 'data'"
+    """
+    return f"{_MARK}R{name}{_MARK}"
+
+
+def setting(name: str, value: Any) -> str:
+    """A marker for an option setting: ``missing='drop'`` for the API, ``--missing drop`` on
+    the command line.
+
+    Examples
+    --------
+    >>> render(f"Pass {setting('missing', 'drop')}.")
+    "Pass missing='drop'."
+    """
+    return f"{_MARK}S{name}={value!r}{_MARK}"
+
+
+class Terms:
+    """How messages name arguments and options: the API's words (this class).
+
+    Subclasses render the same message for another audience — :class:`FileTerms` for the
+    data of a file, the command line's terms in :mod:`mvn_estimate.cli` — so that no message
+    text is ever rewritten after the fact.
+    """
+
+    def argument(self, name: str) -> str:
+        """The subject phrase for argument ``name``."""
+        return f"The '{name}' argument"
+
+    def reference(self, name: str) -> str:
+        """A short reference to argument ``name``."""
+        return f"'{name}'"
+
+    def setting(self, name: str, value: Any) -> str:
+        """Option ``name`` set to ``value``."""
+        return f"{name}={value!r}"
+
+
+class FileTerms(Terms):
+    """The API's terms, with the ``data`` argument named as the file it was read from."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+
+    def argument(self, name: str) -> str:
+        return f"The file '{self.file}'" if name == "data" else super().argument(name)
+
+    def reference(self, name: str) -> str:
+        return f"'{self.file}'" if name == "data" else super().reference(name)
+
+
+API = Terms()
+"""The API's terms (the default rendering)."""
+
+
+def render(template: str, terms: Terms = API) -> str:
+    """A message with its argument and option markers written in ``terms``.
+
+    Examples
+    --------
+    >>> render(f"{arg('data')} has NaN; pass {setting('missing', 'em')}.", FileTerms("x.csv"))
+    "The file 'x.csv' has NaN; pass missing='em'."
+    """
+    def one(match: re.Match[str]) -> str:
+        kind, body = match.group(1), match.group(2)
+        if kind == "A":
+            return terms.argument(body)
+        if kind == "R":
+            return terms.reference(body)
+        name, _, value = body.partition("=")
+        return terms.setting(name, ast.literal_eval(value))
+
+    return _MARKED.sub(one, template)
+
+
+class _Rendered:
+    """A message kept as a template with markers, rendered in the API's terms by ``str()``
+    and in any other :class:`Terms` by :meth:`render`."""
+
+    template: str
+    terms: Terms
+
+    def render(self, terms: Terms | None = None) -> str:
+        """The message in ``terms`` (default: the terms it was last given, the API's)."""
+        return render(self.template, self.terms if terms is None else terms)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+class MVNEstimateError(_Rendered, ValueError):
+    """Base class of every error raised by mvn_estimate.
+
+    An error carries fields as well as its message: :attr:`argument` (the argument at fault),
+    :attr:`value` (what was received), :attr:`rule` (what it must be) and :attr:`advice`
+    (what to do). Built from fields, the message reads "The 'x' argument must <rule>; got
+    <value>. <advice>"; built from a message, the fields say what the message names. Either
+    way the message is rendered for its reader (:meth:`render` with a :class:`Terms`: the
+    API's by default, a file's, the command line's).
+
+    Examples
+    --------
+    >>> exc = MVNEstimateError(argument="tol", rule="be positive", value=-1.0,
+    ...                        advice="Leave it out for the default.")
+    >>> str(exc)
+    "The 'tol' argument must be positive; got float -1.0. Leave it out for the default."
+    >>> exc.argument, exc.value
+    ('tol', -1.0)
+    """
+
+    def __init__(self, message: str = "", *, argument: str | None = None,
+                 value: Any = None, rule: str | None = None, advice: str | None = None) -> None:
+        if not message:
+            got = f"; got {describe(value)}" if value is not None else ""
+            message = f"{arg(argument or 'value')} must {rule}{got}." + (
+                f" {advice}" if advice else "")
+        found = _MARKED.search(message)
+        self.template, self.terms = message, API
+        self.argument = argument if argument is not None else (
+            found.group(2).partition("=")[0] if found else None)
+        self.value, self.rule, self.advice = value, rule, advice
+        super().__init__(render(message))
+
+    def with_terms(self, terms: Terms) -> MVNEstimateError:
+        """This error, rendered in ``terms`` from now on (returns itself, to re-raise)."""
+        self.terms = terms
+        self.args = (render(self.template, terms), *self.args[1:])
+        return self
 
 
 class ShapeError(MVNEstimateError):
@@ -143,8 +302,12 @@ class TooLargeError(MVNEstimateError):
     """A dense object was requested whose size would exhaust memory."""
 
 
-class MVNEstimateWarning(UserWarning):
-    """Base class of every warning issued by mvn_estimate."""
+class MVNEstimateWarning(_Rendered, UserWarning):
+    """Base class of every warning issued by mvn_estimate (rendered as errors are)."""
+
+    def __init__(self, message: str = "") -> None:
+        self.template, self.terms = message, API
+        super().__init__(render(message))
 
 
 class DroppedRowsWarning(MVNEstimateWarning):
@@ -197,11 +360,11 @@ def describe(value: Any) -> str:
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
 
-def warn(message: str, category: type[Warning]) -> None:
+def warn(message: str, category: type[MVNEstimateWarning]) -> None:
     """``warnings.warn`` pointing at the caller's line: the first frame outside this package
     (however deep the call that warns), as pandas' ``find_stack_level`` does."""
     frame: Any = sys._getframe(1)
     level = 2  # stacklevel 2: the caller of warn()
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
         frame, level = frame.f_back, level + 1
-    warnings.warn(message, category, stacklevel=level)
+    warnings.warn(category(message), stacklevel=level)

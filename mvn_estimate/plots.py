@@ -23,7 +23,7 @@ from scipy import stats as sps
 from ._optional import require
 from ._validate import check_real
 from .data import select_columns, show_labels
-from .exceptions import InvalidOptionError, LabelError, describe
+from .exceptions import InvalidOptionError, LabelError, arg, describe
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -59,7 +59,7 @@ def _parts(result: Any, data: Any) -> list[tuple[str, Any, Any]]:
         return [("", result, data)]
     if data is not None and not (isinstance(data, pd.DataFrame) and result.by in data):
         raise InvalidOptionError(
-            f"The 'data' argument of a grouped fit must be a DataFrame with the grouping "
+            f"{arg('data')} of a grouped fit must be a DataFrame with the grouping "
             f"column {result.by!r}; got {describe(data)}. Pass the rows with that column, or "
             "omit data= to use the fitted rows.")
     out = []
@@ -73,7 +73,7 @@ def _parts(result: Any, data: Any) -> list[tuple[str, Any, Any]]:
 def _need_data(fit: Any, data: Any) -> None:
     if data is None and fit.data is None:
         raise InvalidOptionError(
-            "The 'data' argument is needed: this result keeps no data (it was fitted from a "
+            f"{arg('data')} is needed: this result keeps no data (it was fitted from a "
             "file or statistics); got None. Pass the rows as data=.")
 
 
@@ -309,7 +309,7 @@ def _check_levels(levels: Any) -> tuple[float, ...]:
     if isinstance(levels, str) or not isinstance(levels, Sequence | np.ndarray) \
             or len(levels) == 0:
         raise InvalidOptionError(
-            "The 'levels' argument must be a non-empty sequence of probabilities in (0, 1); "
+            f"{arg('levels')} must be a non-empty sequence of probabilities in (0, 1); "
             f"got {describe(levels)}. Pass e.g. levels=(0.5, 0.95).")
     hint = " Each level is a probability such as 0.95, not a percentage."
     return tuple(sorted(check_real(v, "levels", low=0.0, high=1.0, hint=hint) for v in levels))
@@ -321,7 +321,7 @@ def _columns(fit: Any, columns: Sequence[Any] | None) -> list[int]:
     if columns is None:
         if len(labels) > MAX_PAIRS_COLUMNS:
             raise InvalidOptionError(
-                f"The 'columns' argument is needed when the fit has more than "
+                f"{arg('columns')} is needed when the fit has more than "
                 f"{MAX_PAIRS_COLUMNS} variables; got None with {len(labels)} variables "
                 f"{show_labels(fit.labels)}. Choose up to {MAX_PAIRS_COLUMNS} with columns=.")
         return list(range(len(labels)))
@@ -334,11 +334,11 @@ def _columns(fit: Any, columns: Sequence[Any] | None) -> list[int]:
             pos.append(names.index(c))
         else:
             raise LabelError(
-                f"The 'columns' argument must list fitted variables; got {c!r}, which is not "
+                f"{arg('columns')} must list fitted variables; got {c!r}, which is not "
                 f"one. The fitted variables are {show_labels(fit.labels, 20)}.")
     if not pos or len(set(pos)) != len(pos):
         raise InvalidOptionError(
-            f"The 'columns' argument must list distinct fitted variables; got {chosen!r}. "
+            f"{arg('columns')} must list distinct fitted variables; got {chosen!r}. "
             "Name each variable once.")
     return pos
 
@@ -453,7 +453,7 @@ def plot_corr(result: Any, *, annotate: bool = True,
     """
     if not isinstance(annotate, bool | np.bool_):
         raise InvalidOptionError(
-            f"The 'annotate' argument must be True or False; got {describe(annotate)}.")
+            f"{arg('annotate')} must be True or False; got {describe(annotate)}.")
     fits = list(result.groups.items()) if hasattr(result, "groups") else [(None, result)]
     p = int(fits[0][1].nvars)
     side = max(3.0, 0.6 * p + 1.6)

@@ -28,8 +28,8 @@ from .model import (
     LogCholesky,
     Spherical,
     Unstructured,
+    vech_position,
 )
-from .model._structure_base import vech_position
 
 __all__ = ["AR1", "BlockDiagonal", "CompoundSymmetry", "CovarianceStructure", "Diagonal",
            "Factor", "LogCholesky", "Spherical", "Unstructured", "vech_position"]

@@ -11,13 +11,16 @@ import mvn_estimate.plots
 API = Path(__file__).parents[1] / "docs" / "api.rst"
 NAMESPACES = {
     "mvn_estimate": [n for n in me.__all__
-                     if n not in ("exceptions", "linalg", "missing", "structures", "__version__")],
+                     if n not in ("exceptions", "io", "linalg", "missing", "options", "structures",
+                                  "__version__")],
     "mvn_estimate.missing": [n for n in me.missing.__all__ if not hasattr(me, n)
                              or getattr(me, n) is not getattr(me.missing, n)],
     "mvn_estimate.structures": me.structures.__all__,
     "mvn_estimate.linalg": me.linalg.__all__,
     "mvn_estimate.plots": mvn_estimate.plots.__all__,
     "mvn_estimate.exceptions": me.exceptions.__all__,
+    "mvn_estimate.io": me.io.__all__,
+    "mvn_estimate.options": me.options.__all__,
 }
 
 

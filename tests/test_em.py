@@ -335,16 +335,16 @@ def test_column_observed_in_at_most_p_rows_is_not_identified(rng):
 
 def test_scoring_steps_where_the_observed_information_is_indefinite(rng):
     from mvn_estimate.data import as_dataset
-    from mvn_estimate.missing._em import _direction, _Model, _start
+    from mvn_estimate.missing._em import EMModel, _direction, start_values
     from mvn_estimate.missing._observed import score_and_information
     from mvn_estimate.structures import Unstructured
 
     x = rng.standard_normal((50, 3))
     x[5:, 2] = np.nan
     pat = build_patterns(as_dataset(x), None)
-    mean, cov = _start(pat)
+    mean, cov = start_values(pat)
     score, observed = score_and_information(pat, mean, cov)
-    model = _Model(Unstructured().bind(pat.labels), 1e-10, 100)
+    model = EMModel(Unstructured().bind(pat.labels), 1e-10, 100)
     step, newton = _direction(model, pat, mean, L.vech(cov))
     assert newton == bool(np.linalg.eigvalsh(observed)[0] > 0)
     assert step @ score > 0  # an ascent direction either way

@@ -86,3 +86,20 @@ def test_loglike_invalid_minus_infinity(data):
         me.loglike(data, np.zeros(3), np.eye(3), invalid="-inf")
     with pytest.raises(me.exceptions.InvalidOptionError, match="'invalid' argument"):
         me.loglike(data, np.zeros(4), np.eye(4), invalid="nan")
+
+
+def test_drop_warns_as_fit_does(rng):
+    """A drifted copy dropped rows silently; the objective now reduces the data through the
+    pipeline fit uses, with its one warning."""
+    x = rng.standard_normal((40, 2))
+    x[[3, 7, 11], 1] = np.nan
+    with pytest.warns(me.exceptions.DroppedRowsWarning) as fitted:
+        res = me.fit(x, missing="drop")
+    with pytest.warns(me.exceptions.DroppedRowsWarning) as built:
+        obj = me.objective(x, missing="drop")
+    assert [str(w.message) for w in built] == [str(w.message) for w in fitted]
+    assert "dropped 3 of 40 rows" in str(built[0].message)
+    assert obj.nobs == 37
+    eta = np.concatenate([res.mean.to_numpy(), me.structures.Unstructured().bind(
+        ["x0", "x1"]).to_unconstrained(me.linalg.vech(res.cov.to_numpy()))])
+    assert obj.loglike(eta) == pytest.approx(res.loglike, rel=1e-12)

@@ -4,8 +4,8 @@ Everything that touches the caller's data passes through here first; the layers 
 checked float64 arrays, aligned labels and :class:`SufficientStats`.
 """
 
+from ._dask import DaskRows, dask_rows, is_dask
 from ._dataset import (
-    FIT_ADVICE,
     POINT_ADVICE,
     ROW_ADVICE,
     Dataset,
@@ -18,34 +18,50 @@ from ._dataset import (
     show_labels,
 )
 from ._groups import Groups, split_groups
-from ._rows import Chunk, Chunked, Rows, add
-from ._stats import CHUNK_ELEMENTS, SufficientStats
+from ._io import Table, open_table, read_table, spool_stdin
+from ._policy import FIT_ADVICE, DataPolicy
+from ._rows import HEAD_ROWS, Chunk, Chunked, Rows, add
+from ._source import Source, dataset_source, memory_source
+from ._stats import CHUNK_ELEMENTS, SufficientStats, stats_of
 from ._tally import Tally
-from ._weights import check_weights, normalise_weights, resolve_weights, used_rows
+from ._weights import check_weights, normalise_weights, resolve_weights, weights_column
 
 __all__ = [
     "CHUNK_ELEMENTS",
     "FIT_ADVICE",
+    "HEAD_ROWS",
     "POINT_ADVICE",
     "ROW_ADVICE",
     "Chunk",
     "Chunked",
+    "DaskRows",
+    "DataPolicy",
     "Dataset",
     "Groups",
     "Rows",
+    "Source",
     "SufficientStats",
+    "Table",
     "Tally",
     "add",
     "align_matrix",
     "align_params",
     "as_dataset",
     "check_weights",
+    "dask_rows",
+    "dataset_source",
+    "is_dask",
     "is_label",
     "locate_nonfinite",
+    "memory_source",
     "normalise_weights",
+    "open_table",
+    "read_table",
     "resolve_weights",
     "select_columns",
     "show_labels",
     "split_groups",
-    "used_rows",
+    "spool_stdin",
+    "stats_of",
+    "weights_column",
 ]

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .._optional import require
 from .._typing import FloatArray
-from ..exceptions import DtypeError, InvalidOptionError, ShapeError, describe
+from ..exceptions import DtypeError, InvalidOptionError, ShapeError, arg, describe, ref
 from ._dataset import Dataset, as_dataset, is_label, show_labels
 from ._rows import Chunk, add
 from ._weights import weights_column
@@ -83,7 +83,7 @@ def _frame_rows(data: Any, columns: Any, weights: Any) -> tuple[DaskRows, Datase
     meta = data._meta  # a pandas frame with no rows and the collection's dtypes
     if weights is not None and not is_label(weights, meta):
         raise InvalidOptionError(
-            f"The 'weights' argument must name a column of the Dask DataFrame; got "
+            f"{arg('weights')} must name a column of the Dask DataFrame; got "
             f"{describe(weights)}. Its columns are {show_labels(meta.columns, 20)}. (Arrays and "
             "Series of weights cannot be matched to partitions: add them as a column.)")
     ds = as_dataset(meta, columns=columns, min_rows=0,
@@ -97,13 +97,13 @@ def _frame_rows(data: Any, columns: Any, weights: Any) -> tuple[DaskRows, Datase
 
 def _array_rows(data: Any, weights: Any) -> tuple[DaskRows, Dataset]:
     if data.ndim != 2 or data.shape[1] == 0:
-        raise ShapeError(f"The 'data' argument must be 2-D (n observations × p variables); got "
+        raise ShapeError(f"{arg('data')} must be 2-D (n observations × p variables); got "
                          f"a Dask array of shape {data.shape}.")
     if data.dtype.kind not in "iuf":
-        raise DtypeError(f"The 'data' argument must hold real numbers; got a Dask array of "
+        raise DtypeError(f"{arg('data')} must hold real numbers; got a Dask array of "
                          f"dtype {data.dtype}. Convert it explicitly.")
     if any(np.isnan(c) for c in data.chunks[0]):
-        raise InvalidOptionError("The 'data' Dask array has unknown chunk sizes; call "
+        raise InvalidOptionError(f"The {ref('data')} Dask array has unknown chunk sizes; call "
                                  "data.compute_chunk_sizes() first.")
     x = data.rechunk({1: -1})
     blocks = list(x.to_delayed().ravel())
@@ -118,7 +118,7 @@ def _array_rows(data: Any, weights: Any) -> tuple[DaskRows, Dataset]:
                 f"With a Dask array, 'weights' must be a 1-D Dask array with one weight per row "
                 f"({data.shape[0]}); got {got}.")
         if weights.dtype.kind not in "iuf":
-            raise DtypeError(f"The 'weights' argument must hold real numbers; got dtype "
+            raise DtypeError(f"{arg('weights')} must hold real numbers; got dtype "
                              f"{weights.dtype}.")
         wblocks = list(weights.rechunk((x.chunks[0],)).to_delayed().ravel())
     labels = pd.Index([f"x{i}" for i in range(data.shape[1])])
@@ -137,6 +137,6 @@ def dask_rows(data: Any, columns: Any = None, weights: Any = None) -> tuple[Dask
     if hasattr(data, "columns"):
         return _frame_rows(data, columns, weights)
     if columns is not None:
-        raise InvalidOptionError("The 'columns' argument selects DataFrame columns; got a Dask "
-                                 "array for 'data'. Slice the array instead.")
+        raise InvalidOptionError(f"{arg('columns')} selects DataFrame columns; got a Dask "
+                                 f"array for {ref('data')}. Slice the array instead.")
     return _array_rows(data, weights)

@@ -21,6 +21,7 @@ The alignment rule (:func:`align_params`, :func:`align_matrix`, :func:`select_co
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -37,12 +38,24 @@ from ..exceptions import (
     MissingValueError,
     NonFiniteError,
     ShapeError,
+    arg,
     describe,
+    ref,
+    setting,
 )
 
-__all__ = ["FIT_ADVICE", "POINT_ADVICE", "ROW_ADVICE", "Dataset", "align_matrix", "align_params",
-           "as_dataset", "locate_nonfinite",
-           "select_columns", "show_labels"]
+__all__ = [
+    "POINT_ADVICE",
+    "ROW_ADVICE",
+    "Dataset",
+    "align_matrix",
+    "align_params",
+    "as_dataset",
+    "locate_nonfinite",
+    "select_advice",
+    "select_columns",
+    "show_labels",
+]
 
 
 @dataclass(frozen=True)
@@ -94,7 +107,7 @@ def _check_unique(labels: pd.Index, name: str, what: str) -> None:
     if labels.has_duplicates:
         dup = show_labels(labels[labels.duplicated()].unique())
         raise LabelError(
-            f"The '{name}' argument must have unique {what}; got duplicated {dup}. Rename or "
+            f"{arg(name)} must have unique {what}; got duplicated {dup}. Rename or "
             "drop the duplicates."
         )
 
@@ -107,7 +120,7 @@ def _check_names(labels: pd.Index, name: str) -> None:
             seen.setdefault(text, []).append(label)
         clash = next(v for v in seen.values() if len(v) > 1)
         raise LabelError(
-            f"The '{name}' argument has column labels {show_labels(clash)} that are different "
+            f"{arg(name)} has column labels {show_labels(clash)} that are different "
             f"objects but print the same ('{clash[0]}'), so parameter names such as "
             f"mean[{clash[0]}] would be ambiguous. Rename one of them."
         )
@@ -120,18 +133,18 @@ def _select(frame: pd.DataFrame, columns: Any, name: str, exclude: tuple[Any, ..
         return frame.loc[:, keep]
     if not isinstance(columns, list | pd.Index | np.ndarray):
         raise InvalidOptionError(
-            f"The 'columns' argument must be a list of column labels; got {describe(columns)}."
+            f"{arg('columns')} must be a list of column labels; got {describe(columns)}."
             " (A tuple is refused because it could also be one label of a MultiIndex.)"
         )
     wanted = list(columns)
     if not wanted:
-        raise InvalidOptionError("The 'columns' argument must name at least one column; got [].")
+        raise InvalidOptionError(f"{arg('columns')} must name at least one column; got [].")
     if len(pd.Index(wanted).unique()) != len(wanted):
-        raise LabelError(f"The 'columns' argument repeats a label: {show_labels(wanted)}.")
+        raise LabelError(f"{arg('columns')} repeats a label: {show_labels(wanted)}.")
     absent = [c for c in wanted if c not in frame.columns]
     if absent:
-        raise LabelError(f"The 'columns' argument names {show_labels(absent)}, not in "
-                         f"'{name}'. {_near_miss(absent, frame.columns)}Available: "
+        raise LabelError(f"{arg('columns')} names {show_labels(absent)}, not in "
+                         f"{ref(name)}. {_near_miss(absent, frame.columns)}Available: "
                          f"{show_labels(frame.columns, 20)}.")
     return frame.loc[:, wanted]
 
@@ -161,12 +174,24 @@ def _frame_values(frame: pd.DataFrame, name: str) -> FloatArray:
            or pd.api.types.is_complex_dtype(t)]
     if bad:
         kinds = sorted({str(t) for c, t in zip(frame.columns, dtypes, strict=True) if c in bad})
+        good = [c for c in frame.columns if c not in bad]
         raise DtypeError(
-            f"The '{name}' argument must have real numeric columns only; got {show_labels(bad)} "
-            f"of dtype {', '.join(kinds)}. Select the numeric ones with columns=[...] (or "
-            "convert them: booleans and complex numbers are not read as real data)."
+            f"{arg(name)} must have real numeric columns only; got {show_labels(bad)} "
+            f"of dtype {', '.join(kinds)}. {select_advice(good)} (or convert them: booleans "
+            "and complex numbers are not read as real data)."
         )
     return frame.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def select_advice(good: list[Any]) -> str:
+    """Advice to select the columns ``good`` (named, so that it can be followed as written)."""
+    try:
+        literal = ast.literal_eval(repr(list(good))) == list(good)
+    except (ValueError, SyntaxError):
+        literal = False
+    if good and literal:
+        return f"Select the numeric ones with {setting('columns', list(good))}"
+    return "Select numeric columns with columns=[...]" if good else "Convert them"
 
 
 def _array_values(value: Any, name: str) -> FloatArray:
@@ -175,7 +200,7 @@ def _array_values(value: Any, name: str) -> FloatArray:
                             "select columns).")
     if arr.ndim != 2:
         raise ShapeError(
-            f"The '{name}' argument must be 2-D (n observations × p variables); got "
+            f"{arg(name)} must be 2-D (n observations × p variables); got "
             f"{describe(arr)}. For one variable use x.reshape(-1, 1)."
         )
     return arr.astype(np.float64, copy=False)
@@ -202,15 +227,15 @@ def as_dataset(data: Any, *, name: str = "data", columns: Any = None, min_rows: 
     else:
         if columns is not None:
             raise InvalidOptionError(
-                "The 'columns' argument selects DataFrame columns; got an array for "
-                f"'{name}' ({describe(data)}). Slice the array instead."
+                f"{arg('columns')} selects DataFrame columns; got an array for "
+                f"{ref(name)} ({describe(data)}). Slice the array instead."
             )
         values = _array_values(data, name)
         labels = pd.Index([f"x{i}" for i in range(values.shape[1])])
         index, labelled = None, False
     if values.shape[1] == 0 or values.shape[0] < min_rows:
         raise ShapeError(
-            f"The '{name}' argument must have at least {min_rows} row(s) and 1 column; got "
+            f"{arg(name)} must have at least {min_rows} row(s) and 1 column; got "
             f"{values.shape[0]} row(s) and {values.shape[1]} column(s)."
         )
     return Dataset(values, labels, index, labelled)
@@ -225,14 +250,14 @@ def select_columns(data: Any, labels: pd.Index, *, name: str = "data") -> Datase
     """
     if isinstance(data, pd.Series):
         raise ShapeError(
-            f"The '{name}' argument must be a DataFrame or a 2-D array (rows = observations); got "
+            f"{arg(name)} must be a DataFrame or a 2-D array (rows = observations); got "
             "a Series. For one observation pass series.to_frame().T."
         )
     if isinstance(data, pd.DataFrame):
         absent = [c for c in labels if c not in data.columns]
         if absent:
             raise LabelError(
-                f"The '{name}' argument lacks the fitted columns {show_labels(absent)}. "
+                f"{arg(name)} lacks the fitted columns {show_labels(absent)}. "
                 f"{_near_miss(absent, data.columns)}Its columns are "
                 f"{show_labels(data.columns, 20)}."
             )
@@ -242,7 +267,7 @@ def select_columns(data: Any, labels: pd.Index, *, name: str = "data") -> Datase
     ds = as_dataset(data, name=name)
     if ds.nvars != len(labels):
         raise ShapeError(
-            f"The '{name}' argument must have {len(labels)} columns (the fitted variables "
+            f"{arg(name)} must have {len(labels)} columns (the fitted variables "
             f"{show_labels(labels)}, in that order); got {describe(ds.values)}."
         )
     return ds
@@ -276,7 +301,7 @@ def align_matrix(value: Any, name: str) -> tuple[Any, pd.Index | None]:
     _check_unique(value.index, name, "row labels")
     if set(value.index) != set(value.columns) or len(value.index) != len(value.columns):
         raise LabelError(
-            f"The '{name}' argument's row labels {show_labels(value.index)} must be its column "
+            f"{arg(name)}'s row labels {show_labels(value.index)} must be its column "
             f"labels {show_labels(value.columns)} (in any order). Label both axes with the "
             "same names, or pass .to_numpy() to use it by position."
         )
@@ -288,7 +313,7 @@ def _same_labels(labels: pd.Index, reference: pd.Index, name: str) -> None:
         extra = [x for x in labels if x not in set(reference)]
         lack = [x for x in reference if x not in set(labels)]
         raise LabelError(
-            f"The '{name}' argument's labels {show_labels(labels)} must be the variables "
+            f"{arg(name)}'s labels {show_labels(labels)} must be the variables "
             f"{show_labels(reference)}; unexpected {show_labels(extra)}, missing "
             f"{show_labels(lack)}. {_near_miss(extra, reference)}".rstrip()
         )
@@ -326,8 +351,8 @@ def align_params(ds: Dataset, mean: Any, cov: Any) -> tuple[Any, Any, pd.Index, 
     if not orders:
         return mean_values, cov_values, ds.labels, False
     reference = orders[0][1]
-    for arg, lab in orders[1:]:
-        _same_labels(lab, reference, arg)
+    for name, lab in orders[1:]:
+        _same_labels(lab, reference, name)
     plain = [n for n, lab in (("data", ds.labelled), ("mean", mean_labels is not None),
                               ("cov", cov_labels is not None)) if not lab]
     if plain and any(not lab.equals(reference) for _, lab in orders[1:]):
@@ -343,8 +368,6 @@ def align_params(ds: Dataset, mean: Any, cov: Any) -> tuple[Any, Any, pd.Index, 
     return mean_out, cov_out, reference, True
 
 
-FIT_ADVICE = ("Pass missing='drop' to drop incomplete rows, or missing='em' for "
-              "full-information maximum likelihood.")
 POINT_ADVICE = ("Drop the incomplete rows, or use mvn_estimate.missing.loglike (score, "
                 "information) for the likelihood of the observed values.")
 ROW_ADVICE = ("Drop the incomplete rows first: a row with a missing value has no density "
@@ -352,7 +375,7 @@ ROW_ADVICE = ("Drop the incomplete rows first: a row with a missing value has no
 
 
 def locate_nonfinite(ds: Dataset, name: str = "data", *, allow_nan: bool = False,
-                     advice: str = FIT_ADVICE) -> None:
+                     advice: str = "") -> None:
     """Raise the specific error for NaN (missing) or infinite values in ``ds``, if any.
 
     Infinite values are always an error (:class:`NonFiniteError`); NaN is reported as missing
@@ -363,15 +386,15 @@ def locate_nonfinite(ds: Dataset, name: str = "data", *, allow_nan: bool = False
     inf_cols = [n for n, k in zip(ds.labels, np.isinf(x).sum(axis=0), strict=True) if k]
     if inf_cols:
         raise NonFiniteError(
-            f"The '{name}' argument must not hold infinite values; got them in columns "
+            f"{arg(name)} must not hold infinite values; got them in columns "
             f"{show_labels(inf_cols)}. Replace them (they are not missing values)."
         )
     counts = np.isnan(x).sum(axis=0)
     missing = {n: int(k) for n, k in zip(ds.labels, counts, strict=True) if k}
     if missing and not allow_nan:
         raise MissingValueError(
-            f"The '{name}' argument has missing values (NaN) in columns {missing} "
-            f"(column: count). {advice}"
+            f"{arg(name)} has missing values (NaN) in columns {missing} (column: count). "
+            f"{advice}".rstrip()
         )
 
 

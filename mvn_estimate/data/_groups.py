@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..exceptions import LabelError, MissingValueError, ShapeError, describe
+from ..exceptions import LabelError, MissingValueError, ShapeError, arg, describe, ref
 from ._dataset import Dataset, as_dataset, is_label, show_labels
 
 __all__ = ["Groups", "split_groups"]
@@ -33,17 +33,18 @@ def _keys(data: Any, by: Any, ds_index: pd.Index | None, n: int) -> tuple[np.nda
     if is_label(by, data):
         return data[by].to_numpy(), str(by)
     if isinstance(by, str):
-        raise LabelError(f"The 'by' argument {by!r} is not a column of 'data'; give a column "
+        raise LabelError(f"{arg('by')} {by!r} is not a column of {ref('data')}; give a column "
                          "label, or an array of group labels with one entry per row.")
     if isinstance(by, pd.Series) and ds_index is not None:
         if by.index.has_duplicates or not by.index.isin(ds_index).all() or len(by) != n:
-            raise LabelError("The 'by' Series is matched to the rows of 'data' by index; its "
+            raise LabelError(f"The 'by' Series is matched to the rows of {ref('data')} by index; "
+                             "its "
                              "index must hold each row label once. Pass by.to_numpy() to "
                              "match by position.")
         return by.loc[ds_index].to_numpy(), str(by.name or "group")
     keys = np.asarray(by)
     if keys.ndim != 1 or keys.size != n:
-        raise ShapeError(f"The 'by' argument must be a column label or one group label per row "
+        raise ShapeError(f"{arg('by')} must be a column label or one group label per row "
                          f"({n}); got {describe(by)}.")
     return keys, "group"
 
@@ -61,11 +62,11 @@ def split_groups(data: Any, by: Any, *, columns: Any = None, min_rows: int = 1) 
     missing = pd.isna(keys)
     if missing.any():
         raise MissingValueError(
-            f"The 'by' argument has {int(missing.sum())} missing group labels; drop those rows "
+            f"{arg('by')} has {int(missing.sum())} missing group labels; drop those rows "
             "or give them a group.")
     codes, labels = pd.factorize(keys, sort=False)
     if len(labels) < 2:
-        raise ShapeError(f"The 'by' argument must define at least two groups; got "
+        raise ShapeError(f"{arg('by')} must define at least two groups; got "
                          f"{show_labels(list(labels))}.")
     rows = [np.flatnonzero(codes == g) for g in range(len(labels))]
     small = [(lab, r.size) for lab, r in zip(labels, rows, strict=True) if r.size < min_rows]

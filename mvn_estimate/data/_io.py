@@ -26,7 +26,7 @@ import pandas as pd
 
 from .._optional import require
 from .._typing import FloatArray
-from ..exceptions import FileFormatError
+from ..exceptions import FileFormatError, arg
 from ._rows import Chunk, Chunked, Rows
 from ._segments import Segmented, Window, byte_ranges, quote_free, workers
 
@@ -133,7 +133,7 @@ def sniff_csv(source: Any, *, name: str, sep: str | None = None, decimal: str | 
     notes: list[str] = []
     if sep is not None and (not isinstance(sep, str) or len(sep) != 1 or sep in "\r\n\"'"):
         raise FileFormatError(
-            f"The 'sep' argument must be one character (such as ',', ';', a tab or '|'); got "
+            f"{arg('sep')} must be one character (such as ',', ';', a tab or '|'); got "
             f"{sep!r}. Leave it out to let it be detected.")
     if sep is None:
         sep = _separator(lines)

@@ -14,7 +14,10 @@ from typing import Any, Protocol
 
 from .._typing import FloatArray
 
-__all__ = ["Chunk", "Chunked", "Rows", "add"]
+__all__ = ["HEAD_ROWS", "Chunk", "Chunked", "Rows", "add"]
+
+HEAD_ROWS = 1000
+"""Rows of the sample a source gives as its head (a point near the data, column types)."""
 
 Chunk = tuple[FloatArray, FloatArray | None]
 """Rows ``x`` (n, p) with their weights ``w`` (n,) or None."""
@@ -72,8 +75,11 @@ class Chunked:
 
     @classmethod
     def of(cls, x: FloatArray, w: FloatArray | None = None) -> Chunked:
-        """One in-memory array (no copy)."""
-        return cls(lambda: iter([(x, w)]))
+        """One in-memory array (no copy), passed whole to each function (which works in
+        blocks of rows itself, with threads for large data); its head is the first
+        :data:`HEAD_ROWS` rows."""
+        return cls(lambda: iter([(x, w)]),
+                   lambda: (x[:HEAD_ROWS], None if w is None else w[:HEAD_ROWS]))
 
     def total(self, fn: Callable[[FloatArray, FloatArray | None], Any],
               merge: Callable[[Any, Any], Any] = add,

@@ -17,7 +17,7 @@ import numpy as np
 
 from .._typing import FloatArray
 from .._validate import real_array
-from ..exceptions import InvalidOptionError, ShapeError, describe
+from ..exceptions import InvalidOptionError, ShapeError, arg, describe
 from ._segments import in_parallel, workers
 from ._weights import check_weights
 
@@ -189,7 +189,7 @@ class SufficientStats:
             part = cls.from_array(x, w, origin=origin)
             out = part if out is None else out.merge(part)
         if out is None:
-            raise ShapeError("The 'chunks' argument must yield at least one array; got none.")
+            raise ShapeError(f"{arg('chunks')} must yield at least one array; got none.")
         return out
 
     @property
@@ -267,7 +267,7 @@ def _inputs(x: Any, weights: Any, origin: Any,
             scale: Any) -> tuple[FloatArray, FloatArray | None, FloatArray, FloatArray | None]:
     arr = _real(x, "x")
     if arr.ndim != 2 or arr.shape[1] == 0:
-        raise ShapeError(f"The 'x' argument must be 2-D with p >= 1; got {describe(arr)}.")
+        raise ShapeError(f"{arg('x')} must be 2-D with p >= 1; got {describe(arr)}.")
     p = arr.shape[1]
     w = None if weights is None else check_weights(weights, arr.shape[0])
     if origin is None:
@@ -277,14 +277,14 @@ def _inputs(x: Any, weights: Any, origin: Any,
     div = None if scale is None else _vector(scale, p, "scale")
     if div is not None and (not np.all(np.isfinite(div)) or np.any(div <= 0)):
         raise InvalidOptionError(
-            f"The 'scale' argument must be positive and finite; got {describe(scale)}.")
+            f"{arg('scale')} must be positive and finite; got {describe(scale)}.")
     return arr, w, base, div
 
 
 def _vector(value: Any, p: int, name: str) -> FloatArray:
     out = _real(value, name)
     if out.shape != (p,):
-        raise ShapeError(f"The '{name}' argument must have shape ({p},); got {describe(out)}.")
+        raise ShapeError(f"{arg(name)} must have shape ({p},); got {describe(out)}.")
     return out
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .._typing import FloatArray
-from ..exceptions import MissingValueError, NonFiniteError
+from ..exceptions import NonFiniteError, arg
 from ._dataset import show_labels
 from ._stats import SufficientStats, stats_of
 
@@ -51,25 +51,36 @@ class Tally:
     def of(cls, x: FloatArray, w: FloatArray | None, drop: bool, origin: FloatArray,
            summarise: bool = True) -> Tally:
         """The tally of one chunk; rows with NaN are dropped when ``drop``, else counted.
-        Without ``summarise`` only the counts are made (EM summarises the rows itself)."""
-        if np.isfinite(x.sum()):  # the common case, one pass: no NaN, no inf
-            nan = inf = np.zeros((1, x.shape[1]), dtype=bool)
-        else:
-            nan, inf = np.isnan(x), np.isinf(x)
+        Without ``summarise`` only the counts are made (EM summarises the rows itself).
+
+        The statistics are formed first: when they are finite the chunk holds no NaN or
+        infinite value and nothing else is scanned (one pass for clean data, in memory the
+        threaded one of :meth:`SufficientStats.about`).
+        """
+        p = x.shape[1]
         bad_w = 0 if w is None else int(np.sum(~np.isfinite(w)))
         w_min = np.inf if w is None or bad_w == w.size else float(np.nanmin(w))
-        if not summarise or bad_w or w_min < 0 or inf.any() or (nan.any() and not drop):
-            stats, kept, wk = SufficientStats.empty(x.shape[1]), 0, None
+        weights_ok = not bad_w and w_min >= 0
+        if summarise and weights_ok:
+            stats = stats_of(x, w, origin)
+            if stats.finite:
+                clean = np.zeros(p)
+                nonzero = x.shape[0] if w is None else int(np.count_nonzero(w))
+                return cls(stats, x.shape[0], 0, nonzero, clean, clean, w_min, 0)
+        nan, inf = np.isnan(x), np.isinf(x)
+        kept, wk = 0, None
+        if not summarise or not weights_ok or inf.any() or (nan.any() and not drop):
+            stats = SufficientStats.empty(p)
         else:
             keep = ~nan.any(axis=1)
             xk, wk = (x, w) if keep.all() else (x[keep], None if w is None else w[keep])
             kept = xk.shape[0]
-            stats = stats_of(xk, wk, origin)
+            stats = stats_of(xk, wk, origin)  # finite data whose scatter overflows: scaled later
         if summarise:
             nonzero = kept if wk is None else int(np.count_nonzero(wk))
         else:
             nonzero = x.shape[0] if w is None else int(np.count_nonzero(w))
-        return cls(stats, x.shape[0], x.shape[0] - kept if drop else 0, nonzero,
+        return cls(stats, x.shape[0], x.shape[0] - kept if drop and summarise else 0, nonzero,
                    nan.sum(axis=0).astype(float), inf.sum(axis=0).astype(float), w_min, bad_w)
 
     def merge(self, other: Tally) -> Tally:
@@ -84,33 +95,9 @@ class Tally:
         more = " (in the rows read so far)" if partial else ""
         if self.weight_bad or self.weight_min < 0:
             raise NonFiniteError(
-                f"The 'weights' argument must be finite and non-negative with a positive "
-                f"total; got min {self.weight_min:g}, {self.weight_bad} NaN or infinite{more}.")
+                f"{arg('weights')} must be finite and non-negative with a positive total; got "
+                f"min {self.weight_min:g}, {self.weight_bad} NaN or infinite{more}.")
         if self.inf.any():
             cols = [c for c, k in zip(labels, self.inf, strict=True) if k]
-            raise NonFiniteError(f"The 'data' argument must not hold infinite values; got them "
-                                 f"in columns {show_labels(cols)}{more}. Replace them.")
-
-    def check(self, labels: pd.Index, drop: bool, partial: bool = False) -> None:
-        """Raise what :func:`~mvn_estimate.fit` raises for the same rows; ``partial`` when
-        more rows are to come (only the bad values found so far are reported)."""
-        self.check_values(labels, partial)
-        if self.nan.any() and not drop:
-            counts = {c: int(k) for c, k in zip(labels, self.nan, strict=True) if k}
-            more = ", in the rows read so far" if partial else ""
-            raise MissingValueError(
-                f"The 'data' argument has missing values (NaN) in columns {counts} (column: "
-                f"count{more}). Pass missing='drop' to drop incomplete rows, or missing='em' "
-                "for full-information maximum likelihood.")
-        if partial:
-            return
-        if self.rows == 0:
-            raise MissingValueError("The 'data' argument has no rows to fit.")
-        if self.dropped == self.rows:
-            raise MissingValueError(
-                f"missing='drop' would drop all {self.rows} rows of 'data': every row has a "
-                "missing value. Use missing='em' (full-information maximum likelihood) or "
-                "fewer columns.")
-        if self.stats.n <= 0:
-            raise NonFiniteError("The 'weights' argument must be finite and non-negative with "
-                                 "a positive total; got total 0.")
+            raise NonFiniteError(f"{arg('data')} must not hold infinite values; got them in "
+                                 f"columns {show_labels(cols)}{more}. Replace them.")

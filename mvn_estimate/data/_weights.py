@@ -26,11 +26,13 @@ from ..exceptions import (
     LabelError,
     NonFiniteError,
     ShapeError,
+    arg,
     describe,
+    ref,
 )
 from ._dataset import Dataset, is_label, show_labels
 
-__all__ = ["check_weights", "normalise_weights", "resolve_weights", "used_rows",
+__all__ = ["check_weights", "normalise_weights", "resolve_weights",
            "weights_column"]
 
 
@@ -48,13 +50,13 @@ def check_weights(weights: Any, nrows: int, name: str = "weights") -> FloatArray
     w = arr.astype(np.float64, copy=False)
     if w.shape != (nrows,):
         raise ShapeError(
-            f"The '{name}' argument must have shape ({nrows},), one weight per row; got "
+            f"{arg(name)} must have shape ({nrows},), one weight per row; got "
             f"{describe(arr)}."
         )
     if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
         bad = int(np.sum(~np.isfinite(w)))
         raise NonFiniteError(
-            f"The '{name}' argument must be finite and non-negative with a positive total; "
+            f"{arg(name)} must be finite and non-negative with a positive total; "
             f"got min {np.nanmin(w) if bad < w.size else float('nan'):g}, total "
             f"{np.nansum(w):g}, {bad} NaN or infinite."
         )
@@ -65,21 +67,23 @@ def _series(weights: pd.Series, data: Any, ds: Dataset) -> FloatArray:
     if ds.index is None:
         if not weights.index.equals(pd.RangeIndex(len(weights))):
             raise LabelError(
-                "The 'weights' argument is a Series with row labels "
-                f"{show_labels(weights.index)} but 'data' is an array with none, so the rows "
+                f"{arg('weights')} is a Series with row labels "
+                f"{show_labels(weights.index)} but {ref('data')} is an array with none, so the "
+                "rows "
                 "cannot be matched by label. Pass weights.to_numpy() to match by position, or "
-                "pass 'data' as a DataFrame with that index."
+                f"pass {ref('data')} as a DataFrame with that index."
             )
         return weights.to_numpy()
     if weights.index.has_duplicates or ds.index.has_duplicates:
         raise LabelError(
-            "The 'weights' Series is matched to the rows of 'data' by index, which needs unique "
+            f"The 'weights' Series is matched to the rows of {ref('data')} by index, which needs "
+            "unique "
             "row labels in both. Pass weights.to_numpy() to match by position."
         )
     if len(weights) != len(ds.index) or not ds.index.isin(weights.index).all():
         lack = ds.index[~ds.index.isin(weights.index)]
         raise LabelError(
-            f"The 'weights' Series must have one weight for each row label of 'data'; "
+            f"The 'weights' Series must have one weight for each row label of {ref('data')}; "
             f"{len(lack)} row(s) have none (e.g. {show_labels(lack, 5)}) and the lengths are "
             f"{len(weights)} and {len(ds.index)}. Align it first, or pass weights.to_numpy()."
         )
@@ -99,14 +103,14 @@ def resolve_weights(weights: Any, data: Any, ds: Dataset) -> FloatArray | None:
         values: Any = column.to_numpy(dtype=np.float64, na_value=np.nan)
     elif isinstance(weights, str):
         raise LabelError(
-            f"The 'weights' argument {weights!r} is a string but not a column of 'data' "
+            f"{arg('weights')} {weights!r} is a string but not a column of {ref('data')} "
             f"({show_labels(data.columns, 12) if isinstance(data, pd.DataFrame) else 'an array'})."
             " Pass a column label of a DataFrame, or an array of weights."
         )
     elif isinstance(weights, pd.Series):
         if not pd.api.types.is_numeric_dtype(weights) or pd.api.types.is_bool_dtype(weights) \
                 or pd.api.types.is_complex_dtype(weights):
-            raise DtypeError(f"The 'weights' argument must hold real numbers; got a Series of "
+            raise DtypeError(f"{arg('weights')} must hold real numbers; got a Series of "
                              f"dtype {weights.dtype}.")
         values = _series(weights, data, ds)
     else:
@@ -119,8 +123,8 @@ def weights_column(weights: Any, data: pd.DataFrame, ds: Dataset) -> Any:
     one of them, and of a real numeric dtype. Returns the label."""
     if weights in list(ds.labels):
         raise InvalidOptionError(
-            f"The weights column {weights!r} is also one of the variables in 'columns'; "
-            "a column cannot be both. Remove it from 'columns'."
+            f"The weights column {weights!r} is also one of the variables in {ref('columns')}; "
+            f"a column cannot be both. Remove it from {ref('columns')}."
         )
     column = data[weights]
     if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column) \
@@ -148,12 +152,3 @@ def normalise_weights(w: FloatArray | None, kind: WeightsKind,
     part = w if used is None else w[used]
     total = part.sum()
     return w if total == 0 else w * (np.count_nonzero(part) / total)
-
-
-def used_rows(values: FloatArray, missing: str) -> np.ndarray | None:
-    """The rows a fit uses under the ``missing`` policy: complete rows for ``"drop"``, rows
-    with at least one observed value for ``"em"``, all rows (None) for ``"raise"``."""
-    if missing == "raise":
-        return None
-    nan = np.isnan(values)
-    return np.asarray(~nan.any(axis=1) if missing == "drop" else ~nan.all(axis=1))

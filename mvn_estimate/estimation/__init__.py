@@ -1,14 +1,16 @@
-"""Estimation: ``fit`` and the result it returns."""
+"""Estimation: the fit specification, the estimators, the one pipeline, and the results."""
 
-from ._assemble import assemble, data_digest
 from ._compare import lr_test
-from ._complete import check_nonsingular
+from ._covariances import BUILDERS, Builder
+from ._estimators import ESTIMATORS, Estimate, Estimator
 from ._fit import fit
 from ._grouped import GroupedResult
 from ._objective import Objective, objective
-from ._reduce import fit_rows
+from ._pipeline import fit_rows
 from ._results import EMInfo, MVNResult
-from ._stream import fit_file, fit_table
+from ._spec import FitSpec
+from ._stream import fit_file
 
-__all__ = ["EMInfo", "GroupedResult", "MVNResult", "Objective", "assemble", "check_nonsingular",
-           "data_digest", "fit", "fit_file", "fit_rows", "fit_table", "lr_test", "objective"]
+__all__ = ["BUILDERS", "ESTIMATORS", "Builder", "EMInfo", "Estimate", "Estimator", "FitSpec",
+           "GroupedResult", "MVNResult", "Objective", "fit", "fit_file", "fit_rows",
+           "lr_test", "objective"]

@@ -6,7 +6,7 @@ from typing import Any
 
 from scipy import stats as sps
 
-from ..exceptions import DtypeError, NotNestedError, describe
+from ..exceptions import DtypeError, NotNestedError, arg, describe
 from ..inference import HypothesisTest
 from ._results import MVNResult
 
@@ -69,7 +69,7 @@ def lr_test(restricted: Any, full: Any) -> HypothesisTest:
     """
     for name, value in (("restricted", restricted), ("full", full)):
         if not isinstance(value, MVNResult):
-            raise DtypeError(f"The '{name}' argument must be a fitted MVNResult; got "
+            raise DtypeError(f"{arg(name)} must be a fitted MVNResult; got "
                              f"{describe(value)}.")
     _same_data(restricted, full)
     df = full.nparams - restricted.nparams

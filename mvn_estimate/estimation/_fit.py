@@ -1,160 +1,23 @@
 """``fit``: the front door that turns data into an :class:`MVNResult`.
 
-Complete data and EM end in the same place: :func:`assemble`, which takes the estimates and
-one covariance estimator of the estimates (:mod:`mvn_estimate.inference._covariance`).
+Options become one :class:`FitSpec`; the data become one :class:`~mvn_estimate.data.Source`
+(in memory, or a Dask collection); :func:`fit_rows` does the rest. ``by=`` fits each group
+with the same spec.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, overload
 
-import numpy as np
-import pandas as pd
-
-from .._typing import CovType, FloatArray, Information, Missing, WeightsKind
-from .._validate import check_choice
-from ..data import (
-    Chunked,
-    Dataset,
-    SufficientStats,
-    as_dataset,
-    is_label,
-    locate_nonfinite,
-    normalise_weights,
-    resolve_weights,
-    split_groups,
-    used_rows,
-)
-from ..data._dask import is_dask
-from ..exceptions import (
-    DroppedRowsWarning,
-    InvalidOptionError,
-    MissingValueError,
-    NotPositiveDefiniteError,
-    SingularCovarianceError,
-    warn,
-)
-from ..guards import check_method, shrink_stats
-from ..inference import (
-    FromInformation,
-    NotAvailable,
-    ParamCovariance,
-    Sandwich,
-)
-from ..linalg import PDFactor
-from ..missing._em import _Model, chained, em
-from ..missing._observed import robust_meat
-from ..missing._patterns import build_patterns
-from ..model import (
-    LOG_2PI,
-    CovarianceStructure,
-    Unstructured,
-    resolve_structure,
-)
-from ._assemble import assemble, data_digest
-from ._complete import complete_result, structured_result
-from ._dask import fit_dask
+from .._typing import CovType, Information, Missing, WeightsKind
+from ..data import memory_source
+from ._dask import dask_source, is_dask
 from ._grouped import GroupedResult, fit_groups
-from ._iteration import check_iteration
-from ._results import EMInfo, MVNResult
+from ._pipeline import fit_rows
+from ._results import MVNResult
+from ._spec import FitSpec
 
-__all__ = ["assemble", "fit"]
-
-
-def _complete_rows(ds: Dataset, w: FloatArray | None) -> tuple[Dataset, FloatArray | None]:
-    """The rows without NaN (the caller has refused infinite values)."""
-    keep = used_rows(ds.values, "drop")
-    assert keep is not None  # "drop" always selects
-    dropped = int(ds.nobs - keep.sum())
-    if not keep.any():
-        raise MissingValueError(
-            f"missing='drop' would drop all {ds.nobs} rows of 'data': every row has a missing "
-            "value. Use missing='em' (full-information maximum likelihood) or fewer columns."
-        )
-    warn(f"missing='drop' dropped {dropped} of {ds.nobs} rows with missing values.",
-         DroppedRowsWarning)
-    return ds.rows(keep), None if w is None else w[keep]
-
-
-def _em(ds: Dataset, w: FloatArray | None, cov_type: str, weighted: str | None,
-        information: str, tol: float, max_iter: int,
-        structure: CovarianceStructure) -> MVNResult:
-    pat = build_patterns(ds, w)
-    out = em(pat, tol=tol, max_iter=max_iter, structure=structure)
-    model = _Model(structure, tol, max_iter)
-    info = chained(model, pat, out.mean, out.theta, information)[1]
-    what = "the observed data"
-    if cov_type == "classic":
-        covariance: ParamCovariance = FromInformation(info, information, what)
-    else:
-        meat = robust_meat(pat, ds.values, w, out.mean, out.cov)
-        if not model.saturated:
-            t = model.chain(out.theta, pat.p)
-            meat = t.T @ meat @ t
-        covariance = Sandwich(info, meat, information, what)
-    covariance.diag()
-    frac = pd.Series(np.isnan(ds.values).mean(axis=0), index=ds.labels, name="missing")
-    info_ = EMInfo(out.iterations, out.converged, pat.npatterns, frac, pat.excluded, information,
-                   out.newton_steps)
-    counts = pat.n @ pat.masks
-    digest = data_digest(ds.labels, counts, (pat.n @ (pat.mean * pat.masks)) / counts
-                         + pat.origin)
-    return assemble(ds, out.mean + pat.origin, out.cov, pat.total, out.loglike, covariance,
-                    missing="em", dropped=pat.excluded, weights_kind=weighted, em=info_,
-                    structure=structure, theta=out.theta, data_id=digest)
-
-
-def _shrunk(data: Any, columns: Any, method: Any, missing: str, weights: Any, cov_type: str,
-            structure: Any, tol: Any, max_iter: Any) -> MVNResult:
-    given = [name for name, bad in (("missing='em'", missing == "em"),
-                                    ("weights", weights is not None),
-                                    ("cov_type='robust'", cov_type == "robust"),
-                                    ("structure", structure not in (None, "unstructured")),
-                                    ("tol/max_iter", tol is not None or max_iter is not None))
-             if bad]
-    if given:
-        raise InvalidOptionError(
-            f"The 'shrinkage' argument works with complete, unweighted data and the unstructured "
-            f"model; got it with {', '.join(given)}. Remove those, or drop shrinkage.")
-    ds = as_dataset(data, columns=columns)
-    dropped = 0
-    if missing == "drop" and np.isnan(ds.values).any():
-        locate_nonfinite(ds, allow_nan=True)  # inf is never "missing"
-        before = ds.nobs
-        ds, _ = _complete_rows(ds, None)
-        dropped = before - ds.nobs
-    shrunk = shrink_stats(ds, method, None)
-    cov = shrunk.cov.to_numpy()
-    try:
-        fac = PDFactor.of(cov, name="cov")
-    except NotPositiveDefiniteError as exc:
-        raise SingularCovarianceError(
-            f"The shrinkage estimate of 'data' is singular (intensity {shrunk.intensity:.3g}); "
-            "use a positive intensity.") from exc
-    stats = SufficientStats.from_array(ds.values)
-    n, p = stats.n, ds.nvars
-    loglike = -0.5 * n * (p * LOG_2PI + fac.logdet + float(np.trace(fac.solve(stats.cov()))))
-    covariance = NotAvailable(p + p * (p + 1) // 2, "a shrinkage estimate is not the maximum-"
-                              "likelihood estimate, and the information does not give its "
-                              "sampling variance")
-    result = assemble(ds, stats.mean, cov, n, float(loglike), covariance, missing=missing,
-                      dropped=dropped, weights_kind=None,
-                      data_id=data_digest(ds.labels, np.array([n]), stats.mean))
-    return dataclasses.replace(result, shrinkage=shrunk)
-
-
-def _grouped(data: Any, by: Any, columns: Any, weights: Any,
-             options: dict[str, Any]) -> GroupedResult:
-    exclude = tuple(v for v in (weights, by) if is_label(v, data))
-    ds = as_dataset(data, columns=columns, exclude=exclude)
-    w = resolve_weights(weights, data, ds)
-    groups = split_groups(data, by, columns=list(ds.labels) if ds.labelled else None)
-
-    def one(frame: Any, wg: Any) -> MVNResult:
-        return fit(frame, weights=wg, **options)
-
-    return fit_groups(groups, w, one, (data, by, list(ds.labels) if ds.labelled else None))
+__all__ = ["fit"]
 
 
 @overload
@@ -266,47 +129,11 @@ def fit(data: Any, *, columns: Any = None, missing: Missing = "raise", weights: 
     >>> res.nobs
     4.0
     """
-    check_choice(missing, "missing", Missing)
-    check_choice(cov_type, "cov_type", CovType)
-    check_choice(weights_kind, "weights_kind", WeightsKind)
-    if information is not None:
-        check_choice(information, "information", Information)
-    info = information or ("observed" if missing == "em" else "expected")
+    spec = FitSpec.of(missing=missing, cov_type=cov_type, information=information,
+                      weighted=weights is not None, weights_kind=weights_kind, tol=tol,
+                      max_iter=max_iter, structure=structure, shrinkage=shrinkage)
     if is_dask(data):
-        return fit_dask(data, columns=columns, missing=missing, weights=weights,
-                        weights_kind=weights_kind, cov_type=cov_type, information=information,
-                        tol=tol, max_iter=max_iter, structure=structure, shrinkage=shrinkage,
-                        by=by)
+        return fit_rows(dask_source(data, columns, weights, by), spec)
     if by is not None:
-        return _grouped(data, by, columns, weights, dict(
-            missing=missing, weights_kind=weights_kind, cov_type=cov_type,
-            information=information, tol=tol, max_iter=max_iter, structure=structure,
-            shrinkage=shrinkage))
-    if shrinkage is not None:
-        return _shrunk(data, columns, check_method(shrinkage), missing, weights, cov_type,
-                       structure, tol, max_iter)
-    column = weights if is_label(weights, data) else None
-    ds = as_dataset(data, columns=columns, exclude=() if column is None else (column,))
-    model = resolve_structure(structure, ds.labels)
-    tol_v, iters = check_iteration(missing, tol, max_iter, model)
-    w = resolve_weights(weights, data, ds)
-    weighted = None if w is None else weights_kind
-    if missing == "em":
-        used = used_rows(ds.values, "em")
-        return _em(ds, normalise_weights(w, weights_kind, used), cov_type, weighted, info,
-                   tol_v, iters, model)
-    wn = normalise_weights(w, weights_kind)
-    stats = SufficientStats.from_array(ds.values, wn)
-    dropped = 0
-    if not stats.finite:  # NaN, inf, or finite data whose scatter overflows
-        locate_nonfinite(ds, allow_nan=missing == "drop")
-        if np.isnan(ds.values).any():
-            before = ds.nobs
-            ds, w = _complete_rows(ds, w)
-            dropped = before - ds.nobs
-            wn = normalise_weights(w, weights_kind)  # over the rows kept
-            stats = SufficientStats.from_array(ds.values, wn)
-    if not isinstance(model, Unstructured):
-        return structured_result(ds, stats, Chunked.of(ds.values, wn), cov_type, weighted,
-                                 missing, dropped, model, info, tol_v, iters)
-    return complete_result(ds, stats, wn, cov_type, weighted, missing, dropped)
+        return fit_groups(data, by, columns, weights, spec)
+    return fit_rows(memory_source(data, columns, weights), spec)

@@ -11,10 +11,12 @@ import numpy as np
 import pandas as pd
 
 from .. import plots
-from ..data import Groups, as_dataset, is_label
-from ..exceptions import InvalidOptionError
+from ..data import as_dataset, dataset_source, is_label, resolve_weights, split_groups
+from ..exceptions import InvalidOptionError, setting
 from ..inference import HypothesisTest, ManovaResult, box_m_test, manova
+from ._pipeline import fit_rows
 from ._results import MVNResult
+from ._spec import FitSpec
 
 __all__ = ["GroupedResult", "fit_groups"]
 
@@ -90,7 +92,7 @@ class GroupedResult:
         :class:`InvalidOptionError` when the test cannot use them as the fits did."""
         first = next(iter(self.groups.values()))
         if first.weights_kind is not None or first.missing == "em":
-            why = "weights" if first.weights_kind is not None else "missing='em'"
+            why = "weights" if first.weights_kind is not None else f"{setting('missing', 'em')}"
             raise InvalidOptionError(
                 f"{test} works on complete, unweighted rows; these groups were fitted with "
                 f"{why}, which the test cannot take into account. Run it on the rows you "
@@ -147,13 +149,13 @@ class GroupedResult:
         return self.summary()
 
 
-def fit_groups(groups: Groups, weights: np.ndarray | None,
-               fit_one: Callable[[Any, Any], MVNResult],
-               source: tuple[Any, Any, Any]) -> GroupedResult:
-    """Fit each group with ``fit_one(frame, weights)``."""
-    fits = {}
-    for label, part, rows in zip(groups.labels, groups.parts, groups.rows, strict=True):
-        frame = pd.DataFrame(part.values, index=part.index, columns=part.labels) \
-            if part.labelled else part.values
-        fits[label] = fit_one(frame, None if weights is None else weights[rows])
-    return GroupedResult(MappingProxyType(fits), groups.name, source)
+def fit_groups(data: Any, by: Any, columns: Any, weights: Any, spec: FitSpec) -> GroupedResult:
+    """Fit each group of ``by`` with ``spec`` (one pipeline per group)."""
+    exclude = tuple(v for v in (weights, by) if is_label(v, data))
+    ds = as_dataset(data, columns=columns, exclude=exclude)
+    w = resolve_weights(weights, data, ds)
+    labelled = list(ds.labels) if ds.labelled else None
+    groups = split_groups(data, by, columns=labelled)
+    fits = {label: fit_rows(dataset_source(part, None if w is None else w[rows]), spec)
+            for label, part, rows in zip(groups.labels, groups.parts, groups.rows, strict=True)}
+    return GroupedResult(MappingProxyType(fits), groups.name, (data, by, labelled))

@@ -1,10 +1,13 @@
-"""An optimiser-ready objective: the negative log-likelihood over unconstrained parameters.
+"""An optimiser-ready objective: the negative log-likelihood over the model's parameters.
 
-``η = (μ, η_Σ)`` where ``η_Σ`` is the structure's unconstrained parameterisation (the
-log-Cholesky factor for the unstructured model), so that every ``η`` in ``Rᵏ`` is a valid
-model and ``scipy.optimize.minimize(obj.value_and_gradient, obj.start(), jac=True)`` needs
-no bounds or constraints. Gradient and Hessian are analytic, by the chain rule through
-``T = blockdiag(I, ∂vechΣ/∂η_Σᵀ)`` (``∇ = Tᵀs``, ``∇² = −(TᵀIT − Σ_m s_Σ[m] H_m)``).
+``η = (μ, η_Σ)``. By default ``η_Σ`` is the structure's unconstrained parameterisation (the
+log-Cholesky factor for the unstructured model), so that every ``η`` in ``Rᵏ`` is a valid model
+and ``scipy.optimize.minimize(obj.value_and_gradient, obj.start(), jac=True)`` needs no bounds;
+with ``natural=True`` it is the structure's own parameters (``vech Σ``, variances,
+correlations), as :class:`~mvn_estimate.MVNModel` uses them. Gradient and Hessian are
+analytic, by the chain rule through ``T = blockdiag(I, ∂vechΣ/∂η_Σᵀ)``
+(``∇ = Tᵀs``, ``∇² = −(TᵀIT − Σ_m s_Σ[m] H_m)``). The data are reduced by the same pipeline
+as :func:`~mvn_estimate.fit` (the same checks, the same warning for dropped rows).
 """
 
 from __future__ import annotations
@@ -13,73 +16,73 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.linalg import block_diag
 
 from .._typing import FloatArray, Missing, WeightsKind
-from .._validate import check_choice
-from ..data import (
-    Dataset,
-    SufficientStats,
-    as_dataset,
-    is_label,
-    locate_nonfinite,
-    normalise_weights,
-    resolve_weights,
-    used_rows,
-)
-from ..exceptions import NotPositiveDefiniteError, ShapeError, describe
+from .._validate import check_bool
+from ..data import Dataset, SufficientStats, memory_source
+from ..exceptions import MVNEstimateError, ShapeError, arg, describe
+from ..inference import check_nonsingular
 from ..linalg import PDFactor
-from ..linalg.vech import vech_indices
-from ..missing._conditional import e_step
-from ..missing._em import _start
-from ..missing._observed import score_and_information
-from ..missing._patterns import Patterns, build_patterns
-from ..model import (
-    LOG_2PI,
-    CovarianceStructure,
-    observed_kernel,
-    param_names,
-    resolve_structure,
-    sym_score,
+from ..missing import (
+    Patterns,
+    e_step,
+    information_matrix,
+    row_terms,
+    score_and_information,
+    start_values,
 )
-from ._complete import check_nonsingular
+from ..model import (
+    CovarianceStructure,
+    chain_matrix,
+    chain_score_information,
+    expected_from,
+    loglike_from,
+    loglike_rows,
+    observed_from,
+    param_names,
+    score_rows,
+    score_vector_from,
+)
+from ._reduce import reduce_complete, reduce_patterns
+from ._spec import FitSpec
 
 __all__ = ["Objective", "objective"]
 
 
 class _Complete:
-    """``ℓ``, its score and observed information over ``(μ, vech Σ)`` from ``(n, x̄, S)``."""
+    """``ℓ``, its derivatives and per-row terms over ``(μ, vech Σ)`` from ``(n, x̄, S)``."""
 
-    def __init__(self, stats: SufficientStats) -> None:
-        self.stats = stats
+    def __init__(self, stats: SufficientStats, values: FloatArray) -> None:
+        self.stats, self.values = stats, values
 
     def start(self) -> tuple[FloatArray, FloatArray]:
         return self.stats.mean, self.stats.cov()
 
+    def _rel(self, mean: FloatArray) -> SufficientStats:
+        return SufficientStats(self.stats.n, self.stats.mean - mean, self.stats.scatter)
+
     def loglike(self, mean: FloatArray, fac: PDFactor) -> float:
-        n, d = self.stats.n, self.stats.mean - mean
-        trace = float(np.trace(fac.solve(self.stats.scatter))) + n * float(d @ fac.solve(d))
-        return -0.5 * (n * (fac.dim * LOG_2PI + fac.logdet) + trace)
+        return loglike_from(self._rel(mean), fac)
 
     def derivatives(self, mean: FloatArray, fac: PDFactor) -> tuple[FloatArray, FloatArray]:
-        n, p = self.stats.n, fac.dim
-        rel = SufficientStats(n, self.stats.mean - mean, self.stats.scatter)
-        d = rel.mean
-        w = rel.scatter + n * np.outer(d, d)
-        g = sym_score(fac.solve(fac.solve(w).T) - n * fac.inverse())
-        rows, cols = vech_indices(p)
-        score = np.concatenate([fac.solve(n * d), g[rows, cols]])
-        return score, observed_kernel(rel, fac)
+        rel = self._rel(mean)
+        return score_vector_from(rel, fac), observed_from(rel, fac)
+
+    def expected(self, mean: FloatArray, fac: PDFactor) -> FloatArray:
+        return expected_from(fac, self.stats.n)
+
+    def rows(self, mean: FloatArray, fac: PDFactor) -> tuple[FloatArray, FloatArray]:
+        return loglike_rows(self.values, mean, fac), score_rows(self.values, mean, fac)
 
 
 class _Incomplete:
-    """The observed-data ``ℓ``, score and observed information from missingness patterns."""
+    """The observed-data ``ℓ``, its derivatives and per-row terms from missingness patterns."""
 
-    def __init__(self, pat: Patterns) -> None:
-        self.pat = pat
+    def __init__(self, pat: Patterns, values: FloatArray) -> None:
+        self.pat, self.values = pat, values
 
     def start(self) -> tuple[FloatArray, FloatArray]:
-        mean, cov = _start(self.pat)
+        mean, cov = start_values(self.pat)
         return mean + self.pat.origin, cov
 
     def loglike(self, mean: FloatArray, fac: PDFactor) -> float:
@@ -88,20 +91,34 @@ class _Incomplete:
     def derivatives(self, mean: FloatArray, fac: PDFactor) -> tuple[FloatArray, FloatArray]:
         return score_and_information(self.pat, mean - self.pat.origin, fac.matrix())
 
+    def expected(self, mean: FloatArray, fac: PDFactor) -> FloatArray:
+        return information_matrix(self.pat, mean - self.pat.origin, fac.matrix(), "expected")
+
+    def rows(self, mean: FloatArray, fac: PDFactor) -> tuple[FloatArray, FloatArray]:
+        n = self.values.shape[0]
+        k = mean.size + mean.size * (mean.size + 1) // 2
+        ll, scores = np.zeros(n), np.zeros((n, k))
+        for idx, value, s in row_terms(self.pat, self.values, mean - self.pat.origin,
+                                       fac.matrix()):
+            ll[idx], scores[idx] = value, s
+        return ll, scores
+
 
 class Objective:
-    """Negative log-likelihood of a multivariate normal over unconstrained parameters.
+    """Negative log-likelihood of a multivariate normal over the model's parameters.
 
     Build it with :func:`objective`. ``η`` holds the ``p`` means, then the structure's
-    unconstrained covariance parameters (:attr:`names`).
+    covariance parameters (:attr:`names`): unconstrained unless built with ``natural=True``.
     """
 
     def __init__(self, source: _Complete | _Incomplete, structure: CovarianceStructure,
-                 labels: pd.Index) -> None:
+                 data: Dataset, natural: bool = False) -> None:
         self.source, self.structure = source, structure
-        self.free = structure.unconstrained()
-        self.labels = labels
-        self.p = len(labels)
+        self.free = structure if natural else structure.unconstrained()
+        self.natural = natural
+        self.labels = data.labels
+        self.p = len(self.labels)
+        self._data = data
 
     @property
     def names(self) -> list[str]:
@@ -114,19 +131,34 @@ class Objective:
         """Length of ``η``."""
         return self.p + self.free.nparams()
 
+    @property
+    def nobs(self) -> int:
+        """Number of rows the objective uses."""
+        return self._data.nobs
+
+    @property
+    def data(self) -> FloatArray | pd.DataFrame:
+        """The rows the objective uses (a DataFrame when the data were labelled)."""
+        ds = self._data
+        if ds.labelled:
+            return pd.DataFrame(ds.values, index=ds.index, columns=ds.names)
+        return ds.values
+
     def _eta(self, eta: Any) -> FloatArray:
         out = np.asarray(eta, dtype=float)
         if out.shape != (self.size,):
-            raise ShapeError(f"The 'theta' argument must have shape ({self.size},) — the "
+            raise ShapeError(f"{arg('theta')} must have shape ({self.size},) — the "
                              f"{self.p} means and {self.size - self.p} covariance parameters; "
                              f"got {describe(out)}.")
         return out
 
     def start(self) -> FloatArray:
         """Starting values: the sample (or available-case) means and the structure's start
-        from the sample covariance, mapped to the unconstrained scale."""
+        from the sample covariance (mapped to the unconstrained scale unless natural)."""
         mean, cov = self.source.start()
-        return np.concatenate([mean, self.structure.to_unconstrained(self.structure.start(cov))])
+        theta = self.structure.start(cov)
+        return np.concatenate([mean, theta if self.natural else
+                               self.structure.to_unconstrained(theta)])
 
     def to_mean_cov(self, theta: Any) -> tuple[pd.Series, pd.DataFrame]:
         """``(μ, Σ)`` at ``η``, labelled by the variables."""
@@ -135,66 +167,77 @@ class Objective:
         return (pd.Series(eta[:self.p], index=self.labels, name="mean"),
                 pd.DataFrame(cov, index=self.labels, columns=self.labels))
 
-    def _factor(self, eta: FloatArray) -> PDFactor | None:
+    def factor(self, theta: Any) -> PDFactor | None:
+        """The Cholesky factor of ``Σ(η)``, or None where ``η`` is not a valid model."""
+        eta = self._eta(theta)
+        if not self.free.valid(eta[self.p:]):
+            return None
         try:
             return PDFactor.of(self.free.cov(eta[self.p:]), name="cov")
-        except NotPositiveDefiniteError:
+        except MVNEstimateError:
             return None
 
     def loglike(self, theta: Any) -> float:
         """The log-likelihood at ``η`` (``-inf`` where ``Σ(η)`` is not positive definite)."""
         eta = self._eta(theta)
-        fac = self._factor(eta)
+        fac = self.factor(eta)
         return float("-inf") if fac is None else self.source.loglike(eta[:self.p], fac)
 
     def value_and_gradient(self, theta: Any) -> tuple[float, FloatArray]:
         """``(−ℓ(η), −∇ℓ(η))`` — for ``scipy.optimize.minimize(..., jac=True)``.
 
-        Where ``Σ(η)`` is not positive definite (possible only for a user structure without
-        an unconstrained form) the value is ``+inf`` and the gradient zero, so a line search
-        simply backs off.
+        Where ``η`` is not a valid model (possible only for a structure without an
+        unconstrained form, or with ``natural=True``) the value is ``+inf`` and the gradient
+        zero, so a line search simply backs off.
         """
         eta = self._eta(theta)
-        fac = self._factor(eta)
+        fac = self.factor(eta)
         if fac is None:
             return float("inf"), np.zeros(self.size)
         score, _ = self.source.derivatives(eta[:self.p], fac)
-        chain = self._chain(eta)
+        chain = chain_matrix(self.free, eta[self.p:], self.p)
         return -self.source.loglike(eta[:self.p], fac), -(chain.T @ score)
 
     def hessian(self, theta: Any) -> FloatArray:
         """The Hessian of ``−ℓ`` at ``η`` (the observed information over ``η``), analytic."""
         eta = self._eta(theta)
-        fac = self._factor(eta)
+        fac = self.factor(eta)
         if fac is None:
             return np.full((self.size, self.size), np.nan)
         score, info = self.source.derivatives(eta[:self.p], fac)
-        chain = self._chain(eta)
-        out = chain.T @ info @ chain
-        out[self.p:, self.p:] -= np.einsum("m,mij->ij", score[self.p:],
-                                           self.free.hessian(eta[self.p:]))
-        return (out + out.T) / 2
+        return chain_score_information(self.free, eta[self.p:], score, info, True)[1]
 
-    def _chain(self, eta: FloatArray) -> FloatArray:
-        return block_diag(np.eye(self.p), self.free.jacobian(eta[self.p:]))
+    def information(self, theta: Any) -> FloatArray:
+        """The expected (Fisher) information over ``η`` (NaN where ``η`` is not valid)."""
+        eta = self._eta(theta)
+        fac = self.factor(eta)
+        if fac is None:
+            return np.full((self.size, self.size), np.nan)
+        t = chain_matrix(self.free, eta[self.p:], self.p)
+        return t.T @ self.source.expected(eta[:self.p], fac) @ t
 
+    def loglike_obs(self, theta: Any) -> FloatArray:
+        """Each row's log-likelihood at ``η`` (its observed entries' with ``missing="em"``;
+        ``-inf`` where ``η`` is not valid)."""
+        eta = self._eta(theta)
+        fac = self.factor(eta)
+        if fac is None:
+            return np.full(self.nobs, -np.inf)
+        return self.source.rows(eta[:self.p], fac)[0]
 
-def _source(ds: Dataset, w: FloatArray | None, missing: str) -> _Complete | _Incomplete:
-    if missing == "em":
-        return _Incomplete(build_patterns(ds, w))
-    stats = SufficientStats.from_array(ds.values, w)
-    if not stats.finite:
-        locate_nonfinite(ds, allow_nan=missing == "drop")
-        keep = np.asarray(~np.isnan(ds.values).any(axis=1), dtype=bool)
-        ds = ds.rows(keep)
-        stats = SufficientStats.from_array(ds.values, None if w is None else w[keep])
-    check_nonsingular(stats, ds.labels)
-    return _Complete(stats)
+    def score_obs(self, theta: Any) -> FloatArray:
+        """Each row's score over ``η`` (NaN where ``η`` is not valid)."""
+        eta = self._eta(theta)
+        fac = self.factor(eta)
+        if fac is None:
+            return np.full((self.nobs, self.size), np.nan)
+        return self.source.rows(eta[:self.p], fac)[1] @ chain_matrix(self.free, eta[self.p:],
+                                                                      self.p)
 
 
 def objective(data: Any, *, structure: Any = None, missing: Missing = "raise",
               columns: Any = None, weights: Any = None,
-              weights_kind: WeightsKind = "frequency") -> Objective:
+              weights_kind: WeightsKind = "frequency", natural: bool = False) -> Objective:
     """The negative log-likelihood of ``data`` as an optimiser-ready objective.
 
     Parameters
@@ -204,21 +247,26 @@ def objective(data: Any, *, structure: Any = None, missing: Missing = "raise",
         As in :func:`mvn_estimate.fit` (default unstructured: log-Cholesky coordinates).
     missing : {"raise", "drop", "em"}, default "raise"
         ``"em"`` gives the observed-data likelihood (NaN = missing); ``"drop"`` drops
-        incomplete rows (silently here: the objective has no result to report it in).
+        incomplete rows, with the :class:`~mvn_estimate.exceptions.DroppedRowsWarning`
+        ``fit`` gives.
     columns, weights, weights_kind
         As in :func:`mvn_estimate.fit`.
+    natural : bool, default False
+        Parameters on the structure's own scale (``vech Σ`` for the unstructured model)
+        instead of the unconstrained one; invalid points then give ``-inf`` / ``+inf``.
 
     Returns
     -------
     Objective
         ``start()``, ``value_and_gradient(η)``, ``hessian(η)``, ``loglike(η)``,
-        ``to_mean_cov(η)`` and ``names``.
+        ``information(η)``, ``loglike_obs(η)``, ``score_obs(η)``, ``to_mean_cov(η)`` and
+        ``names``.
 
     Notes
     -----
     Statistics are computed once; each evaluation costs ``O(p³)`` (complete data) or one
     E-step over the missingness patterns. The minimiser equals ``fit()``'s estimate (tested
-    with ``scipy.optimize.minimize``).
+    with ``scipy.optimize.minimize``). The per-row methods (weights aside) read the rows.
 
     Examples
     --------
@@ -231,11 +279,17 @@ def objective(data: Any, *, structure: Any = None, missing: Missing = "raise",
     >>> bool(np.allclose(cov, np.cov(x.T, bias=True), atol=1e-5))
     True
     """
-    check_choice(missing, "missing", Missing)
-    check_choice(weights_kind, "weights_kind", WeightsKind)
-    column = weights if is_label(weights, data) else None
-    ds = as_dataset(data, columns=columns, exclude=() if column is None else (column,))
-    model = resolve_structure(structure, ds.labels)
-    w = normalise_weights(resolve_weights(weights, data, ds), weights_kind,
-                          used_rows(ds.values, missing))
-    return Objective(_source(ds, w, missing), model, ds.labels)
+    natural = check_bool(natural, "natural")
+    spec = FitSpec.of(missing=missing, structure=structure, weighted=weights is not None,
+                      weights_kind=weights_kind)
+    source = memory_source(data, columns, weights)
+    model = spec.structure.bind(source.labels)
+    if spec.policy.em:
+        inc = reduce_patterns(source, spec, common=False, rescale=False)
+        assert source.dataset is not None
+        return Objective(_Incomplete(inc.patterns, source.dataset.values), model,
+                         source.dataset, natural)
+    red = reduce_complete(source, spec, common=False, rescale=False)
+    check_nonsingular(red.stats, source.labels, "use fewer columns.")
+    assert red.kept is not None
+    return Objective(_Complete(red.stats, red.kept.values), model, red.kept, natural)

@@ -11,15 +11,25 @@ import pandas as pd
 
 from .._optional import require
 from .._typing import CovType, Information, Missing, WeightsKind
-from .._validate import check_bool, check_choice, check_int
-from ..data import Chunk, Rows, add, as_dataset, is_label, show_labels
-from ..data._io import Table, open_table
-from ..data._weights import weights_column
-from ..exceptions import FileFormatError, LabelError, MVNEstimateError, describe
-from ._reduce import fit_rows
+from .._validate import check_bool, check_int
+from ..data import (
+    Chunk,
+    Rows,
+    Source,
+    Table,
+    add,
+    as_dataset,
+    is_label,
+    open_table,
+    show_labels,
+    weights_column,
+)
+from ..exceptions import FileFormatError, FileTerms, LabelError, MVNEstimateError, arg, describe
+from ._pipeline import fit_rows
 from ._results import MVNResult
+from ._spec import FitSpec
 
-__all__ = ["fit_file", "fit_table"]
+__all__ = ["fit_file", "table_source"]
 
 
 def _columns(table: Table, columns: Any, weights: Any) -> list[Any]:
@@ -27,7 +37,7 @@ def _columns(table: Table, columns: Any, weights: Any) -> list[Any]:
     frame = table.prototype
     if weights is not None and not is_label(weights, frame):
         got = repr(weights) if isinstance(weights, str) else describe(weights)
-        raise LabelError(f"The 'weights' argument must name a column of '{table.name}'; got "
+        raise LabelError(f"{arg('weights')} must name a column of '{table.name}'; got "
                          f"{got}. Its columns are {show_labels(frame.columns, 20)}.")
     ds = as_dataset(frame, columns=columns, min_rows=0,
                     exclude=() if weights is None else (weights,))
@@ -56,9 +66,10 @@ class _Progress:
         return self.make(None).head()
 
 
-def fit_file(path: str, *, columns: Any = None, missing: Missing = "raise", weights: Any = None,
-             weights_kind: WeightsKind = "frequency", cov_type: CovType = "classic",
-             information: Information | None = None, tol: float | None = None,
+def fit_file(path: str | Table, *, columns: Any = None, missing: Missing = "raise",
+             weights: Any = None, weights_kind: WeightsKind = "frequency",
+             cov_type: CovType = "classic", information: Information | None = None,
+             tol: float | None = None,
              max_iter: int | None = None, structure: Any = None, chunksize: int | None = None,
              progress: bool | None = None, sep: str | None = None, decimal: str | None = None,
              index_col: Any = "auto") -> MVNResult:
@@ -66,10 +77,11 @@ def fit_file(path: str, *, columns: Any = None, missing: Missing = "raise", weig
 
     Parameters
     ----------
-    path : str
+    path : str or Table
         A CSV file (separator, decimal mark and a row-label column detected, or given by
-        ``sep``, ``decimal``, ``index_col`` as in the command line) or a Parquet file (read
-        by record batches, only the needed columns).
+        ``sep``, ``decimal``, ``index_col`` as in the command line), a Parquet file (read
+        by record batches, only the needed columns), or a table already opened by
+        :func:`mvn_estimate.io.open_table`.
     columns : list of str, optional
         Columns to fit (default: every column but ``weights``; they must be numeric).
     missing, weights_kind, cov_type, information, tol, max_iter, structure
@@ -100,25 +112,22 @@ def fit_file(path: str, *, columns: Any = None, missing: Missing = "raise", weig
     >>> res.nobs
     150.0
     """
-    table, _ = open_table(path, sep=sep, decimal=decimal, index_col=index_col)
-    return fit_table(table, columns=columns, missing=missing, weights=weights,
-                     weights_kind=weights_kind, cov_type=cov_type, information=information,
-                     tol=tol, max_iter=max_iter, structure=structure, chunksize=chunksize,
-                     progress=progress)
+    spec = FitSpec.of(missing=missing, cov_type=cov_type, information=information,
+                      weighted=weights is not None, weights_kind=weights_kind, tol=tol,
+                      max_iter=max_iter, structure=structure)
+    table = path if isinstance(path, Table) else \
+        open_table(path, sep=sep, decimal=decimal, index_col=index_col)[0]
+    try:
+        return fit_rows(table_source(table, columns, weights, chunksize, progress), spec)
+    except MVNEstimateError as exc:
+        exc.with_terms(FileTerms(table.name))
+        raise
 
 
-def fit_table(table: Table, *, columns: Any = None, missing: Missing = "raise",
-              weights: Any = None, weights_kind: WeightsKind = "frequency",
-              cov_type: CovType = "classic", information: Information | None = None,
-              tol: float | None = None, max_iter: int | None = None, structure: Any = None,
-              chunksize: int | None = None, progress: bool | None = None) -> MVNResult:
-    """:func:`fit_file` on a table already opened (by :func:`~mvn_estimate.data._io.open_table`,
-    which the command line uses to report what it detected)."""
-    check_choice(missing, "missing", Missing)
-    check_choice(cov_type, "cov_type", CovType)
-    check_choice(weights_kind, "weights_kind", WeightsKind)
-    if information is not None:
-        check_choice(information, "information", Information)
+def table_source(table: Table, columns: Any, weights: Any, chunksize: Any,
+                 progress: Any) -> Source:
+    """The source of a table on disk: the columns checked as ``fit`` checks a DataFrame's,
+    read in chunks of ``chunksize`` rows (with a progress bar when asked or on a terminal)."""
     if table.nrows == 0:
         what = "no rows" if table.parquet else "a header but no data rows"
         raise FileFormatError(f"'{table.name}' has {what} (0 rows to fit).")
@@ -131,22 +140,6 @@ def fit_table(table: Table, *, columns: Any = None, missing: Missing = "raise",
         return table.rows(chosen, weights, step, report)
 
     rows: Rows = _Progress(table, make) if show else make(None)
-    try:
-        return fit_rows(rows, pd.Index(chosen), missing=missing,
-                        weights_kind=None if weights is None else weights_kind,
-                        cov_type=cov_type, information=information, tol=tol,
-                        max_iter=max_iter, structure=structure)
-    except MVNEstimateError as exc:
-        exc.args = (_file_terms(str(exc), table.name), *exc.args[1:])
-        raise
-
-
-def _file_terms(message: str, name: str) -> str:
-    """A message about the ``data`` argument, said of the file (``fit_file`` has no such
-    argument) and without advice that only ``fit`` can follow."""
-    message = message.replace("The 'data' argument", f"The file '{name}'")
-    message = message.replace("of 'data'", f"of '{name}'").replace("'data'", f"'{name}'")
-    message = message.replace(", or shrinkage='ledoit-wolf'",
-                              ", or fit the data in memory with fit(..., shrinkage=...)")
-    return message.replace("use fit() on data in memory", "read the file with pandas and use "
-                           "fit()")
+    return Source(pd.Index(chosen), rows, weighted=weights is not None,
+                  terms=FileTerms(table.name), kind="a file read in chunks",
+                  load="read the file with pandas and use fit()")

@@ -20,7 +20,9 @@ from ..exceptions import (
     NotPositiveDefiniteError,
     RepairWarning,
     ShapeError,
+    arg,
     describe,
+    setting,
     warn,
 )
 from ..linalg._checks import RTOL
@@ -37,11 +39,11 @@ def _prepare_repair(matrix: Any, name: str) -> tuple[FloatArray, FloatArray,
                                                       pd.Index | None]:
     a, labels = as_raw(matrix, name)
     if a.shape[0] != a.shape[1]:
-        raise ShapeError(f"The '{name}' argument must be square to be repaired; got "
+        raise ShapeError(f"{arg(name)} must be square to be repaired; got "
                          f"{describe(a)}.")
     if not np.all(np.isfinite(a)):
         raise NonFiniteError(
-            f"The '{name}' argument must be finite to be repaired; got "
+            f"{arg(name)} must be finite to be repaired; got "
             f"{int(np.sum(~np.isfinite(a)))} NaN or infinite entries. A repair cannot invent "
             "missing entries: fill them first.")
     return a, (a + a.T) / 2, labels
@@ -158,7 +160,7 @@ def _fixed_mask(fixed: Any, p: int) -> np.ndarray | None:
         return None
     mask = np.asarray(fixed.to_numpy() if isinstance(fixed, pd.DataFrame) else fixed)
     if mask.dtype != bool or mask.shape != (p, p):
-        raise InvalidOptionError(f"The 'fixed' argument must be a boolean {p}×{p} mask of the "
+        raise InvalidOptionError(f"{arg('fixed')} must be a boolean {p}×{p} mask of the "
                                  f"entries to keep; got {describe(fixed)}.")
     return mask | mask.T
 
@@ -168,7 +170,7 @@ def _weights(weights: Any, p: int) -> FloatArray | None:
         return None
     w = np.asarray(weights, dtype=float) if np.asarray(weights).dtype.kind in "iuf" else None
     if w is None or w.shape != (p,) or not np.all(np.isfinite(w)) or np.any(w <= 0):
-        raise InvalidOptionError(f"The 'weights' argument must be {p} positive numbers, one per "
+        raise InvalidOptionError(f"{arg('weights')} must be {p} positive numbers, one per "
                                  f"variable (the W-norm ‖W^½(A − X)W^½‖); got {describe(weights)}.")
     return w
 
@@ -248,13 +250,14 @@ def nearest_pd(M: Any, *, kind: Kind = "covariance", keep_diag: bool = False,
     p = a.shape[0]
     w, mask = _weights(weights, p), _fixed_mask(fixed, p)
     if mask is not None and method != "alternating":
-        raise InvalidOptionError("The 'fixed' argument needs method='alternating' (Higham's "
+        raise InvalidOptionError(f"{arg('fixed')} needs {setting('method', 'alternating')} "
+                                 "(Higham's "
                                  "projections handle fixed entries; Newton's method does not).")
     constrained = kind == "correlation" or keep_diag or mask is not None
     target = np.ones(p) if kind == "correlation" else np.diag(a).copy()
     if constrained and np.any(target <= 0):
         raise NotPositiveDefiniteError(
-            f"The 'M' argument's diagonal must be positive to be kept; got min "
+            f"{arg('M')}'s diagonal must be positive to be kept; got min "
             f"{np.min(target):.6g}. Use keep_diag=False.", min_eigenvalue=float(np.min(target)))
     fl = _floor(np.diag(target) if constrained else a, floor, kind)
     if _unchanged(raw, fl, kind) and w is None and mask is None:

@@ -18,6 +18,7 @@ Every statistic needs one pass over the data (``O(np²)`` time, ``O(p²)`` memor
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 import numpy as np
@@ -25,8 +26,8 @@ import pandas as pd
 
 from .._typing import FloatArray
 from .._validate import check_choice, check_real
-from ..data import POINT_ADVICE, Dataset, SufficientStats, as_dataset, locate_nonfinite
-from ..exceptions import InvalidOptionError, ShapeError, SingularCovarianceError
+from ..data import POINT_ADVICE, Chunked, Rows, SufficientStats, as_dataset, locate_nonfinite
+from ..exceptions import InvalidOptionError, ShapeError, SingularCovarianceError, arg, ref
 
 __all__ = ["ShrinkageResult", "shrink_covariance", "shrink_stats"]
 
@@ -84,16 +85,17 @@ class ShrinkageResult:
                 f"{self.condition_number:.4g}")
 
 
-def _moments(x: FloatArray, mean: FloatArray, scale: FloatArray) -> tuple[FloatArray, float]:
-    """``Σₖ wₖwₖᵀ`` with ``wₖ = ((xₖ − x̄)/scale)²`` and ``Σₖ ‖(xₖ − x̄)/scale‖⁴``, by chunks."""
+def _moments(x: FloatArray, w: FloatArray | None, mean: FloatArray) -> tuple[FloatArray, float]:
+    """``Σₖ qₖqₖᵀ`` with ``qₖ = (xₖ − x̄)²`` (elementwise) and ``Σₖ ‖xₖ − x̄‖⁴`` of a chunk, in
+    blocks of rows: every fourth moment the intensities need, from one pass."""
     p = x.shape[1]
     fourth = np.zeros((p, p))
     norms = 0.0
     step = max(64, CHUNK // p)
     for start in range(0, x.shape[0], step):
-        w = ((x[start:start + step] - mean) / scale) ** 2
-        fourth += w.T @ w
-        norms += float(np.sum(np.sum(w, axis=1) ** 2))
+        q = (x[start:start + step] - mean) ** 2
+        fourth += q.T @ q
+        norms += float(np.sum(np.sum(q, axis=1) ** 2))
     return fourth, norms
 
 
@@ -115,21 +117,19 @@ def _oas(s: FloatArray, n: int) -> float:
     return 1.0 if den == 0 else float(min((alpha + mu2) / den, 1.0))
 
 
-def _schafer_strimmer(x: FloatArray, stats: SufficientStats
+def _schafer_strimmer(stats: SufficientStats, fourth: FloatArray
                       ) -> tuple[FloatArray, FloatArray, float, float]:
     n, p = int(stats.n), stats.nvars
     s_u = stats.cov(ddof=1)
-    sd = np.sqrt(np.diag(s_u))
+    v = np.diag(s_u)
+    sd = np.sqrt(v)
     r = s_u / np.outer(sd, sd)
-    fourth, _ = _moments(x, stats.mean, sd)
     w_bar = (n - 1) / n * r
-    var_r = n / (n - 1) ** 3 * (fourth - n * w_bar**2)
+    var_r = n / (n - 1) ** 3 * (fourth / np.outer(v, v) - n * w_bar**2)
     off = ~np.eye(p, dtype=bool)
     den = float(np.sum(r[off] ** 2))
     lam = 0.0 if den == 0 else float(np.clip(np.sum(var_r[off]) / den, 0.0, 1.0))
-    raw, _ = _moments(x, stats.mean, np.ones(p))
-    v = np.diag(s_u)
-    var_v = n / (n - 1) ** 3 * (np.diag(raw) - n * ((n - 1) / n * v) ** 2)
+    var_v = n / (n - 1) ** 3 * (np.diag(fourth) - n * ((n - 1) / n * v) ** 2)
     target = float(np.median(v))
     den_v = float(np.sum((v - target) ** 2))
     lam_v = 0.0 if den_v == 0 else float(np.clip(np.sum(var_v) / den_v, 0.0, 1.0))
@@ -141,34 +141,31 @@ def _schafer_strimmer(x: FloatArray, stats: SufficientStats
     return cov, tgt, lam, lam_v
 
 
-def shrink_stats(ds: Dataset, method: Any, target: Any) -> ShrinkageResult:
-    """Shrinkage of the complete data ``ds`` (checked), see :func:`shrink_covariance`."""
-    stats = SufficientStats.from_array(ds.values)
-    if not stats.finite:
-        locate_nonfinite(ds, advice=POINT_ADVICE.split(", or")[0] + ".")
-    n, p = int(stats.n), ds.nvars
+def shrink_stats(stats: SufficientStats, rows: Rows, method: Any, target: Any,
+                 labels: pd.Index) -> ShrinkageResult:
+    """Shrinkage from the statistics of complete data and one more pass over their rows (the
+    fourth moments; none for OAS or a fixed intensity), see :func:`shrink_covariance`."""
+    n = int(stats.n)
     if n < 2 or np.any(np.diag(stats.scatter) <= 0):
         raise SingularCovarianceError(
-            "Shrinkage needs at least 2 rows and no constant column in 'data'; got "
+            f"Shrinkage needs at least 2 rows and no constant column in {ref('data')}; got "
             f"{n} rows and variances {np.round(np.diag(stats.cov()), 6).tolist()[:6]}.")
+    if method == "schafer-strimmer" and target is not None:
+        raise InvalidOptionError(f"{arg('target')} is fixed for Schäfer–Strimmer "
+                                 "(correlations towards 0, variances towards their median); "
+                                 f"got {target!r}. Leave it out.")
     s = stats.cov()
     lam_v: float | None = None
+    needs = method in ("schafer-strimmer", "ledoit-wolf")
+    fourth, norms = rows.total(partial(_moments, mean=stats.mean)) if needs else \
+        (np.zeros((stats.nvars, stats.nvars)), 0.0)
     if method == "schafer-strimmer":
-        if target is not None:
-            raise InvalidOptionError("The 'target' argument is fixed for Schäfer–Strimmer "
-                                     "(correlations towards 0, variances towards their median); "
-                                     f"got {target!r}. Leave it out.")
-        cov, tgt, delta, lam_v = _schafer_strimmer(ds.values, stats)
+        cov, tgt, delta, lam_v = _schafer_strimmer(stats, fourth)
     else:
         tgt = _target(s, "scaled-identity" if target is None else target, method)
-        if method == "ledoit-wolf":
-            delta = _ledoit_wolf(s, n, _moments(ds.values, stats.mean, np.ones(p))[1])
-        elif method == "oas":
-            delta = _oas(s, n)
-        else:
-            delta = float(method)
+        delta = _ledoit_wolf(s, n, norms) if method == "ledoit-wolf" else \
+            _oas(s, n) if method == "oas" else float(method)
         cov = (1 - delta) * s + delta * tgt
-    labels = ds.labels
     return ShrinkageResult(pd.DataFrame(cov, index=labels, columns=labels), delta,
                            pd.DataFrame(tgt, index=labels, columns=labels),
                            method if isinstance(method, str) else "fixed", lam_v, n,
@@ -179,7 +176,7 @@ def _target(s: FloatArray, target: Any, method: Any) -> FloatArray:
     check_choice(target, "target", Target)
     if isinstance(method, str) and target != "scaled-identity":
         raise InvalidOptionError(
-            f"The 'target' argument of {method!r} is the scaled identity (tr S / p) I, as its "
+            f"{arg('target')} of {method!r} is the scaled identity (tr S / p) I, as its "
             f"intensity formula assumes; got {target!r}. Pass a number as method to shrink "
             "towards another target.")
     p = s.shape[0]
@@ -233,5 +230,8 @@ def shrink_covariance(data: Any, method: Any = "ledoit-wolf", target: Any = None
     m = check_method(method)
     ds = as_dataset(data, columns=columns)
     if ds.nobs < 2:
-        raise ShapeError(f"The 'data' argument must have at least 2 rows; got {ds.nobs}.")
-    return shrink_stats(ds, m, target)
+        raise ShapeError(f"{arg('data')} must have at least 2 rows; got {ds.nobs}.")
+    stats = SufficientStats.from_array(ds.values)
+    if not stats.finite:
+        locate_nonfinite(ds, advice=POINT_ADVICE.split(", or")[0] + ".")
+    return shrink_stats(stats, Chunked.of(ds.values), m, target, ds.labels)

@@ -29,6 +29,7 @@ from ..exceptions import (
     NotPositiveDefiniteError,
     NotSymmetricError,
     ShapeError,
+    arg,
     describe,
 )
 from ..linalg._checks import asymmetry, resolve_tol
@@ -118,7 +119,7 @@ def as_raw(matrix: Any, name: str) -> tuple[FloatArray, pd.Index | None]:
     arr = real_array(values, name, shape="a 2-D array")
     if arr.ndim != 2 or arr.size == 0:
         raise ShapeError(
-            f"The '{name}' argument must be a non-empty 2-D matrix; got {describe(arr)}."
+            f"{arg(name)} must be a non-empty 2-D matrix; got {describe(arr)}."
         )
     return arr.astype(np.float64, copy=False), labels
 
@@ -277,18 +278,18 @@ def check_covariance(M: Any, *, kind: Kind = "covariance", tol: float | None = N
     a, _ = as_raw(M, name)  # a bad type or shape is reported under the caller's name
     report = validate_covariance(a, kind=kind, tol=tol, atol=atol, rtol=rtol)
     if not report.finite:
-        raise NonFiniteError(f"The '{name}' argument must be finite; got {report.problems[0]}.")
+        raise NonFiniteError(f"{arg(name)} must be finite; got {report.problems[0]}.")
     if not report.square:
-        raise ShapeError(f"The '{name}' argument must be square; got shape {report.shape}.")
+        raise ShapeError(f"{arg(name)} must be square; got shape {report.shape}.")
     if not report.symmetric:
         raise NotSymmetricError(
-            f"The '{name}' argument must be symmetric; got {report.problems[0]}. Pass "
+            f"{arg(name)} must be symmetric; got {report.problems[0]}. Pass "
             "(A + A.T) / 2 if it is rounding, or raise rtol."
         )
     if report.definiteness != "positive definite":
         zero = report.tol * max(abs(report.min_eigenvalue), abs(report.max_eigenvalue))
         raise NotPositiveDefiniteError(
-            f"The '{name}' argument must be positive definite; got smallest eigenvalue "
+            f"{arg(name)} must be positive definite; got smallest eigenvalue "
             f"{report.min_eigenvalue:.6g} ({report.definiteness}; judged on the correlation "
             f"scale, relative tolerance {report.tol:.3g}). "
             "Repair it explicitly with nearest_pd or clip_eigenvalues if that is acceptable.",
@@ -296,7 +297,7 @@ def check_covariance(M: Any, *, kind: Kind = "covariance", tol: float | None = N
         )
     if kind == "correlation" and not report.valid:
         raise InvalidOptionError(
-            f"The '{name}' argument must be a correlation matrix; got {report.problems[0]}."
+            f"{arg(name)} must be a correlation matrix; got {report.problems[0]}."
         )
     return a
 

@@ -26,6 +26,7 @@ from ._covariance import (
 from ._means import ManovaResult, hotelling_from_stats, hotelling_test, manova, manova_table
 from ._normality import MardiaResult, doornik_hansen_test, henze_zirkler_test, mardia_test
 from ._result import HypothesisTest
+from ._singular import check_nonsingular, collinear, enough_rows, factor_or_explain
 
 __all__ = [
     "Classic",
@@ -40,10 +41,14 @@ __all__ = [
     "Sandwich",
     "Scaled",
     "box_m_test",
+    "check_nonsingular",
     "classic_variance",
+    "collinear",
     "cov_test",
     "cov_test_from_stats",
     "doornik_hansen_test",
+    "enough_rows",
+    "factor_or_explain",
     "henze_zirkler_test",
     "hotelling_from_stats",
     "hotelling_test",

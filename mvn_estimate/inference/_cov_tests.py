@@ -9,7 +9,7 @@ from scipy import stats as sps
 
 from .._typing import FloatArray
 from ..data import Dataset, SufficientStats, align_matrix, as_dataset, show_labels, split_groups
-from ..exceptions import LabelError, ShapeError, describe
+from ..exceptions import LabelError, ShapeError, arg, describe
 from ..linalg import PDFactor
 from ..linalg._checks import as_square
 from ._means import factor, sample_stats
@@ -94,13 +94,13 @@ def _matrix(value: Any, ds: Dataset, name: str) -> FloatArray:
     values, labels = align_matrix(value, name)
     if labels is not None and ds.labelled:
         if set(labels) != set(ds.labels):
-            raise LabelError(f"The '{name}' argument's labels {show_labels(labels)} must be the "
+            raise LabelError(f"{arg(name)}'s labels {show_labels(labels)} must be the "
                              f"columns {show_labels(ds.labels)}.")
         order = [list(labels).index(c) for c in ds.labels]
         values = np.asarray(values)[np.ix_(order, order)]
     out = as_square(values, name, complex_ok=False)
     if out.shape[0] != ds.nvars:
-        raise ShapeError(f"The '{name}' argument must be {ds.nvars}×{ds.nvars}; got "
+        raise ShapeError(f"{arg(name)} must be {ds.nvars}×{ds.nvars}; got "
                          f"{describe(out)}.")
     return out
 
@@ -202,12 +202,12 @@ def _blocks(blocks: Any, ds: Dataset) -> list[np.ndarray]:
     if blocks is None:
         return [np.array([j]) for j in range(ds.nvars)]
     if isinstance(blocks, str) or not all(isinstance(b, list | tuple) for b in blocks):
-        raise ShapeError(f"The 'blocks' argument must be a list of lists of column labels; got "
+        raise ShapeError(f"{arg('blocks')} must be a list of lists of column labels; got "
                          f"{describe(blocks)}.")
     index = {repr(c): j for j, c in enumerate(ds.labels)}
     flat = [repr(c) for b in blocks for c in b]
     if sorted(flat) != sorted(index) or len(blocks) < 2:
-        raise LabelError(f"The 'blocks' argument must split the columns {show_labels(ds.labels)}"
+        raise LabelError(f"{arg('blocks')} must split the columns {show_labels(ds.labels)}"
                          f" into at least two groups, each column once; got {blocks}.")
     return [np.array([index[repr(c)] for c in b]) for b in blocks]
 

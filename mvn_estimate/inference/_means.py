@@ -26,6 +26,7 @@ from ..exceptions import (
     NotPositiveDefiniteError,
     ShapeError,
     SingularCovarianceError,
+    arg,
     describe,
 )
 from ..linalg import PDFactor
@@ -43,7 +44,7 @@ def sample_stats(ds: Dataset, name: str) -> SufficientStats:
         locate_nonfinite(ds, name, advice=POINT_ADVICE.split(", or")[0] + ".")
     if stats.n <= ds.nvars:
         raise SingularCovarianceError(
-            f"The '{name}' argument needs more rows than columns for its covariance; got n = "
+            f"{arg(name)} needs more rows than columns for its covariance; got n = "
             f"{stats.n:g} for p = {ds.nvars}.", columns=ds.names)
     return stats
 
@@ -61,13 +62,13 @@ def _vector(value: Any, ds: Dataset, name: str) -> FloatArray:
     if isinstance(value, pd.Series):
         if ds.labelled:
             if set(value.index) != set(ds.labels) or len(value) != ds.nvars:
-                raise LabelError(f"The '{name}' argument's labels {show_labels(value.index)} "
+                raise LabelError(f"{arg(name)}'s labels {show_labels(value.index)} "
                                  f"must be the columns {show_labels(ds.labels)}.")
             value = value.loc[ds.labels]
         value = value.to_numpy()
     out = real_array(value, name, shape=f"{ds.nvars} numbers, one per column").astype(float)
     if out.shape != (ds.nvars,) or not np.all(np.isfinite(out)):
-        raise ShapeError(f"The '{name}' argument must be {ds.nvars} finite numbers, one per "
+        raise ShapeError(f"{arg(name)} must be {ds.nvars} finite numbers, one per "
                          f"column; got {describe(value)}.")
     return out
 
@@ -88,12 +89,12 @@ def hotelling_from_stats(n: float, mean: FloatArray, cov_unbiased: FloatArray,
 def _aligned_y(x: Dataset, y: Any) -> Dataset:
     if isinstance(y, pd.DataFrame) and x.labelled:
         if set(y.columns) != set(x.labels):
-            raise LabelError(f"The 'y' argument's columns {show_labels(y.columns)} must be the "
+            raise LabelError(f"{arg('y')}'s columns {show_labels(y.columns)} must be the "
                              f"columns of 'x' {show_labels(x.labels)}.")
         return as_dataset(y, name="y", columns=list(x.labels))
     ds = as_dataset(y, name="y")
     if ds.nvars != x.nvars:
-        raise ShapeError(f"The 'y' argument must have the {x.nvars} columns of 'x'; got "
+        raise ShapeError(f"{arg('y')} must have the {x.nvars} columns of 'x'; got "
                          f"{describe(ds.values)}.")
     return ds
 

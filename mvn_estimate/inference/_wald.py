@@ -10,7 +10,7 @@ import numpy as np
 from scipy import stats as sps
 
 from .._typing import FloatArray
-from ..exceptions import InvalidOptionError, NotPositiveDefiniteError, ShapeError, describe
+from ..exceptions import InvalidOptionError, NotPositiveDefiniteError, ShapeError, arg, describe
 from ..linalg import PDFactor
 from ._result import HypothesisTest
 
@@ -99,11 +99,11 @@ def wald(params: FloatArray, cov: FloatArray, R: Any, r: Any = None) -> Hypothes
     """``W = (Rθ̂ − r)ᵀ(R V Rᵀ)⁻¹(Rθ̂ − r) ~ χ²(q)`` for ``q`` independent restrictions."""
     mat = np.atleast_2d(np.asarray(R, dtype=float))
     if mat.ndim != 2 or mat.shape[1] != params.size:
-        raise ShapeError(f"The 'R' argument must have {params.size} columns, one per parameter; "
+        raise ShapeError(f"{arg('R')} must have {params.size} columns, one per parameter; "
                          f"got {describe(R)}.")
     rhs = np.zeros(mat.shape[0]) if r is None else np.atleast_1d(np.asarray(r, dtype=float))
     if rhs.shape != (mat.shape[0],):
-        raise ShapeError(f"The 'r' argument must have {mat.shape[0]} entries, one per row of "
+        raise ShapeError(f"{arg('r')} must have {mat.shape[0]} entries, one per row of "
                          f"'R'; got {describe(r)}.")
     d = mat @ params - rhs
     middle = mat @ cov @ mat.T

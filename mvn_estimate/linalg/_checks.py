@@ -27,6 +27,7 @@ from ..exceptions import (
     NonFiniteError,
     NotSymmetricError,
     ShapeError,
+    arg,
     describe,
 )
 
@@ -41,7 +42,7 @@ def resolve_tol(tol: float | None, name: str = "tol") -> float:
         and not isinstance(tol, bool | np.bool_)
     if not real or not np.isfinite(float(tol)) or not 0 <= float(tol) < 1:
         raise InvalidOptionError(
-            f"The '{name}' argument must be a relative tolerance in [0, 1); got "
+            f"{arg(name)} must be a relative tolerance in [0, 1); got "
             f"{describe(tol)}. Leave it as None for the package default (1e6 * machine "
             "epsilon)."
         )
@@ -59,7 +60,7 @@ def as_array(value: Any, name: str, *, ndim: int | None = None, complex_ok: bool
         arr = np.asarray(value)
     except Exception as exc:  # ragged lists and the like
         raise ShapeError(
-            f"The '{name}' argument must be a rectangular numeric array; got {describe(value)}."
+            f"{arg(name)} must be a rectangular numeric array; got {describe(value)}."
         ) from exc
     if arr.dtype.kind == "c" and complex_ok:
         arr = arr.astype(np.complex128, copy=False)
@@ -68,18 +69,18 @@ def as_array(value: Any, name: str, *, ndim: int | None = None, complex_ok: bool
     else:
         allowed = "real or complex" if complex_ok else "real"
         raise DtypeError(
-            f"The '{name}' argument must hold {allowed} numbers; got {describe(value)}. "
+            f"{arg(name)} must hold {allowed} numbers; got {describe(value)}. "
             "Convert it to a numeric array first."
         )
     if ndim is not None and arr.ndim != ndim:
         kind = {1: "a 1-D vector", 2: "a 2-D matrix"}.get(ndim, f"{ndim}-D")
-        raise ShapeError(f"The '{name}' argument must be {kind}; got {describe(arr)}.")
+        raise ShapeError(f"{arg(name)} must be {kind}; got {describe(arr)}.")
     if arr.size == 0 and not allow_empty:
-        raise ShapeError(f"The '{name}' argument must not be empty; got {describe(arr)}.")
+        raise ShapeError(f"{arg(name)} must not be empty; got {describe(arr)}.")
     if finite and not np.all(np.isfinite(arr)):
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise NonFiniteError(
-            f"The '{name}' argument must hold only finite values; got {bad} NaN or infinite "
+            f"{arg(name)} must hold only finite values; got {bad} NaN or infinite "
             f"entries in {describe(arr)}. Remove or impute them first."
         )
     return arr
@@ -89,7 +90,7 @@ def as_square(value: Any, name: str, *, complex_ok: bool = True) -> np.ndarray:
     """Like :func:`as_array` for a non-empty, finite, square 2-D matrix."""
     arr = as_array(value, name, ndim=2, complex_ok=complex_ok)
     if arr.shape[0] != arr.shape[1]:
-        raise ShapeError(f"The '{name}' argument must be a square matrix; got {describe(arr)}.")
+        raise ShapeError(f"{arg(name)} must be a square matrix; got {describe(arr)}.")
     return arr
 
 
@@ -106,7 +107,7 @@ def require_hermitian(arr: np.ndarray, name: str, tol: float | None = None) -> N
     if gap > limit:
         word = "Hermitian" if np.iscomplexobj(arr) else "symmetric"
         raise NotSymmetricError(
-            f"The '{name}' argument must be {word} within max|A - Aᴴ| <= {rtol:.3g} * max|A| "
+            f"{arg(name)} must be {word} within max|A - Aᴴ| <= {rtol:.3g} * max|A| "
             f"= {limit:.3g}; got max|A - Aᴴ| = {gap:.3g}. If the asymmetry is rounding, pass "
             "(A + A.conj().T) / 2."
         )

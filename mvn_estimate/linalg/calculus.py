@@ -19,7 +19,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .._typing import ArrayLike, FloatArray
-from ..exceptions import InvalidOptionError, describe
+from ..exceptions import InvalidOptionError, arg, describe
 from ._checks import as_array, as_square
 
 __all__ = [
@@ -60,7 +60,7 @@ def sym_gradient(A: ArrayLike) -> FloatArray:
 
 def _check_callable(f: object) -> None:
     if not callable(f):
-        raise InvalidOptionError(f"The 'f' argument must be callable; got {describe(f)}.")
+        raise InvalidOptionError(f"{arg('f')} must be callable; got {describe(f)}.")
 
 
 def _derivative(g: Callable[[float], float | np.ndarray], x0: float) -> np.ndarray | float:

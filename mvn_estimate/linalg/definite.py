@@ -20,7 +20,7 @@ import numpy as np
 import scipy.linalg as sla
 
 from .._typing import ArrayLike, Definiteness, FloatArray, NumArray
-from ..exceptions import InvalidOptionError, NotPositiveDefiniteError, TooLargeError
+from ..exceptions import InvalidOptionError, NotPositiveDefiniteError, TooLargeError, arg, setting
 from ._checks import as_square, require_hermitian, resolve_tol
 
 __all__ = ["MINORS_LIMIT", "PDFactor", "classify", "factor", "principal_minors"]
@@ -78,7 +78,7 @@ def principal_minors(M: ArrayLike, *, leading: bool = False) -> dict[tuple[int, 
         if n > MINORS_LIMIT:
             raise TooLargeError(
                 f"All principal minors of an {n}×{n} matrix number 2^{n} − 1; the limit is "
-                f"order {MINORS_LIMIT}. Use leading=True or method='eigen'."
+                f"order {MINORS_LIMIT}. Use leading=True or {setting('method', 'eigen')}."
             )
         subsets = [c for k in range(1, n + 1) for c in combinations(range(n), k)]
     return {s: float(np.real(np.linalg.det(m[np.ix_(s, s)]))) for s in subsets}
@@ -179,7 +179,7 @@ def classify(M: ArrayLike, *, method: Method = "eigen", tol: float | None = None
     methods = {"eigen": _by_eigen, "sylvester": _by_minors, "cholesky": _by_cholesky}
     if method not in methods:
         raise InvalidOptionError(
-            f"The 'method' argument must be one of {sorted(methods)}; got {method!r}."
+            f"{arg('method')} must be one of {sorted(methods)}; got {method!r}."
         )
     return methods[method](m, rtol)
 
@@ -213,7 +213,7 @@ def factor(M: ArrayLike, *, tol: float | None = None) -> NumArray:
     zero = rtol * float(np.max(np.abs(w)))
     if w[0] < -zero:
         raise NotPositiveDefiniteError(
-            f"The 'M' argument must be positive semidefinite to have a factor M = BᴴB; got "
+            f"{arg('M')} must be positive semidefinite to have a factor M = BᴴB; got "
             f"smallest eigenvalue {w[0]:.6g} below −{zero:.3g}.",
             min_eigenvalue=float(w[0]), tol=zero,
         )
@@ -235,7 +235,7 @@ def _not_pd(m: np.ndarray, name: str, rtol: float) -> NotPositiveDefiniteError:
                   f"number is {cond:.3g}, above the limit 1/tol = {1 / rtol:.3g}"
                   if scaled[0] > 0 else f"smallest eigenvalue {w[0]:.6g}")
     return NotPositiveDefiniteError(
-        f"The '{name}' argument must be positive definite; got {detail}. Check how it was "
+        f"{arg(name)} must be positive definite; got {detail}. Check how it was "
         "computed, or repair it explicitly with mvn_estimate.nearest_pd.",
         min_eigenvalue=float(w[0]), tol=rtol,
     )

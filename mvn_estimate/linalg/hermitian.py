@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._typing import ArrayLike, FloatArray, NumArray
-from ..exceptions import InvalidOptionError, NotPositiveDefiniteError, ShapeError, describe
+from ..exceptions import InvalidOptionError, NotPositiveDefiniteError, ShapeError, arg, describe
 from ._checks import as_array, as_square, asymmetry, require_hermitian, resolve_tol
 
 __all__ = [
@@ -210,7 +210,7 @@ def eigenvectors(A: ArrayLike, eigenvalue: float, *, tol: float | None = None) -
     basis = null_space_elimination(shifted, tol=pivot_tol)
     if basis.shape[1] == 0:
         raise InvalidOptionError(
-            f"The 'eigenvalue' argument must be an eigenvalue of 'A'; got {eigenvalue!r}, for "
+            f"{arg('eigenvalue')} must be an eigenvalue of 'A'; got {eigenvalue!r}, for "
             "which A − λI is non-singular. Take eigenvalues from eigh(A)."
         )
     return gram_schmidt(basis)
@@ -230,7 +230,7 @@ def eigen_expand(eigenvalues: ArrayLike, U: ArrayLike) -> NumArray:
     u = as_array(U, "U", ndim=2)
     if u.shape != (w.size, w.size):
         raise ShapeError(
-            f"The 'U' argument must be square with one column per eigenvalue ({w.size}); got "
+            f"{arg('U')} must be square with one column per eigenvalue ({w.size}); got "
             f"{describe(u)}."
         )
     return (u * w) @ u.conj().T
@@ -255,7 +255,7 @@ def inverse_expand(A: ArrayLike, *, tol: float | None = None) -> NumArray:
     small = np.abs(w) <= limit
     if np.any(small):
         raise NotPositiveDefiniteError(
-            f"The 'A' argument must be non-singular; got eigenvalue {w[small][0]:.3g} with "
+            f"{arg('A')} must be non-singular; got eigenvalue {w[small][0]:.3g} with "
             f"|λ| <= {limit:.3g}. A singular matrix has no inverse expansion.",
             min_eigenvalue=float(w[0]), tol=limit,
         )
@@ -273,5 +273,5 @@ def quadratic_form(A: ArrayLike, x: ArrayLike, *, tol: float | None = None) -> f
     w, u = eigh(A, tol=tol)
     v = as_array(x, "x", ndim=1)
     if v.size != w.size:
-        raise ShapeError(f"The 'x' argument must have length {w.size}; got {describe(v)}.")
+        raise ShapeError(f"{arg('x')} must have length {w.size}; got {describe(v)}.")
     return float(np.sum(w * np.abs(u.conj().T @ v) ** 2))

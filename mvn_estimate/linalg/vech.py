@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .._typing import ArrayLike, FloatArray, IntArray, NumArray
-from ..exceptions import InvalidOptionError, ShapeError, TooLargeError, describe
+from ..exceptions import InvalidOptionError, ShapeError, TooLargeError, arg, describe
 from ._checks import as_array, as_square
 
 __all__ = [
@@ -53,18 +53,18 @@ DENSE_LIMIT = 200
 def _order(value: Any, name: str, *, limit: int | None = None) -> int:
     if isinstance(value, bool | np.bool_):
         raise InvalidOptionError(
-            f"The '{name}' argument must be a positive integer; got {describe(value)}.")
+            f"{arg(name)} must be a positive integer; got {describe(value)}.")
     try:
         p = operator.index(value)
     except TypeError as exc:
         raise InvalidOptionError(
-            f"The '{name}' argument must be a positive integer; got {describe(value)}."
+            f"{arg(name)} must be a positive integer; got {describe(value)}."
         ) from exc
     if p < 1:
-        raise InvalidOptionError(f"The '{name}' argument must be a positive integer; got {p}.")
+        raise InvalidOptionError(f"{arg(name)} must be a positive integer; got {p}.")
     if limit is not None and p > limit:
         raise TooLargeError(
-            f"The '{name}' argument is {p}, above {limit}, the largest order for which the dense "
+            f"{arg(name)} is {p}, above {limit}, the largest order for which the dense "
             f"matrix is built; use the index form (the *_indices functions) instead."
         )
     return p
@@ -138,7 +138,7 @@ def unvech(v: ArrayLike) -> NumArray:
     p = round((np.sqrt(8 * x.size + 1) - 1) / 2)
     if p * (p + 1) // 2 != x.size:
         raise ShapeError(
-            f"The 'v' argument must have a triangular length p(p+1)/2; got {describe(x)}."
+            f"{arg('v')} must have a triangular length p(p+1)/2; got {describe(x)}."
         )
     out = np.zeros((p, p), dtype=x.dtype)
     rows, cols = vech_indices(p)

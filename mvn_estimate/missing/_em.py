@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import block_diag
 
 from .._typing import FloatArray
 from ..data import SufficientStats
@@ -27,15 +26,17 @@ from ..exceptions import (
     NotIdentifiedError,
     NotPositiveDefiniteError,
     SingularCovarianceError,
+    ref,
+    setting,
     warn,
 )
 from ..linalg import PDFactor
-from ..model import CovarianceStructure, Unstructured, fit_structure
+from ..model import CovarianceStructure, Unstructured, chain_score_information, fit_structure
 from ._conditional import e_step
 from ._observed import information_matrix, score_and_information, score_vector
 from ._patterns import Patterns
 
-__all__ = ["MAX_ITER", "NEWTON_SWITCH", "TOL", "EMFit", "chained", "em"]
+__all__ = ["MAX_ITER", "NEWTON_SWITCH", "TOL", "EMFit", "EMModel", "chained", "em", "start_values"]
 
 TOL = 1e-10
 """Default tolerance: relative change of the log-likelihood and of the parameters."""
@@ -67,7 +68,7 @@ def m_step(stats: SufficientStats) -> tuple[FloatArray, FloatArray]:
     return stats.mean, (cov + cov.T) / 2
 
 
-class _Model:
+class EMModel:
     """The covariance model EM works with: a structure ``Σ(θ)`` and its M-step."""
 
     def __init__(self, structure: CovarianceStructure, tol: float, max_iter: int) -> None:
@@ -83,12 +84,8 @@ class _Model:
                                max_iter=self.max_iter, start=theta)
         return mean, fitted.theta, fitted.cov
 
-    def chain(self, theta: FloatArray, p: int) -> FloatArray:
-        """``T = blockdiag(I_p, J)``: from ``(μ, θ)`` to ``(μ, vech Σ)``."""
-        return block_diag(np.eye(p), self.structure.jacobian(theta))
 
-
-def _start(pat: Patterns) -> tuple[FloatArray, FloatArray]:
+def start_values(pat: Patterns) -> tuple[FloatArray, FloatArray]:
     """Available-case means and variances (a diagonal start; EM moves away from it at once)."""
     mask = pat.masks.astype(float)
     weight = pat.n[:, None] * mask
@@ -113,11 +110,9 @@ def _change(mean_a: FloatArray, cov_a: FloatArray, mean_b: FloatArray, cov_b: Fl
                float(np.max(np.abs(cov_a - cov_b))) / scale)
 
 
-def chained(model: _Model, pat: Patterns, mean: FloatArray, theta: FloatArray,
+def chained(model: EMModel, pat: Patterns, mean: FloatArray, theta: FloatArray,
             kind: str) -> tuple[FloatArray, FloatArray]:
-    """Observed-data score and information over ``(μ, θ)`` by the chain rule:
-    ``Tᵀ s`` and ``TᵀAT − [0 ⊕ Σ_m s_Σ[m] H_m]`` (the last term for the observed kind)."""
-    p = pat.p
+    """Observed-data score and information over ``(μ, θ)`` by the chain rule."""
     cov = model.structure.cov(theta)
     if kind == "observed":
         score, info = score_and_information(pat, mean, cov)
@@ -126,14 +121,10 @@ def chained(model: _Model, pat: Patterns, mean: FloatArray, theta: FloatArray,
         info = information_matrix(pat, mean, cov, "expected")
     if model.saturated:
         return score, info
-    t = model.chain(theta, p)
-    out = t.T @ info @ t
-    if kind == "observed":
-        out[p:, p:] -= np.einsum("m,mij->ij", score[p:], model.structure.hessian(theta))
-    return t.T @ score, (out + out.T) / 2
+    return chain_score_information(model.structure, theta, score, info, kind == "observed")
 
 
-def _direction(model: _Model, pat: Patterns, mean: FloatArray,
+def _direction(model: EMModel, pat: Patterns, mean: FloatArray,
                theta: FloatArray) -> tuple[FloatArray, bool]:
     """Newton's direction, or Fisher scoring's where the observed information is not yet
     positive definite (the expected information always is); says which."""
@@ -145,7 +136,7 @@ def _direction(model: _Model, pat: Patterns, mean: FloatArray,
         return PDFactor.of(expected, name="information").solve(score), False
 
 
-def _newton(model: _Model, pat: Patterns, mean: FloatArray, theta: FloatArray,
+def _newton(model: EMModel, pat: Patterns, mean: FloatArray, theta: FloatArray,
             loglike: float) -> tuple[FloatArray, FloatArray, float, bool] | None:
     """One safeguarded Newton (or scoring) step; ``None`` when no valid improving step is
     found. The flag is true for a full Newton step (what the quadratic stopping rule needs)."""
@@ -174,7 +165,7 @@ def _singular(pat: Patterns, it: int, exc: NotPositiveDefiniteError) -> Singular
     order = np.argsort(observed)[:3]
     least = ", ".join(f"{pat.labels[j]!r} ({int(observed[j])} rows)" for j in order)
     return SingularCovarianceError(
-        f"The EM estimate of the covariance of 'data' became singular at iteration {it} "
+        f"The EM estimate of the covariance of {ref('data')} became singular at iteration {it} "
         f"(smallest eigenvalue {exc.min_eigenvalue:.3g}): the observed values do not determine "
         f"it. The least observed columns are {least}; drop sparsely observed or collinear "
         "columns.", columns=[str(pat.labels[j]) for j in order],
@@ -203,9 +194,9 @@ def em(pat: Patterns, *, tol: float = TOL, max_iter: int = MAX_ITER,
             f"n = {pat.total:g} rows with an observed value. The estimate would be singular: use "
             "fewer columns.", columns=pat.names)
     _enough_rows(pat)
-    model = _Model(structure if structure is not None else Unstructured().bind(pat.labels),
+    model = EMModel(structure if structure is not None else Unstructured().bind(pat.labels),
                    tol, max_iter)
-    mean, cov = _start(pat)
+    mean, cov = start_values(pat)
     trace = [0]
     try:
         return _iterate(model, pat, mean, cov, tol, max_iter, trace)
@@ -225,7 +216,8 @@ def _enough_rows(pat: Patterns) -> None:
     few = [f"{c!r} ({int(k)} rows)" for c, k in zip(pat.labels, rows, strict=True) if k <= pat.p]
     if few:
         raise NotIdentifiedError(
-            f"Columns {', '.join(few)} of 'data' are observed in at most p = {pat.p} rows: their "
+            f"Columns {', '.join(few)} of {ref('data')} are observed in at most p = {pat.p} rows: "
+            "their "
             f"regression on the other {pat.p - 1} columns (p coefficients) fits those rows "
             "exactly, so the likelihood grows without bound as their variance shrinks. Drop "
             "them or use fewer columns."
@@ -241,14 +233,15 @@ def _collapsed(pat: Patterns, cov: FloatArray, start: FloatArray, it: int) -> No
         cols = [f"{c!r} ({int(k)} rows)" for c, k, b in zip(pat.labels, rows, low, strict=True)
                 if b]
         raise SingularCovarianceError(
-            f"The EM estimate of the covariance of 'data' degenerates at iteration {it}: the "
+            f"The EM estimate of the covariance of {ref('data')} degenerates at iteration {it}: "
+            "the "
             f"variance of columns {', '.join(cols)} collapses towards zero (below 1e-12 of its "
             "available-case value), so the likelihood is unbounded. Too few rows observe them "
             "together with the other columns; drop them or use fewer columns.",
             columns=[str(c) for c, b in zip(pat.labels, low, strict=True) if b])
 
 
-def _iterate(model: _Model, pat: Patterns, mean: FloatArray, cov: FloatArray, tol: float,
+def _iterate(model: EMModel, pat: Patterns, mean: FloatArray, cov: FloatArray, tol: float,
              max_iter: int, trace: list[int]) -> EMFit:
     previous, newton_steps, switch = -np.inf, 0, NEWTON_SWITCH
     start = np.diag(cov).copy()
@@ -287,8 +280,9 @@ def _iterate(model: _Model, pat: Patterns, mean: FloatArray, cov: FloatArray, to
     final = e_step(pat, mean, cov)[1]
     last = _change(mean, cov, *model.m_step(e_step(pat, mean, cov)[0], theta)[::2])
     warn(
-        f"EM stopped at max_iter={max_iter} before reaching tol={tol:g}: the last parameter "
-        f"change was {last:.3g} and the log-likelihood {final:.10g}. Raise max_iter or tol.",
+        f"EM stopped at {setting('max_iter', max_iter)} before reaching {setting('tol', tol)}: "
+        f"the last parameter change was {last:.3g} and the log-likelihood {final:.10g}. Raise "
+        "max_iter or tol.",
         ConvergenceWarning)
     return EMFit(mean, cov, theta, final, max_iter, newton_steps, False, pat)
 

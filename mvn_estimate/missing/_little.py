@@ -9,7 +9,7 @@ import numpy as np
 from scipy import stats as sps
 
 from ..data import as_dataset
-from ..exceptions import NotIdentifiedError
+from ..exceptions import NotIdentifiedError, ref
 from ._conditional import group_terms
 from ._em import em
 from ._patterns import build_patterns
@@ -85,7 +85,7 @@ def little_mcar_test(data: Any, *, columns: Any = None) -> LittleResult:
     if pat.npatterns < 2:
         what = "no missing value" if pat.complete else "one missingness pattern"
         raise NotIdentifiedError(
-            f"Little's test compares missingness patterns, and 'data' has {what} (one "
+            f"Little's test compares missingness patterns, and {ref('data')} has {what} (one "
             "pattern): MCAR cannot be tested. Nothing is needed for complete data."
         )
     fit = em(pat)

@@ -28,12 +28,19 @@ import numpy as np
 import pandas as pd
 
 from .._typing import FloatArray, IntArray
-from ..data import CHUNK_ELEMENTS, Dataset, SufficientStats, locate_nonfinite, show_labels
-from ..data._stats import stats_of
-from ..exceptions import NonFiniteError, NotIdentifiedError
+from ..data import (
+    CHUNK_ELEMENTS,
+    Dataset,
+    SufficientStats,
+    Tally,
+    locate_nonfinite,
+    show_labels,
+    stats_of,
+)
+from ..exceptions import NonFiniteError, NotIdentifiedError, arg
 
-__all__ = ["Group", "PatternSummaries", "Patterns", "build_patterns", "chunk_summaries",
-           "merge_summaries", "pattern_keys", "patterns_from_summaries"]
+__all__ = ["Group", "PatternSummaries", "PatternTally", "Patterns", "build_patterns",
+           "chunk_summaries", "merge_summaries", "pattern_keys", "patterns_from_summaries"]
 
 
 @dataclass(frozen=True)
@@ -173,7 +180,7 @@ def _scan(x: FloatArray, ds: Dataset) -> tuple[np.ndarray, np.ndarray, FloatArra
 def _identified(labels: pd.Index, masks: np.ndarray, nrows: IntArray) -> None:
     if masks.shape[0] == 0:
         raise NotIdentifiedError(
-            "The 'data' argument has no observed value in any row; nothing can be estimated.")
+            f"{arg('data')} has no observed value in any row; nothing can be estimated.")
     seen = np.asarray(masks.any(axis=0), dtype=bool)
     never = [c for c, k in zip(labels, seen.tolist(), strict=True) if not k]
     if never:
@@ -292,7 +299,7 @@ def chunk_summaries(x: FloatArray, w: FloatArray | None, origin: FloatArray,
     files and Dask partitions compute."""
     observed = ~np.isnan(x)
     if np.isinf(x[observed]).any():
-        raise NonFiniteError(f"The '{name}' argument must not hold infinite values; got "
+        raise NonFiniteError(f"{arg(name)} must not hold infinite values; got "
                              f"{int(np.isinf(x[observed]).sum())}. Replace them (they are not "
                              "missing values).")
     keys = pattern_keys(observed)
@@ -329,7 +336,7 @@ def patterns_from_summaries(labels: pd.Index, origin: FloatArray, summaries: Pat
     p = len(labels)
     keys = list(summaries)
     if not keys:
-        raise NotIdentifiedError("The 'data' argument has no observed value in any row; "
+        raise NotIdentifiedError(f"{arg('data')} has no observed value in any row; "
                                  "nothing can be estimated.")
     sample = np.array(keys, dtype=object if not isinstance(keys[0], int) else np.int64)
     masks = _masks_of(sample if sample.dtype == np.int64 else np.array(keys), p)
@@ -343,3 +350,43 @@ def patterns_from_summaries(labels: pd.Index, origin: FloatArray, summaries: Pat
     empty = np.zeros(0, dtype=np.intp)
     return Patterns(masks, n, nrows, mean, scatter, np.zeros((0, p)), np.zeros(0), empty,
                     empty, origin, _groups(masks, summary, empty), labels, excluded)
+
+
+@dataclass(frozen=True)
+class PatternTally:
+    """Per-pattern summaries of some rows, with the counts behind the data checks: what a
+    chunk of a file or a Dask partition reduces to for EM (additive: :meth:`merge`)."""
+
+    patterns: PatternSummaries
+    excluded: int
+    tally: Tally
+    nonzero: int
+    weight_sum: float
+    """Rows with an observed value and a non-zero weight, and those rows' total weight
+    (analytic weights are scaled by ``nonzero / weight_sum``, as in memory)."""
+
+    @classmethod
+    def of(cls, x: FloatArray, w: FloatArray | None, origin: FloatArray) -> PatternTally:
+        """The summaries of one chunk (NaN = missing)."""
+        tally = Tally.of(x, w, drop=True, origin=origin, summarise=False)
+        if not tally.clean:
+            return cls({}, 0, tally, 0, 0.0)
+        patterns, excluded = chunk_summaries(x, w, origin)
+        seen = ~np.isnan(x).all(axis=1)
+        if w is None:
+            return cls(patterns, excluded, tally, int(seen.sum()), float(seen.sum()))
+        return cls(patterns, excluded, tally, int(np.count_nonzero(w[seen])),
+                   float(w[seen].sum()))
+
+    def merge(self, other: PatternTally) -> PatternTally:
+        """The summaries of both chunks."""
+        return PatternTally(merge_summaries(self.patterns, other.patterns),
+                            self.excluded + other.excluded, self.tally.merge(other.tally),
+                            self.nonzero + other.nonzero, self.weight_sum + other.weight_sum)
+
+    def scaled(self, factor: float) -> PatternSummaries:
+        """The summaries with the weights multiplied by ``factor`` (analytic weights)."""
+        if factor == 1.0:
+            return self.patterns
+        return {key: (k, SufficientStats(s.n * factor, s.mean, s.scatter * factor))
+                for key, (k, s) in self.patterns.items()}

@@ -1,19 +1,26 @@
 """The model: parameters, the log-likelihood and score at any ``(μ, Σ)``, and the information.
 
 Imports point down only: this layer knows data (``mvn_estimate.data``) and the linear algebra
-(``mvn_estimate.linalg``), never files, fits or results.
+(``mvn_estimate.linalg``), never files, fits or results. Every formula from statistics has
+one home, :mod:`._kernels`; the public functions check their inputs and call it.
 """
 
 from ._factor import Factor
-from ._information import (
-    expected_information,
-    information_blocks,
-    observed_information,
-    observed_kernel,
-    sandwich,
+from ._information import expected_information, observed_information, sandwich
+from ._kernels import (
+    LOG_2PI,
+    chain_matrix,
+    chain_score_information,
+    expected_from,
+    loglike_from,
+    observed_from,
+    sandwich_from,
+    score_from,
+    score_vector_from,
+    sym_score,
+    vech_score,
 )
 from ._likelihood import (
-    LOG_2PI,
     Score,
     loglike,
     loglike_obs,
@@ -23,7 +30,6 @@ from ._likelihood import (
     score_obs,
     score_rows,
     stats_about,
-    sym_score,
 )
 from ._params import (
     DENSE_PARAM_LIMIT,
@@ -35,7 +41,8 @@ from ._params import (
     refuse_dense,
     unpack,
 )
-from ._structured import StructuredFit, fit_structure, iterative, structure_information, vech_score
+from ._structure_base import vech_position
+from ._structured import StructuredFit, fit_structure, iterative, structure_information
 from ._structures import (
     AR1,
     BUILTIN,
@@ -47,6 +54,7 @@ from ._structures import (
     Spherical,
     Unstructured,
     resolve_structure,
+    structure_of,
 )
 
 __all__ = [
@@ -65,29 +73,37 @@ __all__ = [
     "Spherical",
     "StructuredFit",
     "Unstructured",
+    "chain_matrix",
+    "chain_score_information",
     "checked_point",
+    "expected_from",
     "expected_information",
     "fit_structure",
-    "information_blocks",
     "iterative",
     "loglike",
+    "loglike_from",
     "loglike_obs",
     "loglike_rows",
     "loglike_stats",
     "nparams",
+    "observed_from",
     "observed_information",
-    "observed_kernel",
     "pack",
     "param_names",
     "refuse_dense",
     "resolve_structure",
     "sandwich",
+    "sandwich_from",
     "score",
+    "score_from",
     "score_obs",
     "score_rows",
+    "score_vector_from",
     "stats_about",
     "structure_information",
+    "structure_of",
     "sym_score",
     "unpack",
+    "vech_position",
     "vech_score",
 ]

@@ -9,7 +9,7 @@ import numpy as np
 
 from .._typing import FloatArray
 from .._validate import check_int
-from ..exceptions import InvalidOptionError
+from ..exceptions import InvalidOptionError, arg
 from ..linalg.vech import vech_indices, vech_size
 from ._structure_base import CovarianceStructure, Reparametrised
 
@@ -51,7 +51,7 @@ class Factor(CovarianceStructure):
         p, k = self.p, self.k
         if (p - k) ** 2 < p + k:
             raise InvalidOptionError(
-                f"The 'k' argument of Factor must leave the model identified: (p − k)² >= p + k; "
+                f"{arg('k')} of Factor must leave the model identified: (p − k)² >= p + k; "
                 f"got k = {k} factors for p = {p} variables. Use fewer factors."
             )
 
@@ -141,6 +141,9 @@ class Factor(CovarianceStructure):
 
     def param_kinds(self) -> list[str]:
         return ["free"] * self.nloadings() + ["variance"] * self.p
+
+    def scale_degrees(self) -> np.ndarray:
+        return np.array([1] * self.nloadings() + [2] * self.p)
 
     def canonical_loadings(self, theta: Any) -> FloatArray:
         """``Λ`` rotated so that ``ΛᵀΨ⁻¹Λ`` is diagonal and decreasing (R ``factanal``'s

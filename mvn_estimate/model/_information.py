@@ -19,21 +19,19 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from scipy.linalg import block_diag
 
 from .._typing import ArrayLike, FloatArray
 from .._validate import check_real
-from ..data import Dataset, SufficientStats, align_matrix, as_dataset, select_columns
-from ..exceptions import ShapeError, describe
+from ..data import Dataset, align_matrix, as_dataset, select_columns
+from ..exceptions import ShapeError, arg, describe
 from ..linalg import PDFactor
 from ..linalg._checks import as_array
-from ..linalg.vech import duplication_sandwich, vech_indices, vech_multiplicity
+from ._kernels import expected_from, observed_from
 from ._likelihood import stats_about
 from ._params import checked_point, param_names, refuse_dense
 
-__all__ = ["expected_information", "information_blocks", "observed_information", "sandwich"]
+__all__ = ["expected_information", "observed_information", "sandwich"]
 
 
 def _labelled(matrix: FloatArray, labels: pd.Index | None) -> FloatArray | pd.DataFrame:
@@ -41,13 +39,6 @@ def _labelled(matrix: FloatArray, labels: pd.Index | None) -> FloatArray | pd.Da
         return matrix
     names = param_names([str(c) for c in labels])
     return pd.DataFrame(matrix, index=names, columns=names)
-
-
-def information_blocks(fac: PDFactor, nobs: float) -> FloatArray:
-    """Expected information ``n · blockdiag(P, ½ Dᵀ(P⊗P)D)`` from a factor (clean inputs)."""
-    prec = fac.inverse()
-    block = np.asarray(duplication_sandwich(prec, prec), dtype=np.float64)
-    return float(nobs) * block_diag(prec, 0.5 * block)
 
 
 def expected_information(cov: ArrayLike, nobs: float) -> FloatArray | pd.DataFrame:
@@ -84,25 +75,7 @@ def expected_information(cov: ArrayLike, nobs: float) -> FloatArray | pd.DataFra
     values, labels = align_matrix(cov, "cov")
     fac = PDFactor.of(as_array(values, "cov", ndim=2, complex_ok=False), name="cov")
     refuse_dense(fac.dim, "information matrix")
-    return _labelled(information_blocks(fac, n), labels)
-
-
-def observed_kernel(rel: SufficientStats, fac: PDFactor) -> FloatArray:
-    """Observed information from statistics about ``μ`` (``rel.mean = x̄ − μ``; clean inputs)."""
-    p, n = fac.dim, rel.n
-    prec = fac.inverse()
-    z = fac.solve(n * rel.mean)
-    w = rel.scatter + n * np.outer(rel.mean, rel.mean)
-    q = fac.solve(fac.solve(w).T)
-    q = (q + q.T) / 2
-    rows, cols = vech_indices(p)
-    cross = (prec[:, rows] * z[cols] + prec[:, cols] * z[rows]) * (vech_multiplicity(p) / 2)
-    sigma = np.asarray(duplication_sandwich(prec, q) - 0.5 * n * duplication_sandwich(prec, prec),
-                       dtype=np.float64)
-    out = block_diag(n * prec, sigma)
-    out[:p, p:] = cross
-    out[p:, :p] = cross.T
-    return out
+    return _labelled(expected_from(fac, n), labels)
 
 
 def observed_information(data: Any, mean: ArrayLike, cov: ArrayLike) -> FloatArray | pd.DataFrame:
@@ -129,6 +102,7 @@ def observed_information(data: Any, mean: ArrayLike, cov: ArrayLike) -> FloatArr
 
     Examples
     --------
+    >>> import numpy as np
     >>> x = np.array([[1.0, 2.0], [3.0, 1.0], [2.0, 6.0]])
     >>> s = np.cov(x, rowvar=False, bias=True)
     >>> bool(np.allclose(observed_information(x, x.mean(0), s), expected_information(s, 3)))
@@ -137,7 +111,7 @@ def observed_information(data: Any, mean: ArrayLike, cov: ArrayLike) -> FloatArr
     ds: Dataset = as_dataset(data)
     pt = checked_point(ds, mean, cov)
     refuse_dense(pt.fac.dim, "information matrix")
-    out = observed_kernel(stats_about(ds, pt.mean), pt.fac)
+    out = observed_from(stats_about(ds, pt.mean), pt.fac)
     return _labelled(out, pt.labels if pt.labelled else None)
 
 
@@ -163,6 +137,7 @@ def sandwich(information: ArrayLike, scores: ArrayLike) -> FloatArray | pd.DataF
 
     Examples
     --------
+    >>> import numpy as np
     >>> sandwich(np.array([[2.0]]), np.array([[1.0], [-1.0]]))
     array([[0.5]])
     """
@@ -176,7 +151,7 @@ def sandwich(information: ArrayLike, scores: ArrayLike) -> FloatArray | pd.DataF
                      "scores", ndim=2, complex_ok=False)
     if s.shape[1] != fac.dim:
         raise ShapeError(
-            f"The 'scores' argument must have {fac.dim} columns, one per parameter of "
+            f"{arg('scores')} must have {fac.dim} columns, one per parameter of "
             f"'information' ({fac.dim}×{fac.dim}); got {describe(s)}."
         )
     u = fac.solve(s.T)

@@ -36,17 +36,16 @@ from ..exceptions import (
     NotPositiveDefiniteError,
     NotSymmetricError,
     NumericalRangeError,
+    arg,
     describe,
 )
 from ..linalg import PDFactor
 from ..linalg.vech import vech_indices, vech_multiplicity
+from ._kernels import LOG_2PI, loglike_from, score_from, sym_score
 from ._params import Point, checked_point, param_names
 
 __all__ = ["LOG_2PI", "Score", "loglike", "loglike_obs", "loglike_rows", "loglike_stats", "score",
            "score_obs", "score_rows", "stats_about", "sym_score"]
-
-LOG_2PI = float(np.log(2.0 * np.pi))
-
 
 def _prepare(data: Any, mean: Any, cov: Any) -> tuple[Dataset, Point]:
     ds = as_dataset(data)
@@ -64,21 +63,11 @@ def stats_about(ds: Dataset, mu: FloatArray, weights: FloatArray | None = None) 
         locate_nonfinite(ds, advice=POINT_ADVICE)
         spread = float(np.max(np.abs(ds.values - mu)))
         raise NumericalRangeError(
-            f"The 'data' argument's scatter about 'mean' overflows float64: |x − μ| reaches "
+            f"{arg('data')}'s scatter about 'mean' overflows float64: |x − μ| reaches "
             f"{spread:.3g}, so Σ(x − μ)(x − μ)ᵀ exceeds 1.8e308. Rescale data, mean and cov "
             "by a common factor (e.g. divide the data by 1e100)."
         )
     return stats
-
-
-def _loglike_kernel(rel: SufficientStats, fac: PDFactor) -> float:
-    """Total log-likelihood from statistics about ``μ`` (``rel.mean = x̄ − μ``).
-
-    ``tr(Σ⁻¹W) = tr(Σ⁻¹S) + n(x̄−μ)ᵀΣ⁻¹(x̄−μ)``: no rank-one update of ``S`` is formed.
-    """
-    d = rel.mean
-    trace = float(np.trace(fac.solve(rel.scatter))) + rel.n * float(d @ fac.solve(d))
-    return -0.5 * (rel.n * (rel.nvars * LOG_2PI + fac.logdet) + trace)
 
 
 def loglike(data: Any, mean: ArrayLike, cov: ArrayLike, *, invalid: Invalid = "raise") -> float:
@@ -127,7 +116,7 @@ def loglike(data: Any, mean: ArrayLike, cov: ArrayLike, *, invalid: Invalid = "r
         if invalid == "-inf":
             return float("-inf")
         raise
-    return _loglike_kernel(stats_about(ds, pt.mean), pt.fac)
+    return loglike_from(stats_about(ds, pt.mean), pt.fac)
 
 
 def loglike_stats(stats: SufficientStats, mean: ArrayLike, cov: ArrayLike) -> float:
@@ -163,7 +152,7 @@ def loglike_stats(stats: SufficientStats, mean: ArrayLike, cov: ArrayLike) -> fl
     """
     if not isinstance(stats, SufficientStats):
         raise DtypeError(
-            f"The 'stats' argument must be a SufficientStats; got {describe(stats)}. Build it "
+            f"{arg('stats')} must be a SufficientStats; got {describe(stats)}. Build it "
             "with SufficientStats.from_array(x), or call loglike(x, mean, cov) on the data."
         )
     ds = Dataset(np.empty((0, stats.nvars)), pd.Index([f"x{i}" for i in range(stats.nvars)]),
@@ -171,7 +160,7 @@ def loglike_stats(stats: SufficientStats, mean: ArrayLike, cov: ArrayLike) -> fl
     pt = checked_point(ds, mean, cov)
     d = stats.mean - pt.mean
     rel = SufficientStats(stats.n, d, stats.scatter)
-    return _loglike_kernel(rel, pt.fac)
+    return loglike_from(rel, pt.fac)
 
 
 def loglike_rows(x: FloatArray, mu: FloatArray, fac: PDFactor) -> FloatArray:
@@ -281,21 +270,6 @@ class Score:
         return values
 
 
-def sym_score(g: FloatArray) -> FloatArray:
-    """``G − ½(G∘I)`` for a symmetric ``G``: the rule ``A + Aᵀ − A∘I`` with ``A = ½G``."""
-    g = (g + g.T) / 2
-    return g - 0.5 * np.diag(np.diag(g))
-
-
-def _score_kernel(rel: SufficientStats, fac: PDFactor) -> tuple[FloatArray, FloatArray]:
-    """Analytic score from statistics about ``μ``: returns (mean part, symmetric Σ part)."""
-    d = rel.mean
-    score_mu = fac.solve(rel.n * d)
-    w = rel.scatter + rel.n * np.outer(d, d)
-    g = fac.solve(fac.solve(w).T) - rel.n * fac.inverse()
-    return score_mu, sym_score(g)
-
-
 def score(data: Any, mean: ArrayLike, cov: ArrayLike) -> Score:
     """Analytic score of the total log-likelihood for ``μ`` and the symmetric ``Σ``.
 
@@ -325,7 +299,7 @@ def score(data: Any, mean: ArrayLike, cov: ArrayLike) -> Score:
     True
     """
     ds, pt = _prepare(data, mean, cov)
-    score_mu, score_cov = _score_kernel(stats_about(ds, pt.mean), pt.fac)
+    score_mu, score_cov = score_from(stats_about(ds, pt.mean), pt.fac)
     if pt.labelled:
         return Score(pd.Series(score_mu, index=pt.labels, name="score"),
                      pd.DataFrame(score_cov, index=pt.labels, columns=pt.labels), pt.names)

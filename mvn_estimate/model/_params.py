@@ -10,7 +10,7 @@ import pandas as pd
 
 from .._typing import FloatArray
 from ..data import Dataset, align_params
-from ..exceptions import ShapeError, TooLargeError, describe
+from ..exceptions import ShapeError, TooLargeError, arg, describe, ref
 from ..linalg import PDFactor
 from ..linalg._checks import as_array
 from ..linalg.vech import vech_indices, vech_size
@@ -80,12 +80,12 @@ def checked_point(ds: Dataset, mean: Any, cov: Any) -> Point:
     mean_v, cov_v, labels, labelled = align_params(ds, mean, cov)
     mu = as_array(mean_v, "mean", complex_ok=False)
     if mu.shape != (p,):
-        raise ShapeError(f"The 'mean' argument must have shape ({p},), one entry per column of "
-                         f"'data'; got {describe(mu)}.")
+        raise ShapeError(f"{arg('mean')} must have shape ({p},), one entry per column of "
+                         f"{ref('data')}; got {describe(mu)}.")
     sigma = as_array(cov_v, "cov", ndim=2, complex_ok=False)
     if sigma.shape != (p, p):
-        raise ShapeError(f"The 'cov' argument must have shape ({p}, {p}), one row and column "
-                         f"per column of 'data'; got {describe(sigma)}.")
+        raise ShapeError(f"{arg('cov')} must have shape ({p}, {p}), one row and column "
+                         f"per column of {ref('data')}; got {describe(sigma)}.")
     return Point(mu, PDFactor.of(sigma, name="cov"), labels, labelled)
 
 
@@ -109,7 +109,7 @@ def pack(mean: Any, cov: Any) -> FloatArray | pd.Series:
                      complex_ok=False)
     p = mu.size
     if sigma.shape != (p, p):
-        raise ShapeError(f"The 'cov' argument must have shape ({p}, {p}) to match 'mean'; got "
+        raise ShapeError(f"{arg('cov')} must have shape ({p}, {p}) to match 'mean'; got "
                          f"{describe(sigma)}.")
     rows, cols = vech_indices(p)
     theta = np.concatenate([mu, sigma[rows, cols]])
@@ -132,7 +132,7 @@ def unpack(theta: Any, p: int) -> tuple[FloatArray, FloatArray]:
     t = as_array(theta.to_numpy() if isinstance(theta, pd.Series) else theta, "theta", ndim=1,
                  complex_ok=False)
     if t.size != size:
-        raise ShapeError(f"The 'theta' argument must have p + p(p+1)/2 = {size} entries for p = "
+        raise ShapeError(f"{arg('theta')} must have p + p(p+1)/2 = {size} entries for p = "
                          f"{p}; got {describe(t)}.")
     rows, cols = vech_indices(p)
     sigma = np.empty((p, p))

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .._typing import FloatArray
-from ..exceptions import InvalidOptionError, ShapeError, describe
+from ..exceptions import InvalidOptionError, ShapeError, arg, describe
 from ..linalg.calculus import num_jacobian
 from ..linalg.vech import vech_indices, vech_size
 
@@ -144,6 +144,14 @@ class CovarianceStructure:
         """Whether ``θ`` lies in the parameter space (positive-definiteness is checked apart)."""
         return True
 
+    def scale_degrees(self) -> np.ndarray:
+        """How each parameter scales with the data: ``k`` (0, 1 or 2) such that
+        ``Σ(θ ∘ c^k) = c² Σ(θ)`` for data multiplied by ``c``. Default 2 for every parameter,
+        right for a ``Σ(θ)`` linear in ``θ`` (variances and covariances); a correlation has
+        0, a factor loading 1. Fits at the edges of float64's range are computed in units of
+        a power of two and brought back with these (a wrong default is detected there)."""
+        return np.full(self.nparams(), 2)
+
     def lower_bounds(self, S: FloatArray) -> FloatArray | None:
         """Lower bounds on ``θ`` that the fit respects given the sample covariance ``S``
         (``None``: none); a parameter ending at its bound is reported (see ``Factor``)."""
@@ -164,7 +172,7 @@ class CovarianceStructure:
     def _theta(self, theta: Any) -> FloatArray:
         t = np.asarray(theta, dtype=float)
         if t.shape != (self.nparams(),):
-            raise ShapeError(f"The 'theta' argument of the {self.name!r} structure must have "
+            raise ShapeError(f"{arg('theta')} of the {self.name!r} structure must have "
                              f"shape ({self.nparams()},); got {describe(t)}.")
         return t
 

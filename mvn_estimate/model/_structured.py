@@ -17,13 +17,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._typing import FloatArray
-from ..exceptions import ConvergenceWarning, NotPositiveDefiniteError, SingularCovarianceError, warn
+from ..data import SufficientStats
+from ..exceptions import (
+    ConvergenceWarning,
+    NotPositiveDefiniteError,
+    SingularCovarianceError,
+    setting,
+    warn,
+)
 from ..linalg import PDFactor
-from ..linalg.vech import vech_indices, vech_multiplicity
-from ._likelihood import LOG_2PI
+from ..linalg.vech import vech_indices
+from ._kernels import loglike_from, vech_score
 from ._structure_base import CovarianceStructure
 
-__all__ = ["StructuredFit", "fit_structure", "iterative", "structure_information", "vech_score"]
+__all__ = ["StructuredFit", "fit_structure", "iterative", "structure_information"]
 
 
 def iterative(structure: CovarianceStructure) -> bool:
@@ -41,20 +48,6 @@ class StructuredFit:
     iterations: int
     converged: bool
     at_bounds: tuple[int, ...]
-
-
-def _loglike(n: float, s: FloatArray, fac: PDFactor) -> float:
-    return -0.5 * n * (fac.dim * LOG_2PI + fac.logdet + float(np.trace(fac.solve(s))))
-
-
-def vech_score(n: float, s: FloatArray, fac: PDFactor) -> FloatArray:
-    """Score over ``vech Σ`` at ``μ = x̄``: ``½ m ∘ vech(G)`` with ``G = n(PSP − P)``."""
-    p = fac.dim
-    prec = fac.inverse()
-    g = n * (fac.solve(fac.solve(s).T) - prec)
-    g = (g + g.T) / 2
-    rows, cols = vech_indices(p)
-    return 0.5 * vech_multiplicity(p) * g[rows, cols]
 
 
 def _derivative_matrices(jac: FloatArray, p: int) -> FloatArray:
@@ -142,7 +135,7 @@ def fit_structure(structure: CovarianceStructure, s: FloatArray, n: float, *, to
         raise SingularCovarianceError(
             f"The {structure.name!r} structure has no valid positive definite covariance at its "
             "starting values for these data; the structure may not suit them.")
-    loglike = _loglike(n, s, fac)
+    loglike = _at(n, s, fac)
     if closed is not None:
         return StructuredFit(theta, structure.cov(theta), loglike, 0, True, ())
     return _newton(structure, theta, loglike, n, s, bounds, tol, max_iter)
@@ -163,8 +156,8 @@ def _newton(structure: CovarianceStructure, theta: FloatArray, loglike: float, n
         if found is None:
             return _done(structure, theta, loglike, it, decrement <= tol, low, grad)
         theta, loglike = found
-    warn(f"The {structure.name!r} fit stopped at max_iter={max_iter} before reaching "
-         f"tol={tol:g}. Raise max_iter.", ConvergenceWarning)
+    warn(f"The {structure.name!r} fit stopped at {setting('max_iter', max_iter)} before "
+         f"reaching {setting('tol', tol)}. Raise max_iter.", ConvergenceWarning)
     fac = PDFactor.of(structure.cov(theta), name="cov")
     grad = structure.jacobian(theta).T @ vech_score(n, s, fac)
     return _done(structure, theta, loglike, max_iter, False, low, grad)
@@ -177,7 +170,7 @@ def _halve(structure: CovarianceStructure, theta: FloatArray, step: FloatArray, 
         fac = _usable(structure, new)
         if fac is None:
             continue
-        value = _loglike(n, s, fac)
+        value = _at(n, s, fac)
         if value >= loglike - 1e-13 * abs(loglike):
             return new, value
     return None
@@ -187,3 +180,8 @@ def _done(structure: CovarianceStructure, theta: FloatArray, loglike: float, it:
           converged: bool, low: FloatArray, grad: FloatArray) -> StructuredFit:
     at = tuple(int(i) for i in np.flatnonzero((theta <= low) & (grad <= 0)))
     return StructuredFit(theta, structure.cov(theta), loglike, it, converged, at)
+
+
+def _at(n: float, s: FloatArray, fac: PDFactor) -> float:
+    """``ℓ`` at ``μ = x̄`` for the ML covariance ``s`` of ``n`` rows."""
+    return loglike_from(SufficientStats(n, np.zeros(fac.dim), n * s), fac)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .._typing import FloatArray
-from ..exceptions import InvalidOptionError, LabelError, describe
+from ..exceptions import InvalidOptionError, LabelError, arg, describe
 from ..linalg.vech import vech_indices, vech_size
 from ._structure_base import (
     CovarianceStructure,
@@ -25,7 +25,7 @@ from ._structure_base import (
 
 __all__ = ["AR1", "BUILTIN", "BlockDiagonal", "CompoundSymmetry", "CovarianceStructure",
            "Diagonal", "LogCholesky", "Reparametrised", "Spherical", "Unstructured",
-           "resolve_structure", "vech_position"]
+           "resolve_structure", "structure_of", "vech_position"]
 
 class _Elementwise(CovarianceStructure):
     """Shared plumbing of structures whose unconstrained form maps each parameter alone."""
@@ -256,6 +256,9 @@ class AR1(_Elementwise):
     def param_kinds(self) -> list[str]:
         return ["variance", "correlation"]
 
+    def scale_degrees(self) -> np.ndarray:
+        return np.array([2, 0])
+
 
 class BlockDiagonal(CovarianceStructure):
     """Groups of variables independent of each other, each group's covariance unstructured.
@@ -272,7 +275,7 @@ class BlockDiagonal(CovarianceStructure):
         super().__init__()
         if isinstance(groups, str) or not all(isinstance(g, list | tuple | pd.Index)
                                               for g in groups):
-            raise InvalidOptionError(f"The 'groups' argument must be a list of lists of column "
+            raise InvalidOptionError(f"{arg('groups')} must be a list of lists of column "
                                      f"labels; got {describe(groups)}.")
         self.groups = [list(g) for g in groups]
 
@@ -417,21 +420,27 @@ BUILTIN: dict[str, Callable[[], CovarianceStructure]] = {
 """The structures that can be named by a string."""
 
 
-def resolve_structure(structure: Any, labels: Sequence[Any] | pd.Index) -> CovarianceStructure:
-    """A bound structure from ``None`` (unstructured), a name, or a structure instance."""
+def structure_of(structure: Any) -> CovarianceStructure:
+    """A structure (not yet bound to variables) from ``None`` (unstructured), a name, or an
+    instance."""
     if structure is None:
         structure = "unstructured"
     if isinstance(structure, str):
         if structure not in BUILTIN:
             raise InvalidOptionError(
-                f"The 'structure' argument must be one of {', '.join(map(repr, BUILTIN))}, or a "
+                f"{arg('structure')} must be one of {', '.join(map(repr, BUILTIN))}, or a "
                 f"CovarianceStructure (Factor(k), BlockDiagonal(groups), your own); got "
                 f"{structure!r}."
             )
-        structure = BUILTIN[structure]()
+        return BUILTIN[structure]()
     if not isinstance(structure, CovarianceStructure):
         raise InvalidOptionError(
-            f"The 'structure' argument must be a name or a CovarianceStructure; got "
+            f"{arg('structure')} must be a name or a CovarianceStructure; got "
             f"{describe(structure)}."
         )
-    return structure.bind(labels)
+    return structure
+
+
+def resolve_structure(structure: Any, labels: Sequence[Any] | pd.Index) -> CovarianceStructure:
+    """A bound structure from ``None`` (unstructured), a name, or a structure instance."""
+    return structure_of(structure).bind(labels)

@@ -1,0 +1,280 @@
+"""The estimator seam: closed-form ML, structured ML, EM and shrinkage, each one class that
+reads a source and returns one :class:`Estimate`, found by name in :data:`ESTIMATORS`.
+
+An estimator reduces the source (:mod:`._reduce`), estimates in the units the statistics were
+formed in, and hands back what the covariance builders (:mod:`._covariances`) and the result
+need: the estimates, the log-likelihood, the information at the estimate and the per-row
+"meat" of a sandwich, the rows for a second pass, and what the fit reports. A new estimator
+is one class here plus one entry in :data:`ESTIMATORS` (and, for its standard errors, one
+builder in :data:`~mvn_estimate.estimation.BUILDERS`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+import pandas as pd
+from scipy.linalg import block_diag
+
+from .._typing import FloatArray
+from ..data import Dataset, Rows, Source, SufficientStats
+from ..exceptions import (
+    BoundaryWarning,
+    InvalidOptionError,
+    NotPositiveDefiniteError,
+    NumericalRangeError,
+    SingularCovarianceError,
+    arg,
+    ref,
+    setting,
+    warn,
+)
+from ..guards import ShrinkageResult, shrink_stats
+from ..inference import check_nonsingular, score_meat
+from ..linalg import PDFactor
+from ..missing import EMModel, chained, em, robust_meat
+from ..model import (
+    CovarianceStructure,
+    Unstructured,
+    chain_matrix,
+    fit_structure,
+    loglike_from,
+    structure_information,
+)
+from ._digest import data_digest
+from ._reduce import Complete, reduce_complete, reduce_patterns
+from ._results import EMInfo
+from ._scaling import Units
+
+if TYPE_CHECKING:
+    from ._spec import FitSpec
+
+__all__ = ["ESTIMATORS", "Estimate", "Estimator"]
+
+
+@dataclass(frozen=True, eq=False)
+class Estimate:
+    """What an estimator found, in ``units`` (the pipeline brings it to the data's units).
+
+    ``information(kind)`` is the information at the estimate over the free parameters ``(μ,
+    θ)``; ``meat()`` the outer products of the per-row scores (a second pass over ``rows``);
+    ``free`` marks the parameters not held at a bound.
+    """
+
+    mean: FloatArray
+    cov: FloatArray
+    theta: FloatArray
+    structure: CovarianceStructure
+    loglike: float
+    nobs: float
+    units: Units
+    data_id: str
+    dropped: int = 0
+    rows: Rows | None = None
+    kept: Dataset | None = None
+    information: Callable[[str], FloatArray] | None = None
+    meat: Callable[[], FloatArray] | None = None
+    free: np.ndarray | None = None
+    at_bounds: tuple[str, ...] = ()
+    em: EMInfo | None = None
+    shrinkage: ShrinkageResult | None = None
+    what: str = field(default="the model")
+
+
+class Estimator:
+    """Base class: a way of estimating ``(μ, Σ)`` from a source (see the module notes)."""
+
+    family: ClassVar[str] = ""
+    streams: ClassVar[bool] = True
+    """Whether rows read in chunks (files, Dask) suffice, or the rows must be in memory."""
+
+    def accepts(self, spec: FitSpec, given: list[str]) -> None:
+        """Refuse options this estimator cannot honour (``given``: options the caller set)."""
+
+    def estimate(self, source: Source, spec: FitSpec,
+                 structure: CovarianceStructure) -> Estimate:
+        raise NotImplementedError  # pragma: no cover - every estimator implements it
+
+
+def _check(stats: SufficientStats, source: Source, spec: FitSpec) -> PDFactor:
+    """Factor the covariance, or say why not — with advice for too few rows (shrinkage
+    needs the rows in memory; frequency weights may have been meant as relative ones)."""
+    shrink = setting("shrinkage", "ledoit-wolf") if source.in_memory else \
+        "fit the data in memory with fit(..., shrinkage=...)"
+    advice = f"use fewer columns, a structured covariance (structure=...), or {shrink}."
+    if spec.weighted and spec.weights_kind == "frequency":
+        advice += (f" The frequency weights sum to {stats.n:g}: if they are relative weights "
+                   f"rather than counts, pass {setting('weights_kind', 'analytic')}.")
+    return check_nonsingular(stats, source.labels, advice)
+
+
+def _complete_id(source: Source, red: Complete) -> str:
+    mean = red.stats.mean * red.units.scale
+    return data_digest(source.labels, np.array([red.stats.n]), mean)
+
+
+class ClosedForm(Estimator):
+    """The unstructured MLE ``μ̂ = x̄``, ``Σ̂ = S/n`` from sufficient statistics."""
+
+    family = "ml"
+
+    def estimate(self, source: Source, spec: FitSpec,
+                 structure: CovarianceStructure) -> Estimate:
+        red = reduce_complete(source, spec, common=False)
+        stats = red.stats
+        fac = _check(stats, source, spec)
+        cov = stats.cov()
+        rel = SufficientStats(stats.n, np.zeros(stats.nvars), stats.scatter)
+        return Estimate(stats.mean, cov, structure.start(cov), structure, loglike_from(rel, fac),
+                        stats.n, red.units, _complete_id(source, red), red.dropped, red.rows,
+                        red.kept)
+
+
+class Structured(Estimator):
+    """ML of a structured ``Σ(θ)`` with a saturated mean, from sufficient statistics."""
+
+    family = "structured"
+
+    def estimate(self, source: Source, spec: FitSpec,
+                 structure: CovarianceStructure) -> Estimate:
+        red = reduce_complete(source, spec, common=True)
+        stats = red.stats
+        n, s, p = stats.n, stats.cov(), stats.nvars
+        _check(stats, source, spec)
+        sf = fit_structure(structure, s, n, tol=spec.tol, max_iter=spec.max_iter)
+        fac = PDFactor.of(sf.cov, name="cov")
+        free = np.ones(p + sf.theta.size, dtype=bool)
+        free[[p + i for i in sf.at_bounds]] = False
+        names = structure.param_names([str(c) for c in source.labels])
+        bounds = tuple(names[i] for i in sf.at_bounds)
+        if bounds:
+            warn(f"Parameters {list(bounds)} are held at their lower bounds (for a factor model, "
+                 "a Heywood case: the unique variance would be negative or zero); they have no "
+                 "standard errors. Consider fewer factors or dropping the variable.",
+                 BoundaryWarning)
+
+        def information(kind: str) -> FloatArray:
+            full = block_diag(n * fac.inverse(),
+                              structure_information(structure, sf.theta, n, s, kind))
+            return full[np.ix_(free, free)]
+
+        def meat() -> FloatArray:
+            t = chain_matrix(structure, sf.theta, p)
+            return (t.T @ score_meat(red.rows, stats.mean, fac) @ t)[np.ix_(free, free)]
+
+        _rescalable(structure, sf.theta, red.units)
+        return Estimate(stats.mean, sf.cov, sf.theta, structure, sf.loglike, n, red.units,
+                        _complete_id(source, red), red.dropped, red.rows, red.kept, information,
+                        meat, free, bounds, what=f"the {structure.name} model")
+
+
+def _rescalable(structure: CovarianceStructure, theta: FloatArray, units: Units) -> None:
+    """A structure fitted in units must scale as its :meth:`scale_degrees` say."""
+    if units.identity:
+        return
+    c = float(units.scale[0])
+    back = units.unscale_theta(structure, theta)
+    with np.errstate(over="ignore", under="ignore"):
+        want = structure.cov(theta) * c * c
+        got = structure.cov(back)
+    if not np.allclose(got, want, rtol=1e-10, atol=0.0):
+        raise NumericalRangeError(
+            f"The data are beyond float64's comfortable range, and the {structure.name!r} "
+            "structure cannot be brought back from the rescaled units it was fitted in: its "
+            "scale_degrees() do not describe how its parameters scale. Implement "
+            "scale_degrees(), or rescale the data yourself.")
+
+
+class ExpectationMaximisation(Estimator):
+    """Full-information ML with missing values: EM, then Newton (structured M-steps too)."""
+
+    family = "em"
+
+    def estimate(self, source: Source, spec: FitSpec,
+                 structure: CovarianceStructure) -> Estimate:
+        inc = reduce_patterns(source, spec, common=not isinstance(structure, Unstructured))
+        pat = inc.patterns
+        out = em(pat, tol=spec.tol, max_iter=spec.max_iter, structure=structure)
+        model = EMModel(structure, spec.tol, spec.max_iter)
+
+        def information(kind: str) -> FloatArray:
+            return chained(model, pat, out.mean, out.theta, kind)[1]
+
+        def meat() -> FloatArray:
+            assert inc.values is not None  # the builder needs the rows in memory
+            full = robust_meat(pat, inc.values, inc.weights, out.mean, out.cov)
+            if model.saturated:
+                return full
+            t = chain_matrix(structure, out.theta, pat.p)
+            return t.T @ full @ t
+
+        frac = pd.Series(inc.missing_fraction, index=source.labels, name="missing")
+        info = EMInfo(out.iterations, out.converged, pat.npatterns, frac, pat.excluded,
+                      spec.information, out.newton_steps)
+        counts = pat.n @ pat.masks
+        observed = (pat.n @ (pat.mean * pat.masks)) / counts + pat.origin
+        digest = data_digest(source.labels, counts, observed * inc.units.scale)
+        return Estimate(out.mean + pat.origin, out.cov, out.theta, structure, out.loglike,
+                        pat.total, inc.units, digest, pat.excluded, None, source.dataset,
+                        information, meat, em=info, what="the observed data")
+
+
+class Shrinkage(Estimator):
+    """A shrinkage estimate of ``Σ`` (not the MLE: no standard errors)."""
+
+    family = "shrinkage"
+    streams = False
+
+    def accepts(self, spec: FitSpec, given: list[str]) -> None:
+        bad = [name for name, on in (
+            (f"{setting('missing', 'em')}", spec.missing == "em"), ("weights", spec.weighted),
+            (f"{setting('cov_type', 'robust')}", spec.cov_type == "robust"),
+            ("structure", "structure" in given and not isinstance(spec.structure,
+                                                                    Unstructured)),
+            ("tol/max_iter", "tol" in given or "max_iter" in given)) if on]
+        if bad:
+            raise InvalidOptionError(
+                f"{arg('shrinkage')} works with complete, unweighted data and the "
+                f"unstructured model; got it with {', '.join(bad)}. Remove those, or drop "
+                "shrinkage.")
+
+    def estimate(self, source: Source, spec: FitSpec,
+                 structure: CovarianceStructure) -> Estimate:
+        red = reduce_complete(source, spec, common=True)
+        stats = red.stats
+        shrunk = shrink_stats(stats, red.rows, spec.shrinkage, None, source.labels)
+        cov = shrunk.cov.to_numpy()
+        fac = _shrunk_factor(cov, shrunk)
+        rel = SufficientStats(stats.n, np.zeros(stats.nvars), stats.scatter)
+        if not red.units.identity:
+            shrunk = _unscaled_shrinkage(shrunk, red.units.scale[0])
+        return Estimate(stats.mean, cov, structure.start(cov), structure, loglike_from(rel, fac),
+                        stats.n, red.units, _complete_id(source, red), red.dropped, red.rows,
+                        red.kept, shrinkage=shrunk)
+
+
+def _shrunk_factor(cov: FloatArray, shrunk: ShrinkageResult) -> PDFactor:
+    try:
+        return PDFactor.of(cov, name="cov")
+    except NotPositiveDefiniteError as exc:
+        raise SingularCovarianceError(
+            f"The shrinkage estimate of {ref('data')} is singular (intensity "
+            f"{shrunk.intensity:.3g}); "
+            "use a positive intensity.") from exc
+
+
+def _unscaled_shrinkage(shrunk: ShrinkageResult, c: float) -> ShrinkageResult:
+    return replace(shrunk, cov=shrunk.cov * (c * c), target=shrunk.target * (c * c),
+                   mean=shrunk.mean * c)
+
+
+ESTIMATORS: dict[str, Estimator] = {
+    "ml": ClosedForm(),
+    "structured": Structured(),
+    "em": ExpectationMaximisation(),
+    "shrinkage": Shrinkage(),
+}
+"""The estimators by name: :class:`FitSpec` chooses one from the options."""
