@@ -62,3 +62,20 @@ def lavaan_params(entry: dict, columns: list[str]) -> tuple[pd.Series, pd.Series
             continue
         est[name], se[name] = row["est"], row["se"]
     return pd.Series(est), pd.Series(se)
+
+
+def lavaan_table(entry: dict, columns: list[str]) -> pd.DataFrame:
+    """A lavaan parameter table (means and (co)variances) as a DataFrame indexed
+    ``mean[x]``/``cov[x,y]`` with the columns lavaan reported (est, se, z, pvalue, …)."""
+    rows = {}
+    order = {c: i for i, c in enumerate(columns)}
+    for row in entry["params"]:
+        if row["op"] == "~1" and row["lhs"] in order:
+            name = f"mean[{row['lhs']}]"
+        elif row["op"] == "~~" and row["lhs"] in order and row["rhs"] in order:
+            a, b = sorted((row["lhs"], row["rhs"]), key=order.__getitem__)
+            name = f"cov[{a},{b}]"
+        else:
+            continue
+        rows[name] = {k: v for k, v in row.items() if k not in ("lhs", "op", "rhs", "label")}
+    return pd.DataFrame.from_dict(rows, orient="index")

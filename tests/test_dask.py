@@ -19,6 +19,8 @@ from mvn_estimate.exceptions import (
     ShapeError,
 )
 
+from .conftest import lavaan_table, reference
+
 dd = pytest.importorskip("dask.dataframe")  # in the [test] extra: present in CI
 da = pytest.importorskip("dask.array")
 
@@ -189,3 +191,24 @@ def test_refusals_give_the_right_advice(iris):
         me.fit(frame, columns=COLS, shrinkage="oas")
     with pytest.raises(InvalidOptionError, match="a Dask Series"):
         me.fit(da.ones((10, 2), chunks=5), weights=frame["Sepal.Length"])
+
+
+@pytest.mark.parametrize(("cov_type", "key"), [("classic", "iris_saturated_expected"),
+                                               ("robust", "iris_saturated_robust")])
+def test_partitions_reproduce_lavaan(iris, cov_type, key):
+    """Fixed numbers from lavaan (tests/reference/results.R), not only the in-memory fit."""
+    ref = reference("results")[key]
+    want = lavaan_table(ref, COLS)
+    got = me.fit(dd.from_pandas(iris, npartitions=7), columns=COLS, cov_type=cov_type)
+    np.testing.assert_allclose(got.params.loc[want.index], want["est"], rtol=1e-7)
+    np.testing.assert_allclose(got.std_errors.loc[want.index], want["se"], rtol=1e-6)
+    np.testing.assert_allclose(got.loglike, ref["logl"], rtol=1e-9)
+
+
+def test_em_partitions_reproduce_lavaan(air):
+    ref = reference("results")["air_fiml_observed"]
+    want = lavaan_table(ref, AIR)
+    got = me.fit(dd.from_pandas(air, npartitions=5), columns=AIR, missing="em")
+    np.testing.assert_allclose(got.params.loc[want.index], want["est"], rtol=1e-5)
+    np.testing.assert_allclose(got.std_errors.loc[want.index], want["se"], rtol=1e-4)
+    np.testing.assert_allclose(got.loglike, ref["logl"], rtol=1e-9)

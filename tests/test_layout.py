@@ -90,3 +90,64 @@ def test_no_deprecation_warning_on_normal_import():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         me.fit  # noqa: B018
+
+
+PUBLIC = {"exceptions", "io", "options", "linalg", "missing", "structures", "plots"}
+"""Modules of the public API besides the top level (documented in docs/api.rst)."""
+
+
+def _imported_modules(path: Path) -> list[tuple[list[str], int]]:
+    """Each ``from … import`` of the package as the module path it names (relative to the
+    package) and its line."""
+    tree = ast.parse(path.read_text())
+    rel = path.relative_to(PACKAGE)
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = list(rel.parts[:-1])[: len(rel.parts) - node.level]
+                target = [*base, *(node.module.split(".") if node.module else [])]
+            elif node.module and node.module.startswith("mvn_estimate"):
+                target = node.module.split(".")[1:]
+            else:
+                continue
+            out.append((target, node.lineno))
+    return out
+
+
+def test_subpackages_are_entered_only_through_their_doors():
+    """A module may import another sub-package only through its ``__init__`` — never one of
+    its modules, private or not (DESIGN.md: the ``__init__`` files are the only doors)."""
+    bad = []
+    for path in PACKAGE.rglob("*.py"):
+        own = path.relative_to(PACKAGE).parts[0]
+        for target, line in _imported_modules(path):
+            if len(target) >= 2 and target[0] != own and (PACKAGE / target[0]).is_dir():
+                bad.append(f"{path.relative_to(PACKAGE)}:{line} imports {'.'.join(target)}")
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("door", ["cli.py", "compat/_statsmodels.py", "compat/__init__.py"])
+def test_cli_and_compat_use_only_the_public_api(door):
+    path = PACKAGE / door
+    own = path.relative_to(PACKAGE).parts[0]
+    for target, line in _imported_modules(path):
+        if target and target[0] == own and own == "compat":
+            continue  # compat's own modules
+        assert len(target) <= 1 and (not target or target[0] in PUBLIC), \
+            f"{door}:{line} imports mvn_estimate.{'.'.join(target)}, not the public API"
+    tree = ast.parse(path.read_text())
+    relative = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level
+                and not (own == "compat" and n.module and n.module.startswith("_"))]
+    assert not relative, f"{door}: relative imports at lines {relative}"
+
+
+def test_the_doors_test_sees_a_violation(tmp_path):
+    """The rule above would fail on a reach into another sub-package's module."""
+    fake = PACKAGE / "estimation" / "_probe_for_layout_test.py"
+    fake.write_text("from ..missing._em import em\n")
+    try:
+        with pytest.raises(AssertionError, match=r"imports missing\._em"):
+            test_subpackages_are_entered_only_through_their_doors()
+    finally:
+        fake.unlink()

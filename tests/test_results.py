@@ -8,7 +8,7 @@ from scipy.stats import chi2, multivariate_normal
 import mvn_estimate as me
 from mvn_estimate.exceptions import InvalidOptionError
 
-from .conftest import as_frame, random_spd
+from .conftest import as_frame, random_spd, reference, reference_data
 
 
 @pytest.fixture
@@ -26,11 +26,26 @@ def test_params_in_vech_order(fitted):
     assert res.nparams == 9 and res.nvars == 3
 
 
-def test_information_criteria(fitted):
-    x, res = fitted
-    k, n = 9, len(x)
-    assert np.isclose(res.aic, -2 * res.loglike + 2 * k)
-    assert np.isclose(res.bic, -2 * res.loglike + k * np.log(n))
+IRIS = ["Sepal.Length", "Sepal.Width", "Petal.Length", "Petal.Width"]
+ORTHODONT = ["d8", "d10", "d12", "d14"]
+
+
+def test_information_criteria_equal_lavaan():
+    """AIC, BIC and the log-likelihood against lavaan's fitMeasures (tests/reference/
+    results.R): the saturated model on iris (exact, closed form) and compound symmetry on
+    Orthodont (lavaan's optimiser is good to ~1e-9 in the log-likelihood)."""
+    ref = reference("results")
+    iris = me.fit(pd.read_csv("data/iris.csv"), columns=IRIS)
+    want = ref["iris_saturated_expected"]
+    assert iris.nparams == want["npar"]
+    np.testing.assert_allclose([iris.loglike, iris.aic, iris.bic],
+                               [want["logl"], want["aic"], want["bic"]], rtol=1e-12)
+    cs = me.fit(reference_data("orthodont_wide.csv"), columns=ORTHODONT,
+                structure="compound_symmetry")
+    want = ref["orthodont_cs"]
+    assert cs.nparams == want["npar"]
+    np.testing.assert_allclose([cs.loglike, cs.aic, cs.bic],
+                               [want["logl"], want["aic"], want["bic"]], rtol=1e-9)
 
 
 def test_logpdf_and_mahalanobis(fitted):

@@ -21,6 +21,8 @@ from mvn_estimate.exceptions import (
     NumericalRangeError,
 )
 
+from .conftest import lavaan_table, reference
+
 COLS = ["Sepal.Length", "Sepal.Width", "Petal.Length", "Petal.Width"]
 RTOL = 1e-12
 
@@ -318,3 +320,32 @@ def test_messages_speak_of_the_file(tmp_path, rng):
     text = str(err.value)
     assert "'data'" not in text
     assert "shrinkage='ledoit-wolf'" not in text and "fit(..., shrinkage=...)" in text
+
+
+def _matches_lavaan(got, key, columns, rtol):
+    """Estimates and standard errors against lavaan's (tests/reference/results.R), and the
+    log-likelihood against its logl: the fixed numbers the stream must reproduce, whatever
+    the path it shares with in-memory fits."""
+    ref = reference("results")[key]
+    want = lavaan_table(ref, columns)
+    np.testing.assert_allclose(got.params.loc[want.index], want["est"], rtol=rtol)
+    np.testing.assert_allclose(got.std_errors.loc[want.index], want["se"], rtol=10 * rtol)
+    np.testing.assert_allclose(got.loglike, ref["logl"], rtol=1e-9)
+
+
+@pytest.mark.parametrize(("cov_type", "key"), [("classic", "iris_saturated_expected"),
+                                               ("robust", "iris_saturated_robust")])
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_files_reproduce_lavaan(iris, tmp_path, cov_type, key, suffix):
+    path = tmp_path / f"iris.{suffix}"
+    iris.to_csv(path, index=False) if suffix == "csv" else iris.to_parquet(path)
+    got = me.fit_file(str(path), columns=COLS, cov_type=cov_type, chunksize=17)
+    _matches_lavaan(got, key, COLS, 1e-7)
+
+
+def test_em_file_reproduces_lavaan(air, tmp_path):
+    path = tmp_path / "air.csv"
+    air.to_csv(path, index=False)
+    got = me.fit_file(str(path), columns=["Ozone", "Solar.R", "Wind", "Temp"], missing="em",
+                      chunksize=10)
+    _matches_lavaan(got, "air_fiml_observed", ["Ozone", "Solar.R", "Wind", "Temp"], 1e-5)

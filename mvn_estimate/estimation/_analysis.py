@@ -16,18 +16,17 @@ from ..data import Dataset, SufficientStats, select_columns
 from ..exceptions import InvalidOptionError
 from ..inference import (
     HypothesisTest,
+    aligned_matrix,
+    aligned_vector,
     cov_test_from_stats,
     hotelling_from_stats,
     independence_from_stats,
+    parse_constraints,
     sphericity_from_stats,
+    wald,
 )
-from ..inference._cov_tests import _matrix
-from ..inference._means import _vector
-from ..inference._wald import parse_constraints, wald
-from ..linalg import PDFactor
-from ..linalg.vech import vech_indices
-from ..missing._observed import row_mahalanobis
-from ..missing._patterns import build_patterns
+from ..linalg import PDFactor, vech_indices
+from ..missing import build_patterns, row_mahalanobis
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..inference import ParamCovariance
@@ -149,7 +148,7 @@ class Analysis:
         :func:`mvn_estimate.hotelling_test`)."""
         stats, ds = self._sample_stats("hotelling_test")
         return hotelling_from_stats(stats.n, stats.mean, stats.cov(ddof=1),
-                                    _vector(mean0, ds, "mean0"), ds)
+                                    aligned_vector(mean0, ds, "mean0"), ds)
 
     def sphericity_test(self) -> HypothesisTest:
         """Mauchly's test on the fitted sample (see :func:`mvn_estimate.sphericity_test`)."""
@@ -164,7 +163,7 @@ class Analysis:
     def cov_test(self, cov0: Any) -> HypothesisTest:
         """``Σ = Σ₀`` on the fitted sample (see :func:`mvn_estimate.cov_test`)."""
         stats, ds = self._sample_stats("cov_test")
-        return cov_test_from_stats(stats, _matrix(cov0, ds, "cov0"), ds)
+        return cov_test_from_stats(stats, aligned_matrix(cov0, ds, "cov0"), ds)
 
     # -- outliers ---------------------------------------------------------------------------
     def outliers(self, alpha: float = 0.05, *, data: Any = None) -> pd.DataFrame:

@@ -33,13 +33,14 @@ from ..exceptions import (
     warn,
 )
 from ..guards import ShrinkageResult, shrink_stats
-from ..inference import check_nonsingular, score_meat
+from ..inference import score_meat
 from ..linalg import PDFactor
 from ..missing import EMModel, chained, em, robust_meat
 from ..model import (
     CovarianceStructure,
     Unstructured,
     chain_matrix,
+    check_nonsingular,
     fit_structure,
     loglike_from,
     structure_information,

@@ -21,7 +21,6 @@ from .._typing import FloatArray, Missing, WeightsKind
 from .._validate import check_bool
 from ..data import Dataset, SufficientStats, memory_source
 from ..exceptions import MVNEstimateError, ShapeError, arg, describe
-from ..inference import check_nonsingular
 from ..linalg import PDFactor
 from ..missing import (
     Patterns,
@@ -35,6 +34,7 @@ from ..model import (
     CovarianceStructure,
     chain_matrix,
     chain_score_information,
+    check_nonsingular,
     expected_from,
     loglike_from,
     loglike_rows,

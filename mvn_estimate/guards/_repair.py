@@ -25,7 +25,7 @@ from ..exceptions import (
     setting,
     warn,
 )
-from ..linalg._checks import RTOL
+from ..linalg import RTOL
 from ._nearest import RepairInfo, alternating, newton, psd_project
 from ._validate import as_raw, validate_covariance
 

@@ -32,7 +32,7 @@ from ..exceptions import (
     arg,
     describe,
 )
-from ..linalg._checks import asymmetry, resolve_tol
+from ..linalg import asymmetry, resolve_tol
 
 __all__ = ["CovarianceReport", "as_raw", "check_covariance", "validate_covariance"]
 

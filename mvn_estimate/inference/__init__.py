@@ -2,6 +2,7 @@
 the tests of hypotheses."""
 
 from ._cov_tests import (
+    aligned_matrix,
     box_m_test,
     cov_test,
     cov_test_from_stats,
@@ -23,10 +24,17 @@ from ._covariance import (
     robust_variance,
     score_meat,
 )
-from ._means import ManovaResult, hotelling_from_stats, hotelling_test, manova, manova_table
+from ._means import (
+    ManovaResult,
+    aligned_vector,
+    hotelling_from_stats,
+    hotelling_test,
+    manova,
+    manova_table,
+)
 from ._normality import MardiaResult, doornik_hansen_test, henze_zirkler_test, mardia_test
 from ._result import HypothesisTest
-from ._singular import check_nonsingular, collinear, enough_rows, factor_or_explain
+from ._wald import parse_constraints, wald
 
 __all__ = [
     "Classic",
@@ -40,15 +48,13 @@ __all__ = [
     "Robust",
     "Sandwich",
     "Scaled",
+    "aligned_matrix",
+    "aligned_vector",
     "box_m_test",
-    "check_nonsingular",
     "classic_variance",
-    "collinear",
     "cov_test",
     "cov_test_from_stats",
     "doornik_hansen_test",
-    "enough_rows",
-    "factor_or_explain",
     "henze_zirkler_test",
     "hotelling_from_stats",
     "hotelling_test",
@@ -57,8 +63,10 @@ __all__ = [
     "manova",
     "manova_table",
     "mardia_test",
+    "parse_constraints",
     "robust_variance",
     "score_meat",
     "sphericity_from_stats",
     "sphericity_test",
+    "wald",
 ]

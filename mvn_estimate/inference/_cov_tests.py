@@ -10,8 +10,7 @@ from scipy import stats as sps
 from .._typing import FloatArray
 from ..data import Dataset, SufficientStats, align_matrix, as_dataset, show_labels, split_groups
 from ..exceptions import LabelError, ShapeError, arg, describe
-from ..linalg import PDFactor
-from ..linalg._checks import as_square
+from ..linalg import PDFactor, as_square
 from ._means import factor, sample_stats
 from ._result import HypothesisTest
 
@@ -90,7 +89,7 @@ def box_m_test(data: Any, *, by: Any, columns: Any = None) -> HypothesisTest:
                           details=(("M", m), ("c1", float(c1)), ("c2", float(c2))))
 
 
-def _matrix(value: Any, ds: Dataset, name: str) -> FloatArray:
+def aligned_matrix(value: Any, ds: Dataset, name: str) -> FloatArray:
     values, labels = align_matrix(value, name)
     if labels is not None and ds.labelled:
         if set(labels) != set(ds.labels):
@@ -153,7 +152,7 @@ def cov_test(x: Any, cov0: Any, *, columns: Any = None) -> HypothesisTest:
     (3.0, True)
     """
     ds = as_dataset(x, name="x", columns=columns)
-    return cov_test_from_stats(sample_stats(ds, "x"), _matrix(cov0, ds, "cov0"), ds)
+    return cov_test_from_stats(sample_stats(ds, "x"), aligned_matrix(cov0, ds, "cov0"), ds)
 
 
 def sphericity_from_stats(stats: SufficientStats, ds: Dataset) -> HypothesisTest:

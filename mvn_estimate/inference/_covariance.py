@@ -40,10 +40,8 @@ from ..exceptions import (
     NotPositiveDefiniteError,
     NumericalRangeError,
 )
-from ..linalg import PDFactor
-from ..linalg.vech import duplication_pinv_sandwich, vech_indices
-from ..model import score_rows
-from ..model._params import nparams, refuse_dense
+from ..linalg import PDFactor, duplication_pinv_sandwich, vech_indices
+from ..model import nparams, refuse_dense, score_rows
 
 __all__ = ["Classic", "Embedded", "FromInformation", "NotAvailable", "ParamCovariance", "Robust",
            "Sandwich", "Scaled", "classic_variance", "robust_variance",

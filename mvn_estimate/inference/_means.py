@@ -23,13 +23,14 @@ from ..data import (
 )
 from ..exceptions import (
     LabelError,
-    NotPositiveDefiniteError,
     ShapeError,
     SingularCovarianceError,
     arg,
     describe,
+    ref,
 )
 from ..linalg import PDFactor
+from ..model import enough_rows, factor_or_explain
 from ._result import HypothesisTest
 
 __all__ = ["ManovaResult", "hotelling_from_stats", "hotelling_test", "manova"]
@@ -42,23 +43,17 @@ def sample_stats(ds: Dataset, name: str) -> SufficientStats:
     stats = SufficientStats.from_array(ds.values)
     if not stats.finite:
         locate_nonfinite(ds, name, advice=POINT_ADVICE.split(", or")[0] + ".")
-    if stats.n <= ds.nvars:
-        raise SingularCovarianceError(
-            f"{arg(name)} needs more rows than columns for its covariance; got n = "
-            f"{stats.n:g} for p = {ds.nvars}.", columns=ds.names)
+    enough_rows(stats.n, ds.nvars, ds.labels, f"{ref(name)} needs more rows than columns; "
+                "use more observations or fewer columns.", f" rows of {ref(name)}")
     return stats
 
 
 def factor(cov: FloatArray, name: str, ds: Dataset) -> PDFactor:
-    try:
-        return PDFactor.of(cov, name="cov")
-    except NotPositiveDefiniteError as exc:
-        raise SingularCovarianceError(
-            f"The sample covariance of '{name}' is singular ({exc}); drop collinear columns "
-            f"among {show_labels(ds.labels)}.", columns=ds.names) from exc
+    """The factor of a sample covariance, or the error naming constant/collinear columns."""
+    return factor_or_explain(cov, ds.labels, "The sample covariance", name)
 
 
-def _vector(value: Any, ds: Dataset, name: str) -> FloatArray:
+def aligned_vector(value: Any, ds: Dataset, name: str) -> FloatArray:
     if isinstance(value, pd.Series):
         if ds.labelled:
             if set(value.index) != set(ds.labels) or len(value) != ds.nvars:
@@ -205,7 +200,7 @@ def hotelling_test(x: Any, other: Any = None, *, mean0: Any = None, equal_cov: b
                          f"array); got {describe(other)}.")
     target = mean0 if mean0 is not None else (other if other is not None and not is_data
                                               else np.zeros(xs.nvars))
-    m0 = _vector(target, xs, "mean0")
+    m0 = aligned_vector(target, xs, "mean0")
     stats = sample_stats(xs, "x")
     return hotelling_from_stats(stats.n, stats.mean, stats.cov(ddof=1), m0, xs)
 

@@ -21,8 +21,9 @@ from scipy import stats as sps
 
 from .._typing import FloatArray
 from ..data import CHUNK_ELEMENTS, Dataset, as_dataset, locate_nonfinite, show_labels
-from ..exceptions import NotPositiveDefiniteError, ShapeError, SingularCovarianceError
-from ..linalg import RTOL, PDFactor
+from ..exceptions import ShapeError, SingularCovarianceError, ref
+from ..linalg import PDFactor
+from ..model import enough_rows, factor_or_explain
 from ._result import HypothesisTest
 
 __all__ = ["MardiaResult", "doornik_hansen_test", "henze_zirkler_test", "mardia_test"]
@@ -94,11 +95,8 @@ def _prepare(x: Any, columns: Any, test: str, minimum: int = 0,
     if not np.isfinite(values).all():
         locate_nonfinite(ds, "x", advice=_ADVICE)
     n, p = ds.nobs, ds.nvars
-    if n <= p:
-        raise SingularCovarianceError(
-            f"{test} needs more rows than columns in 'x' (its sample covariance is singular "
-            f"otherwise); got n = {n} for p = {p}. Use more observations or fewer columns.",
-            columns=ds.names)
+    enough_rows(n, p, ds.labels, f"{test} needs more rows than columns in {ref('x')}; use "
+                "more observations or fewer columns.", f" rows of {ref('x')}")
     if n < max(p + 2, minimum):
         rule = (f"at least {minimum} rows ({why})" if minimum > p + 2 else
                 f"at least p + 2 = {p + 2} rows for p = {p} variables (with n ≤ p the sample "
@@ -118,19 +116,7 @@ def _prepare(x: Any, columns: Any, test: str, minimum: int = 0,
 
 def _factor(cov: FloatArray, ds: Dataset) -> PDFactor:
     """Cholesky factor of the sample covariance, or :class:`SingularCovarianceError`."""
-    try:
-        return PDFactor.of(cov, name="cov")
-    except NotPositiveDefiniteError as exc:
-        d = np.sqrt(np.diag(cov))
-        w, u = np.linalg.eigh(cov / np.outer(d, d))
-        cols = [c for c, v in zip(ds.labels, np.abs(u[:, 0]), strict=True) if v > 1e-3]
-        raise SingularCovarianceError(
-            f"The sample covariance of 'x' is singular: columns {show_labels(cols)} are "
-            f"(nearly) collinear (smallest eigenvalue of their correlation matrix "
-            f"{w[0]:.3g}; a covariance counts as singular when its condition number on the "
-            f"correlation scale exceeds 1/tol = {1 / RTOL:.3g}). Drop or combine one of them.",
-            columns=[str(c) for c in cols], min_eigenvalue=exc.min_eigenvalue,
-            tol=exc.tol) from exc
+    return factor_or_explain(cov, ds.labels, "The sample covariance", "x")
 
 
 def _whitened(xc: FloatArray, ds: Dataset, ddof: int) -> FloatArray:

@@ -42,6 +42,13 @@ array([2., 1., 2.])
 """
 
 from ._checks import RTOL
+
+# Doors for the layers above (checks under the package's tolerance rule): not public API.
+from ._checks import as_array as as_array
+from ._checks import as_square as as_square
+from ._checks import asymmetry as asymmetry
+from ._checks import require_hermitian as require_hermitian
+from ._checks import resolve_tol as resolve_tol
 from .calculus import (
     num_gradient,
     num_gradient_sym,

@@ -31,7 +31,13 @@ from ..exceptions import (
     warn,
 )
 from ..linalg import PDFactor
-from ..model import CovarianceStructure, Unstructured, chain_score_information, fit_structure
+from ..model import (
+    CovarianceStructure,
+    Unstructured,
+    chain_score_information,
+    enough_rows,
+    fit_structure,
+)
 from ._conditional import e_step
 from ._observed import information_matrix, score_and_information, score_vector
 from ._patterns import Patterns
@@ -188,11 +194,8 @@ def em(pat: Patterns, *, tol: float = TOL, max_iter: int = MAX_ITER,
         At most ``p`` observations, an iterate that is not positive definite, or a variance
         collapsing towards zero (an unbounded likelihood).
     """
-    if pat.total <= pat.p:
-        raise SingularCovarianceError(
-            f"The covariance of p = {pat.p} variables needs more than {pat.p} observations; got "
-            f"n = {pat.total:g} rows with an observed value. The estimate would be singular: use "
-            "fewer columns.", columns=pat.names)
+    enough_rows(pat.total, pat.p, pat.labels, "use fewer columns.",
+                " rows with an observed value")
     _enough_rows(pat)
     model = EMModel(structure if structure is not None else Unstructured().bind(pat.labels),
                    tol, max_iter)

@@ -29,7 +29,7 @@ import pandas as pd
 from .._typing import FloatArray, Information
 from .._validate import check_choice
 from ..data import as_dataset
-from ..linalg.vech import duplication_sandwich_sum, vech_indices, vech_multiplicity
+from ..linalg import duplication_sandwich_sum, vech_indices, vech_multiplicity
 from ..model import LOG_2PI, checked_point, param_names, refuse_dense, sym_score
 from ._conditional import (
     Terms,

@@ -41,6 +41,7 @@ from ._params import (
     refuse_dense,
     unpack,
 )
+from ._singular import check_nonsingular, collinear, enough_rows, factor_or_explain
 from ._structure_base import vech_position
 from ._structured import StructuredFit, fit_structure, iterative, structure_information
 from ._structures import (
@@ -75,9 +76,13 @@ __all__ = [
     "Unstructured",
     "chain_matrix",
     "chain_score_information",
+    "check_nonsingular",
     "checked_point",
+    "collinear",
+    "enough_rows",
     "expected_from",
     "expected_information",
+    "factor_or_explain",
     "fit_structure",
     "iterative",
     "loglike",

@@ -10,7 +10,7 @@ import numpy as np
 from .._typing import FloatArray
 from .._validate import check_int
 from ..exceptions import InvalidOptionError, arg
-from ..linalg.vech import vech_indices, vech_size
+from ..linalg import vech_indices, vech_size
 from ._structure_base import CovarianceStructure, Reparametrised
 
 __all__ = ["HEYWOOD_BOUND", "Factor"]

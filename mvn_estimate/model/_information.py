@@ -25,8 +25,7 @@ from .._typing import ArrayLike, FloatArray
 from .._validate import check_real
 from ..data import Dataset, align_matrix, as_dataset, select_columns
 from ..exceptions import ShapeError, arg, describe
-from ..linalg import PDFactor
-from ..linalg._checks import as_array
+from ..linalg import PDFactor, as_array
 from ._kernels import expected_from, observed_from
 from ._likelihood import stats_about
 from ._params import checked_point, param_names, refuse_dense

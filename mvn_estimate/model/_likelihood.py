@@ -39,8 +39,7 @@ from ..exceptions import (
     arg,
     describe,
 )
-from ..linalg import PDFactor
-from ..linalg.vech import vech_indices, vech_multiplicity
+from ..linalg import PDFactor, vech_indices, vech_multiplicity
 from ._kernels import LOG_2PI, loglike_from, score_from, sym_score
 from ._params import Point, checked_point, param_names
 

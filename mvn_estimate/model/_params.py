@@ -11,9 +11,7 @@ import pandas as pd
 from .._typing import FloatArray
 from ..data import Dataset, align_params
 from ..exceptions import ShapeError, TooLargeError, arg, describe, ref
-from ..linalg import PDFactor
-from ..linalg._checks import as_array
-from ..linalg.vech import vech_indices, vech_size
+from ..linalg import PDFactor, as_array, vech_indices, vech_size
 
 __all__ = ["DENSE_PARAM_LIMIT", "Point", "checked_point", "nparams", "pack", "param_names",
            "refuse_dense", "unpack"]

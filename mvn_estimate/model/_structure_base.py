@@ -28,8 +28,7 @@ import pandas as pd
 
 from .._typing import FloatArray
 from ..exceptions import InvalidOptionError, ShapeError, arg, describe
-from ..linalg.calculus import num_jacobian
-from ..linalg.vech import vech_indices, vech_size
+from ..linalg import num_jacobian, vech_indices, vech_size
 
 __all__ = ["CovarianceStructure", "LogCholesky", "Reparametrised", "Unstructured",
            "vech_position"]

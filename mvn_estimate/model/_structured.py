@@ -25,8 +25,7 @@ from ..exceptions import (
     setting,
     warn,
 )
-from ..linalg import PDFactor
-from ..linalg.vech import vech_indices
+from ..linalg import PDFactor, vech_indices
 from ._kernels import loglike_from, vech_score
 from ._structure_base import CovarianceStructure
 

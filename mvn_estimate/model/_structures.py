@@ -14,7 +14,7 @@ import pandas as pd
 
 from .._typing import FloatArray
 from ..exceptions import InvalidOptionError, LabelError, arg, describe
-from ..linalg.vech import vech_indices, vech_size
+from ..linalg import vech_indices, vech_size
 from ._structure_base import (
     CovarianceStructure,
     LogCholesky,

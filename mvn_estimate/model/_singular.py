@@ -17,12 +17,13 @@ from ..linalg import RTOL, PDFactor
 __all__ = ["check_nonsingular", "collinear", "enough_rows", "factor_or_explain"]
 
 
-def enough_rows(n: float, p: int, labels: Any, advice: str) -> None:
-    """The ``n ≤ p`` guard: a covariance of ``p`` variables needs more than ``p`` rows."""
+def enough_rows(n: float, p: int, labels: Any, advice: str, rows: str = "") -> None:
+    """The ``n ≤ p`` guard: a covariance of ``p`` variables needs more than ``p`` rows
+    (``rows`` says which rows were counted)."""
     if n <= p:
         raise SingularCovarianceError(
             f"The covariance of p = {p} variables needs more than {p} observations; got "
-            f"n = {n:g}. The estimate would be singular: {advice}",
+            f"n = {n:g}{rows}. The estimate would be singular: {advice}",
             columns=[str(c) for c in labels])
 
 
@@ -43,20 +44,20 @@ def collinear(cov: FloatArray, labels: pd.Index) -> tuple[list[Any], str]:
 
 
 def factor_or_explain(cov: FloatArray, labels: pd.Index,
-                      what: str = "The estimated covariance") -> PDFactor:
+                      what: str = "The estimated covariance", name: str = "data") -> PDFactor:
     """Factor ``cov``, or raise :class:`SingularCovarianceError` naming constant or
-    (nearly) collinear columns of the data."""
+    (nearly) collinear columns of the data (the argument ``name``)."""
     constant = [c for c, v in zip(labels, np.diag(cov), strict=True) if v <= 0]
     if constant:
         raise SingularCovarianceError(
-            f"{what} is singular: columns {show_labels(constant)} of {ref('data')} are "
+            f"{what} is singular: columns {show_labels(constant)} of {ref(name)} are "
             "constant (zero variance). Drop them.", columns=[str(c) for c in constant])
     try:
         return PDFactor.of(cov, name="cov")
     except NotPositiveDefiniteError as exc:
         cols, why = collinear(cov, labels)
         raise SingularCovarianceError(
-            f"{what} of {ref('data')} is singular: columns {show_labels(cols)} are {why}. "
+            f"{what} of {ref(name)} is singular: columns {show_labels(cols)} are {why}. "
             "Drop or combine one of them.", columns=[str(c) for c in cols],
             min_eigenvalue=exc.min_eigenvalue, tol=exc.tol) from exc
 
