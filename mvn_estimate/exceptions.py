@@ -33,6 +33,7 @@ __all__ = [
     "DtypeError",
     "FileFormatError",
     "FileTerms",
+    "InfeasibleError",
     "InvalidOptionError",
     "LabelError",
     "MVNEstimateError",
@@ -296,6 +297,11 @@ class SingularCovarianceError(NotPositiveDefiniteError):
 
 class NotIdentifiedError(MVNEstimateError):
     """A parameter cannot be estimated from the data (e.g. two columns never observed together)."""
+
+
+class InfeasibleError(MVNEstimateError):
+    """Constraints that cannot all hold (a repair's floor, diagonal and fixed entries); the
+    message says which conflict."""
 
 
 class TooLargeError(MVNEstimateError):

@@ -218,3 +218,41 @@ def test_each_rule_says_by_how_much():
     assert loose.symmetric
     with pytest.raises(InvalidOptionError, match="'rtol' argument must be a finite real"):
         me.validate_covariance(np.eye(2), rtol=-1)
+
+
+def test_zero_matrix_is_classified_as_linalg_classifies_it():
+    """A drifted copy of the rule called the zero matrix negative semidefinite; the
+    validator now uses linalg's one rule."""
+    zero = np.zeros((3, 3))
+    assert me.linalg.classify(zero) == "positive semidefinite"
+    assert me.validate_covariance(zero).definiteness == me.linalg.classify(zero)
+    for m in (np.diag([1.0, 0.0]), -np.eye(2), np.diag([-1.0, 0.0]), np.diag([1.0, -1.0])):
+        assert me.validate_covariance(m).definiteness == me.linalg.classify(m)
+
+
+def test_clip_tol_is_the_rule_the_result_passes():
+    """``clip_eigenvalues(tol=)`` was checked and then ignored; it is the relative tolerance
+    of the validator's rule the repaired matrix must pass."""
+    bad = np.array([[1.0, 0.9, 0.0], [0.9, 1.0, 0.9], [0.0, 0.9, 1.0]])
+    loose = _quiet(me.clip_eigenvalues, bad)
+    strict = _quiet(me.clip_eigenvalues, bad, tol=1e-4)
+    assert not me.validate_covariance(loose, tol=1e-4).valid
+    assert me.validate_covariance(strict, tol=1e-4).valid
+    # on the correlation scale the smallest eigenvalue is just above tol times the largest
+    d = 1 / np.sqrt(np.diag(strict))
+    w = np.linalg.eigvalsh(strict * np.outer(d, d))
+    assert 1e-4 < w[0] / w[-1] < 1e-2
+
+
+def test_a_repair_decomposes_the_input_once(monkeypatch):
+    """The repair reuses the spectrum of the validator's report: one eigen-decomposition of
+    the input, the correlation-scale eigenvalues, and one check of the result."""
+    calls = []
+    eigh, eigvalsh = np.linalg.eigh, np.linalg.eigvalsh
+    monkeypatch.setattr(np.linalg, "eigh", lambda a, *k, **kw: calls.append("eigh")
+                        or eigh(a, *k, **kw))
+    monkeypatch.setattr(np.linalg, "eigvalsh", lambda a, *k, **kw: calls.append("eigvalsh")
+                        or eigvalsh(a, *k, **kw))
+    bad = np.array([[2.0, 3.0], [3.0, 2.0]])
+    _quiet(me.clip_eigenvalues, bad)
+    assert calls.count("eigh") == 1 and len(calls) <= 3, calls

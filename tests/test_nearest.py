@@ -12,6 +12,12 @@ from mvn_estimate.exceptions import InvalidOptionError, RepairWarning
 
 from .conftest import reference
 
+
+def _quiet(fn, *args, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fn(*args, **kw)
+
 NEAR = reference("nearpd")
 
 
@@ -138,3 +144,68 @@ def test_clip_on_a_correlation_rescales_to_unit_diagonal():
     np.testing.assert_allclose(np.diag(x), 1.0)
     assert me.validate_covariance(x, kind="correlation").valid
     assert list(x.index) == list("abc")
+
+
+def _strongly_correlated(p: int) -> np.ndarray:
+    r = np.full((p, p), 0.9)
+    np.fill_diagonal(r, 1.0)
+    r[0, 1] = r[1, 0] = -0.5
+    return r
+
+
+@pytest.mark.parametrize("p", [20, 1000])
+def test_repairs_pass_the_validator_when_the_top_eigenvalue_dwarfs_the_diagonal(p):
+    """The repairs' floor was relative to the diagonal while the validator's rule is relative
+    to the largest eigenvalue: for strongly correlated matrices (λmax ≈ 0.9 p) the repaired
+    matrix was rejected. Repair and validation now share one rule."""
+    r = _strongly_correlated(p)
+    assert np.linalg.eigvalsh(r)[-1] > 10  # the case the old floor missed
+    for fixed in (_quiet(me.nearest_pd, r, kind="correlation"),
+                  _quiet(me.clip_eigenvalues, r, kind="correlation"),
+                  _quiet(me.nearest_pd, r * 4.0),
+                  _quiet(me.clip_eigenvalues, r * 4.0)):
+        assert me.validate_covariance(fixed).valid
+        me.check_covariance(fixed)
+
+
+@pytest.mark.slow
+def test_repair_at_p_2000_passes_the_validator():
+    r = _strongly_correlated(2000)
+    me.check_covariance(_quiet(me.clip_eigenvalues, r, kind="correlation"),
+                        kind="correlation")
+
+
+def test_validate_repair_on_the_command_line_writes_a_valid_matrix(tmp_path, capsys):
+    from mvn_estimate.cli import main
+
+    names = [f"v{i}" for i in range(20)]
+    pd.DataFrame(_strongly_correlated(20), index=names, columns=names).to_csv(tmp_path / "r.csv")
+    code = main(["validate", str(tmp_path / "r.csv"), "--kind", "correlation", "--repair",
+                 "nearest", "--out", str(tmp_path / "fixed.csv")])
+    assert code == 0, capsys.readouterr().out
+    assert "repaired matrix written" in capsys.readouterr().out
+
+
+def test_a_given_floor_the_rule_rejects_is_refused():
+    with pytest.raises(InvalidOptionError, match=r"'floor' argument 1e-12 gives a matrix the "
+                                                 r"validator rejects.*at least"):
+        me.nearest_pd(_strongly_correlated(20), kind="correlation", floor=1e-12)
+
+
+def test_infeasible_floor_with_a_kept_diagonal_is_an_error():
+    """Impossible requests are errors, not warnings: a floor above a diagonal entry that is
+    held fixed cannot hold (the result's smallest eigenvalue was 1 with only a warning)."""
+    m = np.diag([1.0, 10.0, 10.0])
+    m[1, 2] = m[2, 1] = 12.0
+    with pytest.raises(me.exceptions.InfeasibleError,
+                       match=r"'floor' argument 5 cannot hold together with the diagonal held "
+                             r"fixed.*variable 0 has diagonal entry 1"):
+        me.nearest_pd(m, keep_diag=True, floor=5)
+
+
+def test_fixed_entries_that_leave_nothing_to_change_are_infeasible():
+    bad = np.array([[1.0, 0.9, -0.9], [0.9, 1.0, 0.9], [-0.9, 0.9, 1.0]])
+    with pytest.raises(me.exceptions.InfeasibleError, match=r"'fixed' argument holds every "
+                                                            r"off-diagonal entry"):
+        me.nearest_pd(bad, kind="correlation", method="alternating",
+                      fixed=~np.eye(3, dtype=bool))

@@ -1,6 +1,6 @@
 """Covariance guards: verdicts on candidate matrices, the specific errors, explicit repair."""
 
-from ._repair import RepairInfo, clip_eigenvalues, nearest_pd, project_psd
+from ._repair import RepairInfo, clip_eigenvalues, nearest_pd
 from ._shrink import ShrinkageResult, check_method, shrink_covariance, shrink_stats
 from ._validate import CovarianceReport, as_raw, check_covariance, validate_covariance
 
@@ -13,7 +13,6 @@ __all__ = [
            "check_method",
            "clip_eigenvalues",
            "nearest_pd",
-           "project_psd",
            "shrink_covariance",
            "shrink_stats",
            "validate_covariance",

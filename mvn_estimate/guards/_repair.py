@@ -6,6 +6,7 @@ then it is returned unchanged, without a warning.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,7 @@ from .._typing import FloatArray, Kind, NearestMethod
 from .._validate import check_bool, check_choice, check_int, check_real
 from ..exceptions import (
     ConvergenceWarning,
+    InfeasibleError,
     InvalidOptionError,
     NonFiniteError,
     NotPositiveDefiniteError,
@@ -22,59 +24,84 @@ from ..exceptions import (
     ShapeError,
     arg,
     describe,
+    ref,
     setting,
     warn,
 )
 from ..linalg import RTOL
-from ._nearest import RepairInfo, alternating, newton, psd_project
+from ._nearest import RepairInfo, alternating, newton
+from ._spectrum import Spectrum, symmetric_part
 from ._validate import as_raw, validate_covariance
 
-__all__ = ["RepairInfo", "clip_eigenvalues", "nearest_pd", "project_psd"]
+__all__ = ["RepairInfo", "clip_eigenvalues", "nearest_pd"]
 
-project_psd = psd_project
-"""The eigenvalue clipping itself (no checks, no warning): for internal starting values."""
-
-
-def _prepare_repair(matrix: Any, name: str) -> tuple[FloatArray, FloatArray,
-                                                      pd.Index | None]:
+def _prepare_repair(matrix: Any, name: str) -> tuple[FloatArray, pd.Index | None]:
     a, labels = as_raw(matrix, name)
     if a.shape[0] != a.shape[1]:
-        raise ShapeError(f"{arg(name)} must be square to be repaired; got "
-                         f"{describe(a)}.")
+        raise ShapeError(f"{arg(name)} must be square to be repaired; got {describe(a)}.")
     if not np.all(np.isfinite(a)):
         raise NonFiniteError(
             f"{arg(name)} must be finite to be repaired; got "
             f"{int(np.sum(~np.isfinite(a)))} NaN or infinite entries. A repair cannot invent "
             "missing entries: fill them first.")
-    return a, (a + a.T) / 2, labels
+    return a, labels
 
 
 def _relabel(out: FloatArray, labels: pd.Index | None) -> Any:
     return out if labels is None else pd.DataFrame(out, index=labels, columns=labels)
 
 
-def _floor(a: FloatArray, floor: Any, kind: str) -> float:
-    scale = max(float(np.max(np.abs(np.diag(a)))), float(np.finfo(float).tiny))
+def _given_floor(floor: Any, kind: str) -> float | None:
     if floor is None:
-        return 10 * RTOL * scale
-    top = 1.0 if kind == "correlation" else None
-    return check_real(floor, "floor", low=0.0, high=top,
+        return None
+    return check_real(floor, "floor", low=0.0, high=1.0 if kind == "correlation" else None,
                       hint=" It is the smallest eigenvalue allowed in the result: positive, "
                            "and below 1 for a correlation matrix.")
 
 
-def _unchanged(a: FloatArray, floor: float, kind: str) -> bool:
-    """Already valid and with every eigenvalue at or above ``floor``: nothing to repair."""
-    report = validate_covariance(a, kind=kind)  # type: ignore[arg-type]
-    return report.valid and report.min_eigenvalue >= floor
+def _rule(x: FloatArray, tol: float) -> tuple[bool, float]:
+    """Whether ``x`` passes the validator's rule (positive definite on the correlation scale,
+    relative tolerance ``tol``), and its smallest over largest eigenvalue there."""
+    d = np.diag(x)
+    if not np.all(d > 0):
+        return False, -np.inf
+    s = 1.0 / np.sqrt(d)
+    w = np.linalg.eigvalsh(symmetric_part(x * s[:, None] * s[None, :]))
+    ratio = float(w[0] / w[-1])
+    return ratio > tol, ratio
 
 
-def _finish(raw: FloatArray, a: FloatArray, out: FloatArray, info: RepairInfo, labels: Any,
+Solve = Callable[[float], tuple[FloatArray, RepairInfo]]
+
+
+def _repair(solve: Solve, start: float, given: float | None, tol: float,
+            limit: float = np.inf) -> tuple[FloatArray, RepairInfo]:
+    """Solve with the floor ``given``, or from ``start`` raised until the result passes the
+    validator's rule (the promise of every repair: a matrix the validator accepts)."""
+    floor = start if given is None else given
+    for _ in range(40):
+        out, info = solve(floor)
+        ok, ratio = _rule(out, tol)
+        if ok:
+            return out, info
+        needed = floor * max(2.0, 10 * tol / max(ratio, np.finfo(float).tiny))
+        if given is not None or needed >= limit:
+            raise InvalidOptionError(
+                f"{arg('floor')} {floor:.3g} gives a matrix the validator rejects: on the "
+                f"correlation scale its smallest eigenvalue is {ratio:.3g} times the largest, "
+                f"not above tol = {tol:.3g}. Use a floor of at least {needed:.3g}, or leave it "
+                "out (the default is chosen so that the result passes).")
+        floor = needed
+    raise AssertionError("unreachable: the floor grows geometrically")  # pragma: no cover
+
+
+def _finish(spectrum: Spectrum, a: FloatArray, out: FloatArray, info: RepairInfo, labels: Any,
             name: str, return_info: bool) -> Any:
     """Warn (what changed, how the iterations went) and return the result (and its info)."""
-    w = np.linalg.eigvalsh(out)
+    lowest = float(np.linalg.eigvalsh(out)[0]) if info.min_eigenvalue != info.min_eigenvalue \
+        else info.min_eigenvalue
     done = RepairInfo(info.method, int(info.iterations), bool(info.converged),
-                      float(np.linalg.norm(out - a)), float(w[0]), float(info.gradient),
+                      float(np.linalg.norm(out - a)), lowest, float(info.gradient),
                       int(info.cg_iterations))
     if not done.converged:
         warn(f"{name} stopped after {done.iterations} iterations before reaching its "
@@ -83,24 +110,32 @@ def _finish(raw: FloatArray, a: FloatArray, out: FloatArray, info: RepairInfo, l
     steps = f" in {done.iterations} {done.method} iteration(s)" if done.iterations else ""
     warn(
         f"{name} changed the matrix by {done.distance:.3g} in the Frobenius norm{steps}; "
-        f"smallest eigenvalue {np.linalg.eigvalsh(a)[0]:.3g} → {done.min_eigenvalue:.3g}.",
+        f"smallest eigenvalue {spectrum.values[0]:.3g} → {done.min_eigenvalue:.3g}.",
         RepairWarning)
     result = _relabel(out, labels)
     return (result, done) if return_info else result
 
 
-def _unchanged_result(raw: FloatArray, labels: Any, return_info: bool) -> Any:
+def _unchanged_result(raw: FloatArray, spectrum: Spectrum, labels: Any,
+                      return_info: bool) -> Any:
     result = _relabel(raw.copy(), labels)
     if not return_info:
         return result
-    return result, RepairInfo("none", 0, True, 0.0, float(np.linalg.eigvalsh(raw)[0]), 0.0)
+    return result, RepairInfo("none", 0, True, 0.0, float(spectrum.values[0]), 0.0)
 
 
 def _unit_diagonal(x: FloatArray) -> FloatArray:
     d = 1.0 / np.sqrt(np.diag(x))
     out = x * d[:, None] * d[None, :]
     np.fill_diagonal(out, 1.0)
-    return (out + out.T) / 2
+    return symmetric_part(out)
+
+
+def _default_floor(diagonal: FloatArray, tol: float) -> float:
+    """Just above the validator's zero: ``10 · tol`` times the largest diagonal entry, raised
+    by :func:`_repair` as far as the rule needs (it judges relative to the largest eigenvalue
+    on the correlation scale, which may be far above the largest variance)."""
+    return 10 * tol * max(float(np.max(np.abs(diagonal))), float(np.finfo(float).tiny))
 
 
 def clip_eigenvalues(M: Any, *, kind: Kind = "covariance", floor: float | None = None,
@@ -118,10 +153,13 @@ def clip_eigenvalues(M: Any, *, kind: Kind = "covariance", floor: float | None =
         A DataFrame's rows are aligned to its columns first; the result keeps its labels.
     kind : {"covariance", "correlation"}, default "covariance"
     floor : float, optional
-        Smallest eigenvalue allowed, positive; default ``10 · RTOL · max diag`` (just above
-        the zero threshold, so the result passes :func:`check_covariance`).
+        Smallest eigenvalue allowed, positive. Default: ``10 · tol`` times the largest
+        diagonal entry, raised as far as the validator's rule needs (on the correlation scale),
+        so that the result passes :func:`check_covariance` with the same ``tol``. A given
+        floor too small for that rule is refused.
     tol : float, optional
-        Accepted for compatibility; the zero threshold is the package rule.
+        The relative tolerance of the validator's eigenvalue rule the result must pass
+        (default ``RTOL``, as :func:`validate_covariance`).
     return_info : bool, default False
         Also return a :class:`RepairInfo` (distance, smallest eigenvalue).
 
@@ -130,6 +168,11 @@ def clip_eigenvalues(M: Any, *, kind: Kind = "covariance", floor: float | None =
     ndarray or DataFrame, or (that, RepairInfo)
         ``M`` itself, unchanged and without a warning, when it is already valid for ``kind``
         with every eigenvalue at least ``floor``.
+
+    Notes
+    -----
+    The input is decomposed once (the spectrum the validator's report computed is reused);
+    the result is checked against the rule with one more decomposition.
 
     Examples
     --------
@@ -142,17 +185,24 @@ def clip_eigenvalues(M: Any, *, kind: Kind = "covariance", floor: float | None =
     """
     check_choice(kind, "kind", Kind)
     check_bool(return_info, "return_info")
-    raw, a, labels = _prepare_repair(M, "M")
-    if tol is not None:
-        check_real(tol, "tol", low=0.0, high=1.0)
-    fl = _floor(a, floor, kind)
-    if _unchanged(raw, fl, kind):
-        return _unchanged_result(raw, labels, return_info)
-    out = psd_project(a, fl)
-    if kind == "correlation":
-        out = _unit_diagonal(out)
-    return _finish(raw, a, out, RepairInfo("clip", 0, True, 0.0, 0.0, 0.0), labels,
-                   "clip_eigenvalues", return_info)
+    raw, labels = _prepare_repair(M, "M")
+    rtol = RTOL if tol is None else check_real(tol, "tol", low=0.0, high=1.0)
+    given = _given_floor(floor, kind)
+    report = validate_covariance(raw, kind=kind, tol=rtol)
+    spectrum = report.spectrum
+    assert spectrum is not None  # a finite square matrix has one
+    if report.valid and spectrum.values[0] >= (given or 0.0):
+        return _unchanged_result(raw, spectrum, labels, return_info)
+
+    def solve(fl: float) -> tuple[FloatArray, RepairInfo]:
+        out = spectrum.rebuilt(fl)
+        if kind == "correlation":
+            return _unit_diagonal(out), RepairInfo("clip", 0, True, 0.0, float("nan"), 0.0)
+        return out, RepairInfo("clip", 0, True, 0.0, float(max(spectrum.values[0], fl)), 0.0)
+
+    out, info = _repair(solve, _default_floor(np.diag(raw), rtol), given, rtol)
+    return _finish(spectrum, symmetric_part(raw), out, info, labels, "clip_eigenvalues",
+                   return_info)
 
 
 def _fixed_mask(fixed: Any, p: int) -> np.ndarray | None:
@@ -246,42 +296,83 @@ def nearest_pd(M: Any, *, kind: Kind = "covariance", keep_diag: bool = False,
     tol = check_real(tol, "tol", low=0.0, high=1.0)
     keep_diag = check_bool(keep_diag, "keep_diag")
     check_bool(return_info, "return_info")
-    raw, a, labels = _prepare_repair(M, "M")
+    raw, labels = _prepare_repair(M, "M")
+    a = symmetric_part(raw)
     p = a.shape[0]
     w, mask = _weights(weights, p), _fixed_mask(fixed, p)
     if mask is not None and method != "alternating":
         raise InvalidOptionError(f"{arg('fixed')} needs {setting('method', 'alternating')} "
-                                 "(Higham's "
-                                 "projections handle fixed entries; Newton's method does not).")
+                                 "(Higham's projections handle fixed entries; Newton's method "
+                                 "does not).")
     constrained = kind == "correlation" or keep_diag or mask is not None
     target = np.ones(p) if kind == "correlation" else np.diag(a).copy()
     if constrained and np.any(target <= 0):
         raise NotPositiveDefiniteError(
             f"{arg('M')}'s diagonal must be positive to be kept; got min "
             f"{np.min(target):.6g}. Use keep_diag=False.", min_eigenvalue=float(np.min(target)))
-    fl = _floor(np.diag(target) if constrained else a, floor, kind)
-    if _unchanged(raw, fl, kind) and w is None and mask is None:
-        return _unchanged_result(raw, labels, return_info)
-    out, info = _solve(a, target, fl, tol, max_iter, method, w, mask, constrained)
-    return _finish(raw, a, out, info, labels, "nearest_pd", return_info)
+    given = _given_floor(floor, kind)
+    report = validate_covariance(raw, kind=kind)
+    spectrum = report.spectrum
+    assert spectrum is not None
+    if report.valid and spectrum.values[0] >= (given or 0.0) and w is None and mask is None:
+        return _unchanged_result(raw, spectrum, labels, return_info)
+    half = np.ones(p) if w is None else np.sqrt(w)
+    limit = float(np.min(target * half**2)) if constrained else np.inf
+    if given is not None and given >= limit:
+        _infeasible_floor(given, target * half**2, labels, kind)
+    fixed_all = mask is not None and bool((mask | np.eye(p, dtype=bool)).all())
+    if fixed_all:
+        _infeasible_fixed(report)
+
+    def solve(fl: float) -> tuple[FloatArray, RepairInfo]:
+        return _solve(a, target, fl, tol, max_iter, method, half, mask, constrained)
+
+    out, info = _repair(solve, _default_floor(target if constrained else np.diag(a), RTOL),
+                        given, RTOL, limit)
+    return _finish(spectrum, a, out, info, labels, "nearest_pd", return_info)
+
+
+def _infeasible_floor(floor: float, diagonal: FloatArray, labels: Any, kind: str) -> None:
+    j = int(np.argmin(diagonal))
+    name = repr(labels[j]) if labels is not None else str(j)
+    held = "a correlation matrix's unit diagonal" if kind == "correlation" else \
+        "the diagonal held fixed (keep_diag=True)"
+    raise InfeasibleError(
+        f"{arg('floor')} {floor:.6g} cannot hold together with {held}: variable {name} has "
+        f"diagonal entry {diagonal[j]:.6g}, and a matrix whose eigenvalues are all at least "
+        "the floor has every diagonal entry at least the floor. Lower the floor below "
+        f"{diagonal[j]:.6g}, or use keep_diag=False.")
+
+
+def _infeasible_fixed(report: Any) -> None:
+    if not report.valid:
+        raise InfeasibleError(
+            f"{arg('fixed')} holds every off-diagonal entry (and the diagonal is held too), "
+            "so the only candidate is the input itself, which is not positive definite "
+            f"(smallest eigenvalue {report.min_eigenvalue:.6g}). Free some entries.")
 
 
 def _solve(a: FloatArray, target: FloatArray, fl: float, tol: float, max_iter: int,
-           method: str, w: FloatArray | None, mask: np.ndarray | None,
+           method: str, half: FloatArray, mask: np.ndarray | None,
            constrained: bool) -> tuple[FloatArray, RepairInfo]:
-    half = np.ones(a.shape[0]) if w is None else np.sqrt(w)
     scaled = a * half[:, None] * half[None, :]
     goal = target * half**2
     if not constrained:
-        out = psd_project(scaled, fl)
-        info = RepairInfo("clip", 0, True, 0.0, 0.0, 0.0)
+        out = Spectrum.of(scaled).rebuilt(fl)
+        info = RepairInfo("clip", 0, True, 0.0, float("nan"), 0.0)
     elif method == "newton":
         out, info = newton(scaled, goal, fl, tol, max_iter)
         out = _exact_diagonal(out, goal)
     else:
         out, info = alternating(scaled, goal, fl, tol, max_iter, mask)
+        if not info.converged and np.linalg.eigvalsh(out)[0] < fl * (1 - 1e-6):
+            raise InfeasibleError(
+                f"nearest_pd found no matrix that keeps the diagonal and the entries held by "
+                f"{ref('fixed')} with every eigenvalue at least {fl:.3g} in {max_iter} "
+                "alternating projections: those constraints may not all hold together. Free "
+                "some entries, lower the floor, or raise max_iter.")
     out = out / half[:, None] / half[None, :]
-    return (out + out.T) / 2, info
+    return symmetric_part(out), info
 
 
 def _exact_diagonal(x: FloatArray, b: FloatArray) -> FloatArray:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._typing import Definiteness, FloatArray, Kind
+from .._typing import FloatArray, Kind
 from .._validate import check_choice, check_real, real_array
 from ..data import align_matrix
 from ..exceptions import (
@@ -33,6 +33,7 @@ from ..exceptions import (
     describe,
 )
 from ..linalg import asymmetry, resolve_tol
+from ._spectrum import Spectrum
 
 __all__ = ["CovarianceReport", "as_raw", "check_covariance", "validate_covariance"]
 
@@ -69,6 +70,8 @@ class CovarianceReport:
         ``max|A_ij| − 1`` (positive when an entry lies outside [−1, 1]).
     atol, rtol : float
         The tolerances of the entrywise rules (symmetry, unit diagonal, bounds).
+    spectrum : Spectrum or None
+        The eigen-decomposition behind the verdict (the repairs reuse it).
 
     Examples
     --------
@@ -95,6 +98,7 @@ class CovarianceReport:
     bound_excess: float = float("nan")
     atol: float = 0.0
     rtol: float = 0.0
+    spectrum: Spectrum | None = field(default=None, repr=False, compare=False)
 
     @property
     def valid(self) -> bool:
@@ -126,37 +130,6 @@ def as_raw(matrix: Any, name: str) -> tuple[FloatArray, pd.Index | None]:
 
 def _square_frame(matrix: Any) -> bool:
     return isinstance(matrix, pd.DataFrame) and matrix.shape[0] == matrix.shape[1]
-
-
-def _classify(w: FloatArray, rtol: float) -> tuple[int, Definiteness]:
-    zero = rtol * float(np.max(np.abs(w)))
-    rank = int(np.sum(np.abs(w) > zero))
-    if w[0] > zero:
-        kind: Definiteness = "positive definite"
-    elif w[0] >= -zero:
-        kind = "positive semidefinite" if w[-1] > zero else "negative semidefinite"
-    elif w[-1] < -zero:
-        kind = "negative definite"
-    else:
-        kind = "negative semidefinite" if w[-1] <= zero else "indefinite"
-    return rank, kind
-
-
-def _spectrum(a: FloatArray, rtol: float) -> tuple[float, float, float, int, Definiteness]:
-    """Eigenvalues of ``a`` itself; rank and definiteness judged on the correlation scale."""
-    sym = (a + a.T) / 2
-    w = np.asarray(np.linalg.eigvalsh(sym), dtype=np.float64)
-    diag = np.diag(sym)
-    if np.all(diag > 0):
-        d = 1.0 / np.sqrt(diag)
-        scaled = np.asarray(np.linalg.eigvalsh(sym * d[:, None] * d[None, :]), dtype=np.float64)
-        rank, kind = _classify(scaled, rtol)
-    else:
-        rank, kind = _classify(w, rtol)
-        if kind == "positive definite":  # unreachable with a non-positive diagonal
-            kind = "indefinite"
-    cond = float(w[-1] / w[0]) if kind == "positive definite" else float("inf")
-    return float(w[0]), float(w[-1]), cond, rank, kind
 
 
 ATOL = 0.0
@@ -237,7 +210,10 @@ def validate_covariance(M: Any, *, kind: Kind = "covariance", tol: float | None 
     if not symmetric:
         problems.append(f"not symmetric: max|A - A.T| = {gap:.3g} > atol + rtol·max|A| = "
                         f"{limit:.3g}")
-    lo, hi, cond, rank, definiteness = _spectrum(a, etol)
+    spectrum = Spectrum.of(a)
+    rank, definiteness = spectrum.verdict(etol)
+    lo, hi = float(spectrum.values[0]), float(spectrum.values[-1])
+    cond = hi / lo if definiteness == "positive definite" else float("inf")
     if definiteness != "positive definite":
         problems.append(f"not positive definite: smallest eigenvalue {lo:.6g} ({definiteness};"
                         f" zero means at most {etol:.3g} times the largest on the correlation "
@@ -252,7 +228,8 @@ def validate_covariance(M: Any, *, kind: Kind = "covariance", tol: float | None 
     if kind == "correlation" and excess > ea + er:
         problems.append(f"entries outside [-1, 1]: max|A_ij| = {1 + excess:.6g}")
     return CovarianceReport(kind, a.shape, finite, square, symmetric, gap, lo, hi, cond, rank,
-                            definiteness, unit, etol, problems, diag_gap, excess, ea, er)
+                            definiteness, unit, etol, problems, diag_gap, excess, ea, er,
+                            spectrum)
 
 
 def check_covariance(M: Any, *, kind: Kind = "covariance", tol: float | None = None,

@@ -19,7 +19,8 @@ Hermitian matrices (``hermitian``)
     :func:`eigenvectors` (elimination + Gram–Schmidt), :func:`eigen_expand`
     ``Σλuuᴴ``, :func:`inverse_expand` ``Σλ⁻¹uuᴴ``, :func:`quadratic_form` ``Σλ|uᴴx|²``.
 Definite matrices (``definite``)
-    :func:`classify` (``method="eigen" | "sylvester" | "cholesky"``), :func:`principal_minors`,
+    :func:`classify` (``method="eigen" | "sylvester" | "cholesky"``),
+    :func:`classify_eigenvalues` (the one rule), :func:`principal_minors`,
     :func:`factor` ``M = BᴴB``, :class:`PDFactor` (Cholesky once → ``logdet``, ``solve``,
     ``mahalanobis``).
 Matrix calculus (``calculus``)
@@ -57,7 +58,14 @@ from .calculus import (
     num_jacobian,
     sym_gradient,
 )
-from .definite import MINORS_LIMIT, PDFactor, classify, factor, principal_minors
+from .definite import (
+    MINORS_LIMIT,
+    PDFactor,
+    classify,
+    classify_eigenvalues,
+    factor,
+    principal_minors,
+)
 from .hermitian import (
     eigen_expand,
     eigenvectors,
@@ -93,6 +101,7 @@ __all__ = [
     "RTOL",
     "PDFactor",
     "classify",
+    "classify_eigenvalues",
     "commutation_indices",
     "commutation_matrix",
     "duplication_indices",

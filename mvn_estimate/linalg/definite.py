@@ -23,7 +23,8 @@ from .._typing import ArrayLike, Definiteness, FloatArray, NumArray
 from ..exceptions import InvalidOptionError, NotPositiveDefiniteError, TooLargeError, arg, setting
 from ._checks import as_square, require_hermitian, resolve_tol
 
-__all__ = ["MINORS_LIMIT", "PDFactor", "classify", "factor", "principal_minors"]
+__all__ = ["MINORS_LIMIT", "PDFactor", "classify", "classify_eigenvalues", "factor",
+           "principal_minors"]
 
 MINORS_LIMIT = 12
 """Largest order for which all ``2ⁿ − 1`` principal minors are enumerated."""
@@ -43,11 +44,30 @@ def _sign_class(pos: bool, nonneg: bool, neg: bool, nonpos: bool) -> Definitenes
     return "indefinite"
 
 
+def classify_eigenvalues(w: ArrayLike, *, tol: float | None = None) -> Definiteness:
+    """The definiteness of a Hermitian matrix from its eigenvalues ``w`` (the one rule of
+    :func:`classify` and of :func:`mvn_estimate.validate_covariance`).
+
+    An eigenvalue counts as zero when ``|λ| <= tol · max|λ|``. A matrix whose eigenvalues
+    are all zero (the zero matrix) is positive semidefinite (and negative semidefinite:
+    the positive name is reported).
+
+    Examples
+    --------
+    >>> classify_eigenvalues([0.0, 0.0])
+    'positive semidefinite'
+    >>> classify_eigenvalues([-1.0, 3.0])
+    'indefinite'
+    """
+    rtol = resolve_tol(tol)
+    v = np.sort(np.asarray(w, dtype=float))
+    zero = rtol * max(float(np.max(np.abs(v))), np.finfo(float).tiny)
+    return _sign_class(bool(v[0] > zero), bool(v[0] >= -zero),
+                       bool(v[-1] < -zero), bool(v[-1] <= zero))
+
+
 def _by_eigen(m: np.ndarray, rtol: float) -> Definiteness:
-    w = np.linalg.eigvalsh(m)
-    zero = rtol * max(float(np.max(np.abs(w))), np.finfo(float).tiny)
-    return _sign_class(bool(w[0] > zero), bool(w[0] >= -zero),
-                       bool(w[-1] < -zero), bool(w[-1] <= zero))
+    return classify_eigenvalues(np.linalg.eigvalsh(m), tol=rtol)
 
 
 def principal_minors(M: ArrayLike, *, leading: bool = False) -> dict[tuple[int, ...], float]:
