@@ -107,3 +107,29 @@ def test_logpdf_and_mahalanobis_reject_missing(fitted):
         res.mahalanobis(y)
     with pytest.raises(me.exceptions.MissingValueError, match="missing values"):
         res.logpdf(y)
+
+
+def test_summary_level_sets_the_intervals(fitted):
+    _, res = fitted
+    text = res.summary(level=0.9)
+    assert "Confidence intervals: 90% Wald" in text
+    ci = res.conf_int(0.9)
+    row = next(line for line in text.splitlines() if line.startswith("mean[c0]"))
+    assert f"{ci.loc['mean[c0]', 'upper']:.4g}" in row
+    assert "95%" in res.summary()
+    with pytest.raises(InvalidOptionError, match="'level' argument"):
+        res.summary(level=95)
+
+
+def test_to_dict_is_json_safe_without_standard_errors(rng):
+    """A shrinkage fit has no standard errors: JSON has no NaN, so they are None."""
+    x = rng.standard_normal((8, 12))
+    d = me.fit(x, shrinkage="ledoit-wolf").to_dict()
+    assert all(v is None for v in d["std_errors"].values())
+    assert json.loads(json.dumps(d, allow_nan=False))["nobs"] == 8.0
+
+
+def test_derived_values_are_computed_once(fitted):
+    _, res = fitted
+    assert res.params is res.params and res.std_errors is res.std_errors
+    assert res.cov_type == res.param_cov.cov_type

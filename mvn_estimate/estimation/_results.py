@@ -1,4 +1,4 @@
-"""``MVNResult``: the frozen, pandas-labelled result of a fit, and its summary.
+"""``MVNResult``: the frozen, pandas-labelled result of a fit.
 
 A result holds one estimator of the covariance of the estimates (``param_cov``); everything
 inferential — ``std_errors``, ``cov_params()``, ``conf_int``, ``pvalues`` — derives from it.
@@ -6,23 +6,31 @@ inferential — ``std_errors``, ``cov_params()``, ``conf_int``, ``pvalues`` — 
 
 from __future__ import annotations
 
-import html
-import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from .. import plots
 from .._typing import FloatArray
 from .._validate import check_level
 from ..data import ROW_ADVICE, Dataset, locate_nonfinite, select_columns
 from ..guards import ShrinkageResult
-from ..inference import ParamCovariance
+from ..inference import HypothesisTest, ParamCovariance
 from ..linalg import PDFactor
 from ..model import CovarianceStructure, loglike_rows, param_names
-from ._analysis import Analysis
+from ._analysis import (
+    corr_conf_int,
+    corr_std_errors,
+    correlation,
+    outliers,
+    sample_test,
+    wald_test,
+)
+from ._summary import summary_html, summary_text, to_dict
 
 __all__ = ["EMInfo", "MVNResult"]
 
@@ -64,8 +72,13 @@ class EMInfo:
 
 
 @dataclass(frozen=True)
-class MVNResult(Analysis):
+class MVNResult:
     """Maximum-likelihood fit of a multivariate normal.
+
+    A result holds the estimates, what the fit reports about itself, and the one estimator
+    of the covariance of the estimates; everything else (``params``, ``std_errors``, AIC,
+    correlations, …) is derived from those, once (cached). The analyses after a fit live in
+    :mod:`._analysis` and the rendering in :mod:`._summary`; the methods here document them.
 
     Attributes
     ----------
@@ -77,10 +90,6 @@ class MVNResult(Analysis):
         Number of observations (total weight when weighted).
     loglike : float
         Log-likelihood at the estimate.
-    std_errors : Series
-        Standard errors of ``params`` (per ``cov_type``).
-    cov_type : str
-        ``"classic"`` or ``"robust"``.
     missing : str
         Missing-value policy used (``"raise"``, ``"drop"``, ``"em"``).
     nobs_dropped : int
@@ -95,18 +104,18 @@ class MVNResult(Analysis):
         The structure's parameters (``vech Σ̂`` for the unstructured model).
     at_bounds : tuple of str
         Parameters held at a bound (a Heywood case of a factor model); no standard errors.
-    shrinkage : ShrinkageResult or None
-        For ``fit(..., shrinkage=...)``: the intensity, target and method (no standard
-        errors then).
-    data : Dataset or None
-        The fitted rows (a reference, not a copy, for an ndarray), kept for
-        :meth:`outliers` and the plots; None when fitted from a file or statistics.
     data_id : str
         A digest of the data's summaries (counts and means of the observed values), equal
         for fits of the same data whatever the model: what :func:`lr_test` compares.
     param_cov : ParamCovariance
         The one estimator of the covariance of the estimates: ``std_errors``,
         :meth:`cov_params`, :meth:`conf_int` and p-values all derive from it.
+    data : Dataset or None
+        The fitted rows (a reference, not a copy, for an ndarray), kept for
+        :meth:`outliers` and the plots; None when fitted from a file or statistics.
+    shrinkage : ShrinkageResult or None
+        For ``fit(..., shrinkage=...)``: the intensity, target and method (no standard
+        errors then).
 
     Examples
     --------
@@ -120,7 +129,6 @@ class MVNResult(Analysis):
     cov: pd.DataFrame
     nobs: float
     loglike: float
-    cov_type: str
     missing: str
     nobs_dropped: int
     em: EMInfo | None
@@ -133,7 +141,19 @@ class MVNResult(Analysis):
     data: Dataset | None = field(default=None, repr=False, compare=False)
     shrinkage: ShrinkageResult | None = field(default=None, repr=False, compare=False)
 
+    # -- derived from the fields (computed once) -------------------------------------------
     @property
+    def cov_type(self) -> str:
+        """``"classic"`` or ``"robust"`` (``"none"`` for a shrinkage fit): the covariance
+        estimator's."""
+        return self.param_cov.cov_type
+
+    @property
+    def information(self) -> str:
+        """The information behind the standard errors (``"expected"`` or ``"observed"``)."""
+        return self.param_cov.information
+
+    @cached_property
     def names(self) -> list[str]:
         """Variable names as strings (as in the parameter names ``mean[x]``)."""
         return [str(c) for c in self.mean.index]
@@ -142,17 +162,6 @@ class MVNResult(Analysis):
     def labels(self) -> pd.Index:
         """Variable labels as given (any type): the index of :attr:`mean`."""
         return self.mean.index
-
-    @property
-    def information(self) -> str:
-        """The information behind the standard errors (``"expected"`` or ``"observed"``)."""
-        return self.param_cov.information
-
-    @property
-    def std_errors(self) -> pd.Series:
-        """Standard errors of :attr:`params`: ``sqrt(diag(cov_params()))``, from the one
-        covariance estimator (computed without building the dense matrix)."""
-        return pd.Series(self.param_cov.std(), index=self.params.index, name="std_errors")
 
     @property
     def nvars(self) -> int:
@@ -164,6 +173,40 @@ class MVNResult(Analysis):
         """Number of parameters: ``p`` means plus the structure's (``p(p+1)/2``
         unstructured)."""
         return self.nvars + int(self.theta.size)
+
+    @cached_property
+    def params(self) -> pd.Series:
+        """``(μ̂, θ̂)`` labelled ``mean[x]`` and the structure's names (``cov[x,y]`` in vech
+        order for the unstructured model)."""
+        names = param_names(self.names)[:self.nvars] + self.structure.param_names(self.names)
+        values = np.concatenate([self.mean.to_numpy(), self.theta])
+        return pd.Series(values, index=names, name="params")
+
+    @cached_property
+    def std_errors(self) -> pd.Series:
+        """Standard errors of :attr:`params`: ``sqrt(diag(cov_params()))``, from the one
+        covariance estimator (computed without building the dense matrix)."""
+        return pd.Series(self.param_cov.std(), index=self.params.index, name="std_errors")
+
+    @cached_property
+    def zvalues(self) -> pd.Series:
+        """``params / std_errors``."""
+        return (self.params / self.std_errors).rename("zvalues")
+
+    @cached_property
+    def param_kinds(self) -> pd.Series:
+        """What each parameter is: ``"free"``, ``"variance"`` or ``"correlation"`` (see
+        :meth:`conf_int`)."""
+        return pd.Series(["free"] * self.nvars + self.structure.param_kinds(),
+                         index=self.params.index, name="kind")
+
+    @cached_property
+    def pvalues(self) -> pd.Series:
+        """Two-sided normal p-values of ``zvalues``; NaN for variances, for which "= 0" is on
+        the boundary of the parameter space and the normal reference does not apply."""
+        p = 2 * sps.norm.sf(np.abs(self.zvalues.to_numpy()))
+        p[(self.param_kinds == "variance").to_numpy()] = np.nan
+        return pd.Series(p, index=self.params.index, name="pvalues")
 
     @property
     def cov_unbiased(self) -> pd.DataFrame:
@@ -180,34 +223,12 @@ class MVNResult(Analysis):
         """``−2 ln L + k ln n``."""
         return -2.0 * self.loglike + self.nparams * float(np.log(self.nobs))
 
-    @property
-    def params(self) -> pd.Series:
-        """``(μ̂, θ̂)`` labelled ``mean[x]`` and the structure's names (``cov[x,y]`` in vech
-        order for the unstructured model)."""
-        names = param_names(self.names)[:self.nvars] + self.structure.param_names(self.names)
-        values = np.concatenate([self.mean.to_numpy(), self.theta])
-        return pd.Series(values, index=names, name="params")
+    @cached_property
+    def corr(self) -> pd.DataFrame:
+        """The correlation matrix of the fitted covariance."""
+        return correlation(self)
 
-    @property
-    def zvalues(self) -> pd.Series:
-        """``params / std_errors``."""
-        return (self.params / self.std_errors).rename("zvalues")
-
-    @property
-    def param_kinds(self) -> pd.Series:
-        """What each parameter is: ``"free"``, ``"variance"`` or ``"correlation"`` (see
-        :meth:`conf_int`)."""
-        return pd.Series(["free"] * self.nvars + self.structure.param_kinds(),
-                         index=self.params.index, name="kind")
-
-    @property
-    def pvalues(self) -> pd.Series:
-        """Two-sided normal p-values of ``zvalues``; NaN for variances, for which "= 0" is on
-        the boundary of the parameter space and the normal reference does not apply."""
-        p = 2 * sps.norm.sf(np.abs(self.zvalues.to_numpy()))
-        p[(self.param_kinds == "variance").to_numpy()] = np.nan
-        return pd.Series(p, index=self.params.index, name="pvalues")
-
+    # -- inference from the covariance of the estimates ------------------------------------
     def conf_int(self, level: float = 0.95, *, alpha: float | None = None) -> pd.DataFrame:
         """Wald confidence intervals that respect the parameter space.
 
@@ -265,6 +286,54 @@ class MVNResult(Analysis):
         names = self.params.index
         return pd.DataFrame(self.param_cov.dense(), index=names, columns=names)
 
+    def corr_std_errors(self) -> pd.Series:
+        """Standard errors of the correlations (delta method from :meth:`cov_params`, so they
+        are right for EM and robust fits too), indexed ``corr[x,y]``."""
+        return corr_std_errors(self)
+
+    def corr_conf_int(self, level: float = 0.95, *,
+                      alpha: float | None = None) -> pd.DataFrame:
+        """Fisher-z intervals for the correlations: ``tanh(atanh r ± z·se/(1 − r²))``, with the
+        delta-method standard errors of :meth:`corr_std_errors`."""
+        return corr_conf_int(self, level, alpha)
+
+    def wald_test(self, R: Any, r: Any = None) -> HypothesisTest:
+        """Wald test of ``Rθ = r`` over :attr:`params`, with :meth:`cov_params` (so it is right
+        for EM, robust and structured fits).
+
+        ``R`` is a matrix (one row per restriction) or hypotheses over the parameter names:
+        ``"mean[a] = mean[b]"``, ``"mean[a] = 0; mean[b] = 0"`` or a list of such strings.
+
+        Examples
+        --------
+        >>> import numpy as np, mvn_estimate as me
+        >>> x = np.random.default_rng(0).normal(size=(50, 2))
+        >>> t = me.fit(x).wald_test("mean[x0] = mean[x1]")
+        >>> t.df
+        1.0
+        """
+        return wald_test(self, R, r)
+
+    # -- tests on the fitted sample ---------------------------------------------------------
+    def hotelling_test(self, mean0: Any) -> HypothesisTest:
+        """Hotelling's one-sample T² of the fitted mean against ``mean0`` (see
+        :func:`mvn_estimate.hotelling_test`)."""
+        return sample_test(self, "hotelling_test", mean0)
+
+    def sphericity_test(self) -> HypothesisTest:
+        """Mauchly's test on the fitted sample (see :func:`mvn_estimate.sphericity_test`)."""
+        return sample_test(self, "sphericity_test")
+
+    def independence_test(self, *, blocks: Any = None) -> HypothesisTest:
+        """(Block) independence on the fitted sample (see
+        :func:`mvn_estimate.independence_test`)."""
+        return sample_test(self, "independence_test", blocks)
+
+    def cov_test(self, cov0: Any) -> HypothesisTest:
+        """``Σ = Σ₀`` on the fitted sample (see :func:`mvn_estimate.cov_test`)."""
+        return sample_test(self, "cov_test", cov0)
+
+    # -- rows under the fitted normal -------------------------------------------------------
     def _prepared(self, data: Any) -> tuple[Dataset, FloatArray, PDFactor]:
         ds = select_columns(data, self.labels)
         return ds, self.mean.to_numpy(), PDFactor.of(self.cov.to_numpy(), name="cov")
@@ -305,87 +374,78 @@ class MVNResult(Analysis):
             locate_nonfinite(ds, advice=ROW_ADVICE)
         return pd.Series(d2, index=ds.index, name="mahalanobis") if ds.labelled else d2
 
-    def _table(self, level: float = 0.95) -> pd.DataFrame:
-        ci = self.conf_int(level)
-        return pd.DataFrame({"Estimate": self.params, "Std. Err.": self.std_errors,
-                             "z": self.zvalues, "P>|z|": self.pvalues,
-                             "Lower CI": ci["lower"], "Upper CI": ci["upper"]})
+    def outliers(self, alpha: float = 0.05, *, data: Any = None) -> pd.DataFrame:
+        """Squared Mahalanobis distances of the rows, with χ² and exact Beta p-values.
 
-    def _header(self) -> list[tuple[str, str, str, str]]:
-        conv = "" if self.em is None else ("yes" if self.em.converged else "NO")
-        rows = [("No. Observations:", f"{self.nobs:g}", "Log-Likelihood:", f"{self.loglike:.4f}"),
-                ("No. Variables:", str(self.nvars), "AIC:", f"{self.aic:.4f}"),
-                ("Missing:", self.missing, "BIC:", f"{self.bic:.4f}"),
-                ("Covariance Type:", self.cov_type, "No. Parameters:", str(self.nparams))]
-        if self.weights_kind is not None:
-            rows.append(("Weights:", self.weights_kind, "", ""))
-        if self.structure.name != "unstructured":
-            rows.append(("Structure:", str(self.structure), "", ""))
-        if self.at_bounds:
-            rows.append(("At bounds:", ", ".join(self.at_bounds), "", ""))
-        if self.shrinkage is not None:
-            rows.append(("Shrinkage:", self.shrinkage.method, "Intensity:",
-                         f"{self.shrinkage.intensity:.4g}"))
-            rows.append(("Condition No.:", f"{self.shrinkage.condition_number:.4g}", "", ""))
-        if self.nobs_dropped:
-            rows.append(("Rows Dropped:", str(self.nobs_dropped), "", ""))
-        if self.em is not None:
-            rows.append(("EM Iterations:", f"{self.em.iterations} (+{self.em.newton_steps} "
-                         "Newton)", "Converged:", conv))
-            rows.append(("Patterns:", str(self.em.npatterns), "Information:",
-                         self.em.information))
-        return rows
+        Parameters
+        ----------
+        alpha : float, default 0.05
+            A row is flagged when its p-value is below ``alpha`` (per row: for a family-wise
+            rate over ``n`` rows use ``alpha / n``).
+        data : DataFrame or array, optional
+            Rows to judge; default the fitted rows (kept by the fit).
 
-    def summary(self) -> str:
-        """Text table: fit statistics, then each parameter with inference (95% CI).
+        Returns
+        -------
+        DataFrame
+            Indexed like the data: ``distance`` (``d² = (x−μ̂)ᵀΣ̂⁻¹(x−μ̂)``, over the observed
+            entries for incomplete rows), ``df`` (entries used), ``pvalue_chi2`` (``χ²(df)``
+            reference), ``pvalue_beta`` (for the fitted rows themselves:
+            ``d²/(n−1) ~ Beta(p/2, (n−p−1)/2)`` exactly under normality — Wilks, 1962;
+            NaN for new rows, incomplete rows or weighted fits), ``pvalue`` (Beta when
+            available, else χ²) and ``outlier``.
+        """
+        return outliers(self, alpha, data)
+
+    # -- plots (matplotlib, the optional extra [plot]) ---------------------------------------
+    def plot_qq(self, *, data: Any = None, alpha: float = 0.05, band: float = 0.95,
+                figsize: Any = None) -> Any:
+        """χ² Q–Q plot of the squared Mahalanobis distances, with a pointwise band and the
+        outliers labelled; returns the matplotlib Figure (see
+        :func:`mvn_estimate.plots.plot_qq`)."""
+        return plots.plot_qq(self, data=data, alpha=alpha, band=band, figsize=figsize)
+
+    def plot_ellipses(self, *, data: Any = None, columns: Any = None,
+                      levels: tuple[float, ...] = (0.5, 0.95), mean_level: float = 0.95,
+                      figsize: Any = None) -> Any:
+        """Pairs of variables: the data, the mean, the ``levels`` ellipses of the fitted normal
+        and the mean's confidence ellipse; returns the Figure (see
+        :func:`mvn_estimate.plots.plot_ellipses`)."""
+        return plots.plot_ellipses(self, data=data, columns=columns, levels=levels,
+                                   mean_level=mean_level, figsize=figsize)
+
+    def plot_corr(self, *, annotate: bool = True, figsize: Any = None) -> Any:
+        """Heatmap of the fitted correlations; returns the Figure (see
+        :func:`mvn_estimate.plots.plot_corr`)."""
+        return plots.plot_corr(self, annotate=annotate, figsize=figsize)
+
+    # -- presentation ---------------------------------------------------------------------
+    def summary(self, level: float = 0.95) -> str:
+        """Text table: fit statistics, then each parameter with inference (``level``
+        confidence intervals, default 95%).
 
         Also ``str(result)``; notebooks show the HTML form (``_repr_html_``).
 
         Examples
         --------
         >>> import mvn_estimate as me
-        >>> text = me.fit(np.array([[1.0], [2.0], [4.0], [3.0]])).summary()
+        >>> text = me.fit(np.array([[1.0], [2.0], [4.0], [3.0]])).summary(level=0.9)
         >>> text.splitlines()[0].strip()
         'MVN Maximum-Likelihood Estimates'
+        >>> text.splitlines()[-1].split(":")[1].split(" Wald")[0]
+        ' 90%'
         """
-        table = self._table().to_string(float_format=lambda v: f"{v:.4g}", na_rep="")
-        width = max(78, len(table.splitlines()[0]))
-        half = width // 2
-        lines = [self._title().center(width).rstrip(), "=" * width]
-        lines += [f"{a:<18}{b:>{half - 21}}   {c:<18}{d:>{width - half - 18}}"
-                  for a, b, c, d in self._header()]
-        if self.em is not None:
-            frac = ", ".join(f"{k}: {v:.1%}" for k, v in self.em.missing_fraction.items())
-            lines.append(f"Missing by column: {frac}")
-        lines.append("=" * width)
-        lines += table.splitlines()
-        lines.append("=" * width)
-        if self.shrinkage is not None:
-            lines.append("Standard errors: not available — a shrinkage estimate is not the "
-                         "maximum-likelihood estimate.")
-            return "\n".join(lines)
-        lines.append(f"Standard errors: {self.cov_type}, {self.param_cov.formula}.")
-        lines.append("Confidence intervals: 95% Wald (variances on the log scale, correlations "
-                     "on the atanh scale); no p-values for variances.")
-        return "\n".join(lines)
-
-    def _title(self) -> str:
-        if self.shrinkage is not None:
-            return f"MVN Estimates ({self.shrinkage.method} shrinkage)"
-        return "MVN Maximum-Likelihood Estimates"
+        return summary_text(self, level)
 
     def __str__(self) -> str:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<tr><th>{html.escape(a)}</th><td>{html.escape(b)}</td>"
-                       f"<th>{html.escape(c)}</th><td>{html.escape(d)}</td></tr>"
-                       for a, b, c, d in self._header())
-        return (f"<h4>{html.escape(self._title())}</h4><table>{head}</table>"
-                + self._table().to_html(float_format=lambda v: f"{v:.4g}"))
+        return summary_html(self)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe dictionary of the fit (plain floats, lists and strings).
+        """JSON-safe dictionary of the fit: plain floats, lists and strings, with None where a
+        number is undefined (a shrinkage fit's standard errors).
 
         Examples
         --------
@@ -393,27 +453,7 @@ class MVNResult(Analysis):
         >>> d = me.fit(np.array([[1.0], [2.0], [4.0]])).to_dict()
         >>> sorted(d)[:4]
         ['aic', 'at_bounds', 'bic', 'cov']
-        >>> json.loads(json.dumps(d))["nobs"]
+        >>> json.loads(json.dumps(d, allow_nan=False))["nobs"]
         3.0
         """
-        out: dict[str, Any] = {
-            "names": self.names, "nobs": self.nobs, "nvars": self.nvars,
-            "loglike": self.loglike, "aic": self.aic, "bic": self.bic,
-            "mean": dict(zip(self.names, self.mean.tolist(), strict=True)),
-            "cov": self.cov.to_numpy().tolist(),
-            "params": self.params.to_dict(), "std_errors": self.std_errors.to_dict(),
-            "cov_type": self.cov_type, "information": self.information,
-            "missing": self.missing, "nobs_dropped": self.nobs_dropped,
-            "weights_kind": self.weights_kind, "structure": repr(self.structure),
-            "at_bounds": list(self.at_bounds),
-        }
-        if self.em is not None:
-            out["em"] = {"iterations": self.em.iterations, "converged": self.em.converged,
-                         "npatterns": self.em.npatterns, "information": self.em.information,
-                         "newton_steps": self.em.newton_steps,
-                         "rows_all_missing": self.em.rows_all_missing,
-                         "missing_fraction": dict(zip(self.names,
-                                                      self.em.missing_fraction.tolist(),
-                                                      strict=True))}
-        return json.loads(json.dumps(out, allow_nan=True))
-
+        return to_dict(self)
