@@ -18,19 +18,20 @@ from ._dataset import (
     show_labels,
 )
 from ._groups import Groups, split_groups
-from ._io import Table, open_table, read_table, spool_stdin
 from ._policy import FIT_ADVICE, DataPolicy
 from ._rows import HEAD_ROWS, Chunk, Chunked, Rows, add
 from ._source import Source, dataset_source, memory_source
 from ._stats import CHUNK_ELEMENTS, SufficientStats, stats_of
 from ._tally import Tally
 from ._weights import check_weights, normalise_weights, resolve_weights, weights_column
+from .io import READERS, Reader, Table, open_table, read_table, reader_for, spool_stdin
 
 __all__ = [
     "CHUNK_ELEMENTS",
     "FIT_ADVICE",
     "HEAD_ROWS",
     "POINT_ADVICE",
+    "READERS",
     "ROW_ADVICE",
     "Chunk",
     "Chunked",
@@ -38,6 +39,7 @@ __all__ = [
     "DataPolicy",
     "Dataset",
     "Groups",
+    "Reader",
     "Rows",
     "Source",
     "SufficientStats",
@@ -57,6 +59,7 @@ __all__ = [
     "normalise_weights",
     "open_table",
     "read_table",
+    "reader_for",
     "resolve_weights",
     "select_columns",
     "show_labels",

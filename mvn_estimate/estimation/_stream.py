@@ -129,8 +129,7 @@ def table_source(table: Table, columns: Any, weights: Any, chunksize: Any,
     """The source of a table on disk: the columns checked as ``fit`` checks a DataFrame's,
     read in chunks of ``chunksize`` rows (with a progress bar when asked or on a terminal)."""
     if table.nrows == 0:
-        what = "no rows" if table.parquet else "a header but no data rows"
-        raise FileFormatError(f"'{table.name}' has {what} (0 rows to fit).")
+        raise FileFormatError(f"'{table.name}' has {table.empty} (0 rows to fit).")
     chosen = _columns(table, columns, weights)
     given = 0 if chunksize is None else check_int(chunksize, "chunksize", minimum=1)
     step = given or max(1024, (1 << 21) // max(1, len(chosen)))
