@@ -91,5 +91,5 @@ def test_an_unreadable_file_is_named(tmp_path, monkeypatch):
     path = tmp_path / "secret.csv"
     path.write_text("a,b\n1,2\n3,4\n5,7\n")
     monkeypatch.setattr("os.access", lambda *a, **k: False)  # root reads anything: simulate
-    with pytest.raises(FileFormatError, match="secret.csv': permission denied"):
+    with pytest.raises(FileFormatError, match=r"secret\.csv': permission denied"):
         me.fit_file(str(path))

@@ -9,9 +9,9 @@ from threadpoolctl import threadpool_info
 
 import mvn_estimate as me
 from mvn_estimate.data import _segments
-from mvn_estimate.io import open_table
 from mvn_estimate.data._segments import Segmented, byte_ranges, prefetch, quote_free
 from mvn_estimate.exceptions import FileFormatError
+from mvn_estimate.io import open_table
 
 RTOL = 1e-12
 
