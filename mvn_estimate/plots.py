@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from ._docs import fill_doc
 from ._optional import require
 from ._validate import check_real
 from .data import select_columns, show_labels
@@ -90,6 +91,7 @@ def _grid(fig: Figure, count: int) -> list[Axes]:
 
 
 # -- Q–Q plot -------------------------------------------------------------------------------
+@fill_doc
 def plot_qq(result: Any, *, data: Any = None, alpha: float = 0.05, band: float = 0.95,
             figsize: tuple[float, float] | None = None) -> Figure:
     """χ² Q–Q plot of the squared Mahalanobis distances, with a pointwise band.
@@ -116,12 +118,7 @@ def plot_qq(result: Any, *, data: Any = None, alpha: float = 0.05, band: float =
         Per-row level at which a row is flagged, in (0, 1).
     band : float, default 0.95
         Pointwise coverage of the envelope, in (0, 1).
-    figsize : (float, float), optional
-        Figure size in inches.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
+    %(figure_returns)s
 
     Examples
     --------
@@ -233,6 +230,7 @@ def _free(box: np.ndarray, others: np.ndarray) -> bool:
 
 
 # -- ellipses -------------------------------------------------------------------------------
+@fill_doc
 def plot_ellipses(result: Any, *, data: Any = None, columns: Sequence[Any] | None = None,
                   levels: Sequence[float] = (0.5, 0.95), mean_level: float = 0.95,
                   figsize: tuple[float, float] | None = None) -> Figure:
@@ -259,12 +257,7 @@ def plot_ellipses(result: Any, *, data: Any = None, columns: Sequence[Any] | Non
         Probability contents of the drawn ellipses, each in (0, 1).
     mean_level : float, default 0.95
         Coverage of the mean's confidence ellipse, in (0, 1).
-    figsize : (float, float), optional
-        Figure size in inches.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
+    %(figure_returns)s
 
     Examples
     --------
@@ -422,6 +415,7 @@ def _pairs_legend(fig: Figure, levels: tuple[float, ...], mean_level: float,
 
 
 # -- correlation heatmap --------------------------------------------------------------------
+@fill_doc
 def plot_corr(result: Any, *, annotate: bool = True,
               figsize: tuple[float, float] | None = None) -> Figure:
     """Heatmap of the fitted correlation matrix.
@@ -436,12 +430,7 @@ def plot_corr(result: Any, *, annotate: bool = True,
         A fit (it needs no data).
     annotate : bool, default True
         Write each correlation, to two decimals, in its cell.
-    figsize : (float, float), optional
-        Figure size in inches.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
+    %(figure_returns)s
 
     Examples
     --------

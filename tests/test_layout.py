@@ -15,7 +15,7 @@ STABLE = ["fit", "loglike", "loglike_obs", "loglike_stats", "score", "score_obs"
           "check_covariance", "nearest_pd", "clip_eigenvalues", "little_mcar_test",
           "SufficientStats", "MVNResult", "linalg", "exceptions"]
 
-LAYERS = {"exceptions": 0, "_typing": 0, "_validate": 1, "_optional": 1, "options": 1,
+LAYERS = {"exceptions": 0, "_typing": 0, "_docs": 0, "_validate": 1, "_optional": 1, "options": 1,
           "linalg": 2, "compat": 8, "io": 4,
           "data": 3, "model": 4, "guards": 4, "structures": 5, "missing": 5, "inference": 6,
           "plots": 6,

@@ -93,12 +93,12 @@ BUILDERS: dict[tuple[str, str], Builder] = {(b.family, b.cov_type): b for b in (
 
 def builder_for(family: str, cov_type: str) -> Builder:
     """The builder for an estimator family and ``cov_type``, or the refusal."""
-    found = BUILDERS.get((family, cov_type))
-    if found is None:
+    try:
+        return BUILDERS[(family, cov_type)]
+    except KeyError:
         raise InvalidOptionError(
             f"{setting('cov_type', cov_type)} is not available for this fit ({family}); "
-            f"choose one of {[c for f, c in BUILDERS if f == family]}.")
-    return found
+            f"choose one of {[c for f, c in BUILDERS if f == family]}.") from None
 
 
 def refuse_stream(builder: Builder, load: str) -> None:

@@ -24,7 +24,6 @@ from ..data import Dataset, Rows, Source, SufficientStats
 from ..exceptions import (
     BoundaryWarning,
     InvalidOptionError,
-    NotPositiveDefiniteError,
     NumericalRangeError,
     SingularCovarianceError,
     arg,
@@ -112,9 +111,19 @@ def _check(stats: SufficientStats, source: Source, spec: FitSpec) -> PDFactor:
     return check_nonsingular(stats, source.labels, advice)
 
 
-def _complete_id(source: Source, red: Complete) -> str:
-    mean = red.stats.mean * red.units.scale
-    return data_digest(source.labels, np.array([red.stats.n]), mean)
+def _from_complete(red: Complete, source: Source, structure: CovarianceStructure,
+                   cov: FloatArray, theta: FloatArray, loglike: float,
+                   **found: object) -> Estimate:
+    """The estimate of a complete-data fit: what every such estimator reports alike."""
+    stats = red.stats
+    digest = data_digest(source.labels, np.array([stats.n]), stats.mean * red.units.scale)
+    return Estimate(stats.mean, cov, theta, structure, loglike, stats.n, red.units, digest,
+                    red.dropped, red.rows, red.kept, **found)  # type: ignore[arg-type]
+
+
+def _at_mean(stats: SufficientStats, fac: PDFactor) -> float:
+    """``ℓ`` at ``μ = x̄`` and the covariance ``fac`` factors."""
+    return loglike_from(SufficientStats(stats.n, np.zeros(stats.nvars), stats.scatter), fac)
 
 
 class ClosedForm(Estimator):
@@ -125,13 +134,10 @@ class ClosedForm(Estimator):
     def estimate(self, source: Source, spec: FitSpec,
                  structure: CovarianceStructure) -> Estimate:
         red = reduce_complete(source, spec, common=False)
-        stats = red.stats
-        fac = _check(stats, source, spec)
-        cov = stats.cov()
-        rel = SufficientStats(stats.n, np.zeros(stats.nvars), stats.scatter)
-        return Estimate(stats.mean, cov, structure.start(cov), structure, loglike_from(rel, fac),
-                        stats.n, red.units, _complete_id(source, red), red.dropped, red.rows,
-                        red.kept)
+        fac = _check(red.stats, source, spec)
+        cov = red.stats.cov()
+        return _from_complete(red, source, structure, cov, structure.start(cov),
+                              _at_mean(red.stats, fac))
 
 
 class Structured(Estimator):
@@ -167,9 +173,9 @@ class Structured(Estimator):
             return (t.T @ score_meat(red.rows, stats.mean, fac) @ t)[np.ix_(free, free)]
 
         _rescalable(structure, sf.theta, red.units)
-        return Estimate(stats.mean, sf.cov, sf.theta, structure, sf.loglike, n, red.units,
-                        _complete_id(source, red), red.dropped, red.rows, red.kept, information,
-                        meat, free, bounds, what=f"the {structure.name} model")
+        return _from_complete(red, source, structure, sf.cov, sf.theta, sf.loglike,
+                              information=information, meat=meat, free=free, at_bounds=bounds,
+                              what=f"the {structure.name} model")
 
 
 def _rescalable(structure: CovarianceStructure, theta: FloatArray, units: Units) -> None:
@@ -245,26 +251,22 @@ class Shrinkage(Estimator):
     def estimate(self, source: Source, spec: FitSpec,
                  structure: CovarianceStructure) -> Estimate:
         red = reduce_complete(source, spec, common=True)
-        stats = red.stats
-        shrunk = shrink_stats(stats, red.rows, spec.shrinkage, None, source.labels)
+        shrunk = shrink_stats(red.stats, red.rows, spec.shrinkage, None, source.labels)
         cov = shrunk.cov.to_numpy()
-        fac = _shrunk_factor(cov, shrunk)
-        rel = SufficientStats(stats.n, np.zeros(stats.nvars), stats.scatter)
+        loglike = _at_mean(red.stats, _shrunk_factor(cov, shrunk))
         if not red.units.identity:
             shrunk = _unscaled_shrinkage(shrunk, red.units.scale[0])
-        return Estimate(stats.mean, cov, structure.start(cov), structure, loglike_from(rel, fac),
-                        stats.n, red.units, _complete_id(source, red), red.dropped, red.rows,
-                        red.kept, shrinkage=shrunk)
+        return _from_complete(red, source, structure, cov, structure.start(cov), loglike,
+                              shrinkage=shrunk)
 
 
 def _shrunk_factor(cov: FloatArray, shrunk: ShrinkageResult) -> PDFactor:
-    try:
-        return PDFactor.of(cov, name="cov")
-    except NotPositiveDefiniteError as exc:
+    fac = PDFactor.maybe(cov)
+    if fac is None:
         raise SingularCovarianceError(
             f"The shrinkage estimate of {ref('data')} is singular (intensity "
-            f"{shrunk.intensity:.3g}); "
-            "use a positive intensity.") from exc
+            f"{shrunk.intensity:.3g}); use a positive intensity.")
+    return fac
 
 
 def _unscaled_shrinkage(shrunk: ShrinkageResult, c: float) -> ShrinkageResult:

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 from scipy import stats as sps
 
+from .._docs import fill_doc
 from .._typing import FloatArray
 from ..data import Dataset, SufficientStats, align_matrix, as_dataset, show_labels, split_groups
 from ..exceptions import LabelError, ShapeError, arg, describe
@@ -25,18 +26,11 @@ __all__ = [
 ]
 
 
+@fill_doc
 def box_m_test(data: Any, *, by: Any, columns: Any = None) -> HypothesisTest:
     """Box's M test that the groups of ``by`` share one covariance matrix.
 
-    Parameters
-    ----------
-    data : DataFrame or array-like of shape (n, p)
-    by : label or array-like of shape (n,)
-        A column of ``data`` (not then a variable) or one group label per row.
-    columns : list of labels, optional
-
-    Returns
-    -------
+    %(group_params)s
     HypothesisTest
         ``statistic``, ``df``, ``pvalue``: Box's χ² approximation ``M(1 − c₁)``; ``fvalue``,
         ``df_denom``, ``f_pvalue``: his F approximation; ``details``: ``M``, ``c1``, ``c2``.

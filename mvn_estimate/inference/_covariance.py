@@ -37,7 +37,6 @@ from ..data import Rows
 from ..exceptions import (
     InvalidOptionError,
     NotIdentifiedError,
-    NotPositiveDefiniteError,
     NumericalRangeError,
 )
 from ..linalg import PDFactor, duplication_pinv_sandwich, vech_indices
@@ -234,15 +233,15 @@ class Robust(ParamCovariance):
 
 
 def _factor_information(information: FloatArray, names: str) -> PDFactor:
-    try:
-        return PDFactor.of(information, name="information")
-    except NotPositiveDefiniteError as exc:
+    fac = PDFactor.maybe(information, name="information")
+    if fac is None:
+        lowest = float(np.linalg.eigvalsh((information + information.T) / 2)[0])
         raise NotIdentifiedError(
             f"The information matrix of {names} at the estimate is not positive definite "
-            f"(smallest eigenvalue {exc.min_eigenvalue:.3g}): some parameters are not "
-            "identified by the data (too few rows observe the variables involved, or the "
-            "model is over-parameterised). Use fewer variables or a structured covariance."
-        ) from exc
+            f"(smallest eigenvalue {lowest:.3g}): some parameters are not identified by the "
+            "data (too few rows observe the variables involved, or the model is "
+            "over-parameterised). Use fewer variables or a structured covariance.")
+    return fac
 
 
 class FromInformation(ParamCovariance):

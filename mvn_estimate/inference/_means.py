@@ -10,6 +10,7 @@ import pandas as pd
 import scipy.linalg as sla
 from scipy import stats as sps
 
+from .._docs import fill_doc
 from .._typing import FloatArray
 from .._validate import check_bool, check_choice, real_array
 from ..data import (
@@ -264,18 +265,11 @@ def manova_table(e: FloatArray, h: FloatArray, q: int, df_res: float) -> pd.Data
     return table
 
 
+@fill_doc
 def manova(data: Any, *, by: Any, columns: Any = None) -> ManovaResult:
     """One-way MANOVA of the columns of ``data`` across the groups of ``by``.
 
-    Parameters
-    ----------
-    data : DataFrame or array-like of shape (n, p)
-    by : label or array-like of shape (n,)
-        A column of ``data`` (not then a variable) or one group label per row.
-    columns : list of labels, optional
-
-    Returns
-    -------
+    %(group_params)s
     ManovaResult
         Wilks' Λ, Pillai's trace, the Hotelling–Lawley trace and Roy's largest root, with the
         F approximations of R's ``summary.manova`` (Roy's F is an upper bound).

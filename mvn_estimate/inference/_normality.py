@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from scipy import stats as sps
 
+from .._docs import fill_doc
 from .._typing import FloatArray
 from ..data import CHUNK_ELEMENTS, Dataset, as_dataset, locate_nonfinite, show_labels
 from ..exceptions import ShapeError, SingularCovarianceError, ref
@@ -163,15 +164,11 @@ def _hz_pair_sum(z: FloatArray, beta: float, block: int | None = None) -> float:
     return total
 
 
+@fill_doc
 def mardia_test(x: Any, *, columns: Any = None) -> MardiaResult:
     """Mardia's (1970) tests of multivariate skewness and kurtosis.
 
-    Parameters
-    ----------
-    x : DataFrame or array-like of shape (n_samples, n_features)
-        Complete observations (no NaN).
-    columns : list of labels, optional
-        DataFrame columns to use (default: all).
+    %(normality_params)s
 
     Returns
     -------
@@ -245,19 +242,11 @@ def _hz_lognormal(n: int, p: int, beta: float) -> tuple[float, float]:
     return mu, s2
 
 
+@fill_doc
 def henze_zirkler_test(x: Any, *, columns: Any = None) -> HypothesisTest:
     """Henze and Zirkler's (1990) test of multivariate normality.
 
-    Parameters
-    ----------
-    x : DataFrame or array-like of shape (n_samples, n_features)
-        Complete observations (no NaN).
-    columns : list of labels, optional
-        DataFrame columns to use (default: all).
-
-    Returns
-    -------
-    HypothesisTest
+    %(normality_test)s
         ``statistic`` is HZ, ``pvalue`` its lognormal upper tail (``df`` is NaN);
         ``details`` hold ``beta``, ``lognormal_mean``, ``lognormal_var``, ``meanlog`` and
         ``sdlog``.
@@ -345,19 +334,11 @@ def _dh_parts(xc: FloatArray, ds: Dataset) -> tuple[FloatArray, ...]:
     return rb1, b2, _dagostino_skewness(rb1, n), _dh_kurtosis(rb1**2, b2, n)
 
 
+@fill_doc
 def doornik_hansen_test(x: Any, *, columns: Any = None) -> HypothesisTest:
     """Doornik and Hansen's (2008) omnibus test of multivariate normality.
 
-    Parameters
-    ----------
-    x : DataFrame or array-like of shape (n_samples, n_features)
-        Complete observations (no NaN).
-    columns : list of labels, optional
-        DataFrame columns to use (default: all).
-
-    Returns
-    -------
-    HypothesisTest
+    %(normality_test)s
         ``statistic`` is ``E``, referred to ``χ²(2p)``; ``details`` hold the transformed
         skewness ``z1[j]`` and kurtosis ``z2[j]`` of each component ``j = 1 … p``.
 

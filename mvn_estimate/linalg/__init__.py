@@ -42,7 +42,12 @@ Examples
 array([2., 1., 2.])
 """
 
-from ._checks import RTOL
+from . import calculus as _calculus
+from . import definite as _definite
+from . import hermitian as _hermitian
+from . import products as _products
+from . import vech as _vech
+from ._checks import RTOL as RTOL
 
 # Doors for the layers above (checks under the package's tolerance rule): not public API.
 from ._checks import as_array as as_array
@@ -50,94 +55,11 @@ from ._checks import as_square as as_square
 from ._checks import asymmetry as asymmetry
 from ._checks import require_hermitian as require_hermitian
 from ._checks import resolve_tol as resolve_tol
-from .calculus import (
-    num_gradient,
-    num_gradient_sym,
-    num_hessian,
-    num_hessian_sym,
-    num_jacobian,
-    sym_gradient,
-)
-from .definite import (
-    MINORS_LIMIT,
-    PDFactor,
-    classify,
-    classify_eigenvalues,
-    factor,
-    principal_minors,
-)
-from .hermitian import (
-    eigen_expand,
-    eigenvectors,
-    eigh,
-    gram_schmidt,
-    inverse_expand,
-    is_hermitian,
-    null_space_elimination,
-    quadratic_form,
-)
-from .products import frobenius, hadamard, inner, kron, trace, trace_product
-from .vech import (
-    commutation_indices,
-    commutation_matrix,
-    duplication_indices,
-    duplication_matrix,
-    duplication_pinv,
-    duplication_pinv_sandwich,
-    duplication_sandwich,
-    duplication_sandwich_sum,
-    elimination_indices,
-    elimination_matrix,
-    unvech,
-    vec,
-    vech,
-    vech_indices,
-    vech_multiplicity,
-    vech_size,
-)
+from .calculus import *  # noqa: F403 - the public names are the modules' __all__
+from .definite import *  # noqa: F403
+from .hermitian import *  # noqa: F403
+from .products import *  # noqa: F403
+from .vech import *  # noqa: F403
 
-__all__ = [
-    "MINORS_LIMIT",
-    "RTOL",
-    "PDFactor",
-    "classify",
-    "classify_eigenvalues",
-    "commutation_indices",
-    "commutation_matrix",
-    "duplication_indices",
-    "duplication_matrix",
-    "duplication_pinv",
-    "duplication_pinv_sandwich",
-    "duplication_sandwich",
-    "duplication_sandwich_sum",
-    "eigen_expand",
-    "eigenvectors",
-    "eigh",
-    "elimination_indices",
-    "elimination_matrix",
-    "factor",
-    "frobenius",
-    "gram_schmidt",
-    "hadamard",
-    "inner",
-    "inverse_expand",
-    "is_hermitian",
-    "kron",
-    "null_space_elimination",
-    "num_gradient",
-    "num_gradient_sym",
-    "num_hessian",
-    "num_hessian_sym",
-    "num_jacobian",
-    "principal_minors",
-    "quadratic_form",
-    "sym_gradient",
-    "trace",
-    "trace_product",
-    "unvech",
-    "vec",
-    "vech",
-    "vech_indices",
-    "vech_multiplicity",
-    "vech_size",
-]
+__all__ = sorted(["RTOL", *_calculus.__all__, *_definite.__all__, *_hermitian.__all__,
+                  *_products.__all__, *_vech.__all__])

@@ -318,6 +318,21 @@ class PDFactor:
             raise _not_pd(m, name, rtol)
         return cls(low)
 
+    @classmethod
+    def maybe(cls, M: ArrayLike, *, name: str = "cov") -> PDFactor | None:
+        """:meth:`of`, or None where ``M`` is not positive definite (for callers that say
+        why in their own terms).
+
+        Examples
+        --------
+        >>> PDFactor.maybe(np.array([[1.0, 2.0], [2.0, 1.0]])) is None
+        True
+        """
+        try:
+            return cls.of(M, name=name)
+        except NotPositiveDefiniteError:
+            return None
+
     @property
     def dim(self) -> int:
         """Order ``p`` of the matrix."""

@@ -112,8 +112,7 @@ def kron(A: ArrayLike, B: ArrayLike) -> NumArray:
 
     Parameters
     ----------
-    A : array-like of shape (m, n)
-    B : array-like of shape (p, q)
+    A, B : array-like of shapes (m, n) and (p, q)
 
     Returns
     -------
@@ -143,6 +142,8 @@ def trace(A: ArrayLike) -> complex | float:
 
 def trace_product(A: ArrayLike, B: ArrayLike) -> complex | float:
     """``tr(AB)`` in ``O(mn)`` without forming the product.
+
+    The sum of the elementwise product of ``A`` and ``Bᵀ``: ``AB`` itself is never built.
 
     Parameters
     ----------

@@ -211,14 +211,13 @@ def duplication_matrix(p: int) -> FloatArray:
 
 
 def elimination_matrix(p: int) -> FloatArray:
-    """Dense elimination matrix ``L_p`` of shape ``(p(p+1)/2, p²)``.
+    """Dense elimination matrix ``L_p`` of shape ``(p(p+1)/2, p²)``: ``L_p vec(A) = vech(A)``.
 
     Examples
     --------
-    >>> elimination_matrix(2)
-    array([[1., 0., 0., 0.],
-           [0., 1., 0., 0.],
-           [0., 0., 0., 1.]])
+    >>> A = np.array([[1.0, 2.0], [3.0, 4.0]])
+    >>> elimination_matrix(2) @ vec(A)
+    array([1., 3., 4.])
     """
     p = _order(p, "p", limit=DENSE_LIMIT)
     return _selection(elimination_indices(p), p * p)
@@ -226,6 +225,8 @@ def elimination_matrix(p: int) -> FloatArray:
 
 def commutation_matrix(m: int, n: int) -> FloatArray:
     """Dense commutation matrix ``K_{m,n}`` of shape ``(mn, mn)``.
+
+    The permutation with ``K_{m,n} vec(A) = vec(Aᵀ)`` for every ``m×n`` matrix ``A``.
 
     Examples
     --------

@@ -34,8 +34,8 @@ from ._observed import row_mahalanobis as row_mahalanobis
 from ._observed import row_terms as row_terms
 from ._observed import score_and_information as score_and_information
 from ._observed import score_vector as score_vector
+from ._pattern_tally import PatternTally as PatternTally
 from ._patterns import Patterns as Patterns
-from ._patterns import PatternTally as PatternTally
 from ._patterns import build_patterns as build_patterns
 from ._patterns import patterns_from_summaries as patterns_from_summaries
 

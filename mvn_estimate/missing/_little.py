@@ -19,7 +19,9 @@ __all__ = ["LittleResult", "little_mcar_test"]
 
 @dataclass(frozen=True)
 class LittleResult:
-    """Result of :func:`little_mcar_test` (field names as statsmodels' test results).
+    """Result of :func:`little_mcar_test`.
+
+    The fields are named as statsmodels' test results name them.
 
     Attributes
     ----------

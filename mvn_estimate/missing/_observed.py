@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._docs import fill_doc
 from .._typing import FloatArray, Information
 from .._validate import check_choice
 from ..data import as_dataset
@@ -178,18 +179,14 @@ def _names(labels: pd.Index) -> list[str]:
     return param_names([str(c) for c in labels])
 
 
+@fill_doc
 def loglike(data: Any, mean: Any, cov: Any) -> float:
     """Observed-data log-likelihood: each row's marginal normal density of its observed entries.
 
     ``Σᵢ ln φ(x_{i,o(i)}; μ_{o(i)}, Σ_{o(i)o(i)})``; rows with nothing observed contribute 0.
     Equals :func:`mvn_estimate.loglike` when nothing is missing.
 
-    Parameters
-    ----------
-    data : DataFrame or array-like of shape (n_samples, n_features)
-        NaN marks a missing value.
-    mean : array-like of shape (n_features,) or Series
-    cov : array-like of shape (n_features, n_features) or DataFrame
+    %(observed_point_params)s
 
     Returns
     -------
@@ -228,16 +225,12 @@ def score(data: Any, mean: Any, cov: Any) -> FloatArray | pd.Series:
     return out if labels is None else pd.Series(out, index=_names(labels), name="score")
 
 
+@fill_doc
 def information(data: Any, mean: Any, cov: Any, *,
                 kind: Information = "observed") -> FloatArray | pd.DataFrame:
     """Information of :func:`loglike` over ``θ = (μ, vech Σ)`` at any ``(μ, Σ)``.
 
-    Parameters
-    ----------
-    data : DataFrame or array-like of shape (n_samples, n_features)
-        NaN marks a missing value.
-    mean : array-like of shape (n_features,) or Series
-    cov : array-like of shape (n_features, n_features) or DataFrame
+    %(observed_point_params)s
     kind : {"observed", "expected"}, default "observed"
         ``"observed"``: minus the analytic Hessian, valid under MAR (equals the
         finite-difference Hessian; tested). ``"expected"``: the pattern-wise expected

@@ -28,18 +28,10 @@ import numpy as np
 import pandas as pd
 
 from .._typing import FloatArray, IntArray
-from ..data import (
-    CHUNK_ELEMENTS,
-    Dataset,
-    SufficientStats,
-    Tally,
-    locate_nonfinite,
-    show_labels,
-    stats_of,
-)
+from ..data import CHUNK_ELEMENTS, Dataset, SufficientStats, locate_nonfinite, show_labels, stats_of
 from ..exceptions import NonFiniteError, NotIdentifiedError, arg
 
-__all__ = ["Group", "PatternSummaries", "PatternTally", "Patterns", "build_patterns",
+__all__ = ["Group", "PatternSummaries", "Patterns", "build_patterns",
            "chunk_summaries", "merge_summaries", "pattern_keys", "patterns_from_summaries"]
 
 
@@ -109,11 +101,11 @@ class Patterns:
 
     @property
     def p(self) -> int:
-        return int(self.masks.shape[1])
+        return len(self.labels)
 
     @property
     def npatterns(self) -> int:
-        return int(self.masks.shape[0])
+        return int(self.n.size)
 
     @property
     def total(self) -> float:
@@ -350,43 +342,3 @@ def patterns_from_summaries(labels: pd.Index, origin: FloatArray, summaries: Pat
     empty = np.zeros(0, dtype=np.intp)
     return Patterns(masks, n, nrows, mean, scatter, np.zeros((0, p)), np.zeros(0), empty,
                     empty, origin, _groups(masks, summary, empty), labels, excluded)
-
-
-@dataclass(frozen=True)
-class PatternTally:
-    """Per-pattern summaries of some rows, with the counts behind the data checks: what a
-    chunk of a file or a Dask partition reduces to for EM (additive: :meth:`merge`)."""
-
-    patterns: PatternSummaries
-    excluded: int
-    tally: Tally
-    nonzero: int
-    weight_sum: float
-    """Rows with an observed value and a non-zero weight, and those rows' total weight
-    (analytic weights are scaled by ``nonzero / weight_sum``, as in memory)."""
-
-    @classmethod
-    def of(cls, x: FloatArray, w: FloatArray | None, origin: FloatArray) -> PatternTally:
-        """The summaries of one chunk (NaN = missing)."""
-        tally = Tally.of(x, w, drop=True, origin=origin, summarise=False)
-        if not tally.clean:
-            return cls({}, 0, tally, 0, 0.0)
-        patterns, excluded = chunk_summaries(x, w, origin)
-        seen = ~np.isnan(x).all(axis=1)
-        if w is None:
-            return cls(patterns, excluded, tally, int(seen.sum()), float(seen.sum()))
-        return cls(patterns, excluded, tally, int(np.count_nonzero(w[seen])),
-                   float(w[seen].sum()))
-
-    def merge(self, other: PatternTally) -> PatternTally:
-        """The summaries of both chunks."""
-        return PatternTally(merge_summaries(self.patterns, other.patterns),
-                            self.excluded + other.excluded, self.tally.merge(other.tally),
-                            self.nonzero + other.nonzero, self.weight_sum + other.weight_sum)
-
-    def scaled(self, factor: float) -> PatternSummaries:
-        """The summaries with the weights multiplied by ``factor`` (analytic weights)."""
-        if factor == 1.0:
-            return self.patterns
-        return {key: (k, SufficientStats(s.n * factor, s.mean, s.scatter * factor))
-                for key, (k, s) in self.patterns.items()}

@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._docs import fill_doc
 from .._typing import ArrayLike, FloatArray
 from .._validate import check_real
 from ..data import Dataset, align_matrix, as_dataset, select_columns
@@ -77,17 +78,11 @@ def expected_information(cov: ArrayLike, nobs: float) -> FloatArray | pd.DataFra
     return _labelled(expected_from(fac, n), labels)
 
 
+@fill_doc
 def observed_information(data: Any, mean: ArrayLike, cov: ArrayLike) -> FloatArray | pd.DataFrame:
     """Observed information: minus the analytic Hessian of ``ln L`` at any ``(μ, Σ)``.
 
-    Parameters
-    ----------
-    data : DataFrame or array-like of shape (n_samples, n_features)
-    mean : array-like of shape (n_features,) or Series
-    cov : array-like of shape (n_features, n_features) or DataFrame
-
-    Returns
-    -------
+    %(point_params)s
     ndarray of shape (k, k), k = p + p(p+1)/2, or a DataFrame labelled ``mean[x]``,
     ``cov[x,y]`` when any input is labelled
         Symmetric; includes the μ–Σ cross block (zero only at μ = x̄).

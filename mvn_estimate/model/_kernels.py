@@ -20,12 +20,7 @@ from scipy.linalg import block_diag
 
 from .._typing import FloatArray
 from ..data import SufficientStats
-from ..linalg import (
-    PDFactor,
-    duplication_sandwich,
-    vech_indices,
-    vech_multiplicity,
-)
+from ..linalg import PDFactor, duplication_sandwich, vech_indices, vech_multiplicity
 from ._structure_base import CovarianceStructure
 
 __all__ = ["LOG_2PI", "chain_matrix", "chain_score_information", "expected_from", "loglike_from",

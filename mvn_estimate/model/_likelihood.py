@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._docs import fill_doc
 from .._typing import ArrayLike, FloatArray, Invalid
 from .._validate import check_choice
 from ..data import (
@@ -193,17 +194,11 @@ def loglike_rows(x: FloatArray, mu: FloatArray, fac: PDFactor) -> FloatArray:
 _PANEL = 64  # columns per panel of W in loglike_rows (measured: 48–64 best at p = 200)
 
 
+@fill_doc
 def loglike_obs(data: Any, mean: ArrayLike, cov: ArrayLike) -> FloatArray | pd.Series:
     """Log-likelihood of each observation (the log-density of each row).
 
-    Parameters
-    ----------
-    data : DataFrame or array-like of shape (n_samples, n_features)
-    mean : array-like of shape (n_features,) or Series
-    cov : array-like of shape (n_features, n_features) or DataFrame
-
-    Returns
-    -------
+    %(point_params)s
     ndarray of shape (n_samples,), or Series indexed like ``data`` if it is a DataFrame
         ``−½[p ln 2π + ln|Σ| + (xᵢ−μ)ᵀΣ⁻¹(xᵢ−μ)]``.
 
@@ -269,17 +264,11 @@ class Score:
         return values
 
 
+@fill_doc
 def score(data: Any, mean: ArrayLike, cov: ArrayLike) -> Score:
     """Analytic score of the total log-likelihood for ``μ`` and the symmetric ``Σ``.
 
-    Parameters
-    ----------
-    data : DataFrame or array-like of shape (n_samples, n_features)
-    mean : array-like of shape (n_features,) or Series
-    cov : array-like of shape (n_features, n_features) or DataFrame
-
-    Returns
-    -------
+    %(point_params)s
     Score
         ``.mean`` (``Σ⁻¹Σᵢ(xᵢ−μ)``), ``.cov`` (symmetric matrix ``G − ½(G∘I)``),
         ``.cov_vech`` and ``.vector`` (over ``θ = (μ, vech Σ)``); pandas-labelled when
