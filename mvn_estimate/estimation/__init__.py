@@ -2,11 +2,12 @@
 
 from ._compare import lr_test
 from ._covariances import BUILDERS, Builder
-from ._estimators import ESTIMATORS, Estimate, Estimator
+from ._estimate import Estimate, Estimator
 from ._fit import fit
 from ._grouped import GroupedResult
 from ._objective import Objective, objective
 from ._pipeline import fit_rows
+from ._registry import ESTIMATORS
 from ._results import EMInfo, MVNResult
 from ._spec import FitSpec
 from ._stream import fit_file

@@ -32,7 +32,7 @@ from ..inference import (
     Sandwich,
 )
 from ..model import nparams
-from ._estimators import Estimate
+from ._estimate import Estimate
 
 __all__ = ["BUILDERS", "Builder", "builder_for"]
 

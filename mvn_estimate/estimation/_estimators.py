@@ -1,26 +1,18 @@
-"""The estimator seam: closed-form ML, structured ML, EM and shrinkage, each one class that
-reads a source and returns one :class:`Estimate`, found by name in :data:`ESTIMATORS`.
-
-An estimator reduces the source (:mod:`._reduce`), estimates in the units the statistics were
-formed in, and hands back what the covariance builders (:mod:`._covariances`) and the result
-need: the estimates, the log-likelihood, the information at the estimate and the per-row
-"meat" of a sandwich, the rows for a second pass, and what the fit reports. A new estimator
-is one class here plus one entry in :data:`ESTIMATORS` (and, for its standard errors, one
-builder in :data:`~mvn_estimate.estimation.BUILDERS`).
-"""
+"""The maximum-likelihood estimators of ``(μ, Σ)`` — closed form, structured, EM — and
+shrinkage, each one :class:`~._estimate.Estimator` returning one :class:`~._estimate.Estimate`
+(see :mod:`._estimate` for the seam)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, ClassVar
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy.linalg import block_diag
 
 from .._typing import FloatArray
-from ..data import Dataset, Rows, Source, SufficientStats
+from ..data import Source, SufficientStats
 from ..exceptions import (
     BoundaryWarning,
     InvalidOptionError,
@@ -45,6 +37,7 @@ from ..model import (
     structure_information,
 )
 from ._digest import data_digest
+from ._estimate import Estimate, Estimator
 from ._reduce import Complete, reduce_complete, reduce_patterns
 from ._results import EMInfo
 from ._scaling import Units
@@ -52,51 +45,7 @@ from ._scaling import Units
 if TYPE_CHECKING:
     from ._spec import FitSpec
 
-__all__ = ["ESTIMATORS", "Estimate", "Estimator"]
-
-
-@dataclass(frozen=True, eq=False)
-class Estimate:
-    """What an estimator found, in ``units`` (the pipeline brings it to the data's units).
-
-    ``information(kind)`` is the information at the estimate over the free parameters ``(μ,
-    θ)``; ``meat()`` the outer products of the per-row scores (a second pass over ``rows``);
-    ``free`` marks the parameters not held at a bound.
-    """
-
-    mean: FloatArray
-    cov: FloatArray
-    theta: FloatArray
-    structure: CovarianceStructure
-    loglike: float
-    nobs: float
-    units: Units
-    data_id: str
-    dropped: int = 0
-    rows: Rows | None = None
-    kept: Dataset | None = None
-    information: Callable[[str], FloatArray] | None = None
-    meat: Callable[[], FloatArray] | None = None
-    free: np.ndarray | None = None
-    at_bounds: tuple[str, ...] = ()
-    em: EMInfo | None = None
-    shrinkage: ShrinkageResult | None = None
-    what: str = field(default="the model")
-
-
-class Estimator:
-    """Base class: a way of estimating ``(μ, Σ)`` from a source (see the module notes)."""
-
-    family: ClassVar[str] = ""
-    streams: ClassVar[bool] = True
-    """Whether rows read in chunks (files, Dask) suffice, or the rows must be in memory."""
-
-    def accepts(self, spec: FitSpec, given: list[str]) -> None:
-        """Refuse options this estimator cannot honour (``given``: options the caller set)."""
-
-    def estimate(self, source: Source, spec: FitSpec,
-                 structure: CovarianceStructure) -> Estimate:
-        raise NotImplementedError  # pragma: no cover - every estimator implements it
+__all__ = ["ClosedForm", "ExpectationMaximisation", "Shrinkage", "Structured"]
 
 
 def _check(stats: SufficientStats, source: Source, spec: FitSpec) -> PDFactor:
@@ -272,12 +221,3 @@ def _shrunk_factor(cov: FloatArray, shrunk: ShrinkageResult) -> PDFactor:
 def _unscaled_shrinkage(shrunk: ShrinkageResult, c: float) -> ShrinkageResult:
     return replace(shrunk, cov=shrunk.cov * (c * c), target=shrunk.target * (c * c),
                    mean=shrunk.mean * c)
-
-
-ESTIMATORS: dict[str, Estimator] = {
-    "ml": ClosedForm(),
-    "structured": Structured(),
-    "em": ExpectationMaximisation(),
-    "shrinkage": Shrinkage(),
-}
-"""The estimators by name: :class:`FitSpec` chooses one from the options."""

@@ -4,24 +4,22 @@
 DataFrame, a file read in chunks, Dask partitions — with a :class:`FitSpec`: the estimator the
 spec names reduces the rows and estimates (:mod:`._estimators`), the builder registered for
 its family and ``cov_type`` makes the covariance of the estimates (:mod:`._covariances`), and
-:func:`assemble` brings everything to the data's units and labels.
+the estimator's :meth:`~._estimate.Estimator.result` (by default :func:`~._estimate.assemble`)
+brings everything to the data's units and labels.
 """
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from typing import Any
 
 from ..data import Source
 from ..exceptions import InvalidOptionError, arg, describe
-from ..inference import Embedded, ParamCovariance
-from ..model import Unstructured
+from ..inference import Embedded
 from ._covariances import refuse_stream
-from ._estimators import ESTIMATORS, Estimate
-from ._results import MVNResult
+from ._registry import ESTIMATORS
 from ._spec import FitSpec
 
-__all__ = ["assemble", "fit_rows"]
+__all__ = ["fit_rows"]
 
 
 def _refusals(source: Source, spec: FitSpec) -> None:
@@ -39,12 +37,14 @@ def _refusals(source: Source, spec: FitSpec) -> None:
         refuse_stream(builder, source.load)
 
 
-def fit_rows(source: Source, spec: FitSpec) -> MVNResult:
+def fit_rows(source: Source, spec: FitSpec) -> Any:
     """Fit ``source`` as ``spec`` says: the one function behind ``fit``, ``fit_file`` and the
-    Dask path.
+    Dask path (an :class:`MVNResult` for the ML estimators; the result the spec's estimator
+    makes otherwise).
 
     Examples
     --------
+    >>> import numpy as np
     >>> from mvn_estimate.data import memory_source
     >>> res = fit_rows(memory_source(np.array([[1.0], [2.0], [4.0]])), FitSpec.of())
     >>> res.nobs, round(float(res.cov.iloc[0, 0]), 6)
@@ -58,25 +58,4 @@ def fit_rows(source: Source, spec: FitSpec) -> MVNResult:
         covariance = Embedded(covariance, estimate.free)
     covariance = estimate.units.wrap(covariance, structure)
     covariance.diag()  # now (a robust pass reads the rows), not when the rows may be gone
-    return assemble(source, spec, estimate, covariance)
-
-
-def assemble(source: Source, spec: FitSpec, e: Estimate,
-             covariance: ParamCovariance) -> MVNResult:
-    """The one result assembler: estimates in data units and labels, and the one covariance
-    estimator of the estimates."""
-    labels = source.labels
-    cov = e.units.unscale_cov(e.cov, labels)
-    cov = (cov + cov.T) / 2
-    mean = e.mean * e.units.scale
-    theta = e.structure.start(cov) if isinstance(e.structure, Unstructured) else \
-        e.units.unscale_theta(e.structure, e.theta)
-    return MVNResult(
-        mean=pd.Series(mean, index=labels, name="mean"),
-        cov=pd.DataFrame(cov, index=labels, columns=labels),
-        nobs=float(e.nobs), loglike=float(e.units.unscale_loglike(e.loglike, e.nobs)),
-        missing=spec.missing, nobs_dropped=e.dropped, em=e.em,
-        weights_kind=spec.weights_kind if spec.weighted else None, structure=e.structure,
-        theta=np.asarray(theta, dtype=float), at_bounds=e.at_bounds, data_id=e.data_id,
-        param_cov=covariance, data=e.kept if source.in_memory else None,
-        shrinkage=e.shrinkage)
+    return ESTIMATORS[spec.estimator].result(source, spec, estimate, covariance)

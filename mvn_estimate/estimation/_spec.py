@@ -19,7 +19,7 @@ from ..guards import check_method
 from ..missing import MAX_ITER, TOL
 from ..model import CovarianceStructure, Unstructured, iterative, structure_of
 from ._covariances import Builder, builder_for
-from ._estimators import ESTIMATORS
+from ._registry import ESTIMATORS
 
 __all__ = ["FitSpec"]
 
