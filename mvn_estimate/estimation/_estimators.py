@@ -33,6 +33,7 @@ from ..model import (
     chain_matrix,
     check_nonsingular,
     fit_structure,
+    loglike_at_mle,
     loglike_from,
     structure_information,
 )
@@ -86,7 +87,7 @@ class ClosedForm(Estimator):
         fac = _check(red.stats, source, spec)
         cov = red.stats.cov()
         return _from_complete(red, source, structure, cov, structure.start(cov),
-                              _at_mean(red.stats, fac))
+                              loglike_at_mle(red.stats.n, fac))
 
 
 class Structured(Estimator):

@@ -23,7 +23,8 @@ from ..data import SufficientStats
 from ..linalg import PDFactor, duplication_sandwich, vech_indices, vech_multiplicity
 from ._structure_base import CovarianceStructure
 
-__all__ = ["LOG_2PI", "chain_matrix", "chain_score_information", "expected_from", "loglike_from",
+__all__ = ["LOG_2PI", "chain_matrix", "chain_score_information", "expected_from", "loglike_at_mle",
+           "loglike_from",
            "observed_from", "sandwich_from", "score_from", "score_vector_from", "sym_score",
            "vech_score"]
 
@@ -49,6 +50,17 @@ def loglike_from(rel: SufficientStats, fac: PDFactor) -> float:
     d = rel.mean
     trace = float(np.trace(fac.solve(rel.scatter))) + rel.n * float(d @ fac.solve(d))
     return -0.5 * (rel.n * (rel.nvars * LOG_2PI + fac.logdet) + trace)
+
+
+def loglike_at_mle(n: float, fac: PDFactor) -> float:
+    """``ℓ`` at the unstructured MLE ``(x̄, S/n)``, where ``tr(Σ̂⁻¹W) = np``: no solve.
+
+    Examples
+    --------
+    >>> round(loglike_at_mle(2.0, PDFactor.of(np.eye(1))), 6)
+    -2.837877
+    """
+    return -0.5 * n * (fac.dim * LOG_2PI + fac.logdet + fac.dim)
 
 
 def _w(rel: SufficientStats) -> FloatArray:
