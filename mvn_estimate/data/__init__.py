@@ -23,6 +23,7 @@ from ._rows import HEAD_ROWS, Chunk, Chunked, Rows, add
 from ._source import Source, dataset_source, memory_source
 from ._stats import CHUNK_ELEMENTS, SufficientStats, stats_of
 from ._tally import Tally
+from ._units import needs_scale, powers_of_two, spread, unit_scale
 from ._weights import check_weights, normalise_weights, resolve_weights, weights_column
 from .io import READERS, Reader, Table, open_table, read_table, reader_for, spool_stdin
 
@@ -56,8 +57,10 @@ __all__ = [
     "is_label",
     "locate_nonfinite",
     "memory_source",
+    "needs_scale",
     "normalise_weights",
     "open_table",
+    "powers_of_two",
     "read_table",
     "reader_for",
     "resolve_weights",
@@ -65,6 +68,8 @@ __all__ = [
     "show_labels",
     "split_groups",
     "spool_stdin",
+    "spread",
     "stats_of",
+    "unit_scale",
     "weights_column",
 ]

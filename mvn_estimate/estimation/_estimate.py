@@ -60,6 +60,8 @@ class Estimate:
     em: EMInfo | None = None
     shrinkage: ShrinkageResult | None = None
     what: str = field(default="the model")
+    observed: FloatArray | None = None
+    """Observed (weighted) values per column, when not every row observes every column."""
 
 
 class Estimator:
@@ -95,7 +97,9 @@ def assemble(source: Source, spec: FitSpec, e: Estimate,
     return MVNResult(
         mean=pd.Series(mean, index=labels, name="mean"),
         cov=pd.DataFrame(cov, index=labels, columns=labels),
-        nobs=float(e.nobs), loglike=float(e.units.unscale_loglike(e.loglike, e.nobs)),
+        nobs=float(e.nobs),
+        loglike=float(e.units.unscale_loglike(e.loglike, e.nobs if e.observed is None else
+                                              e.observed)),
         missing=spec.missing, nobs_dropped=e.dropped, em=e.em,
         weights_kind=spec.weights_kind if spec.weighted else None, structure=e.structure,
         theta=np.asarray(theta, dtype=float), at_bounds=e.at_bounds, data_id=e.data_id,

@@ -4,7 +4,6 @@ shrinkage, each one :class:`~._estimate.Estimator` returning one :class:`~._esti
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,7 +22,7 @@ from ..exceptions import (
     setting,
     warn,
 )
-from ..guards import ShrinkageResult, shrink_stats
+from ..guards import ShrinkageResult, shrink_stats, unscaled
 from ..inference import score_meat
 from ..linalg import PDFactor
 from ..missing import EMModel, chained, em, robust_meat
@@ -176,7 +175,7 @@ class ExpectationMaximisation(Estimator):
         digest = data_digest(source.labels, counts, observed * inc.units.scale)
         return Estimate(out.mean + pat.origin, out.cov, out.theta, structure, out.loglike,
                         pat.total, inc.units, digest, pat.excluded, None, source.dataset,
-                        information, meat, em=info, what="the observed data")
+                        information, meat, em=info, what="the observed data", observed=counts)
 
 
 class Shrinkage(Estimator):
@@ -204,8 +203,7 @@ class Shrinkage(Estimator):
         shrunk = shrink_stats(red.stats, red.rows, spec.shrinkage, None, source.labels)
         cov = shrunk.cov.to_numpy()
         loglike = _at_mean(red.stats, _shrunk_factor(cov, shrunk))
-        if not red.units.identity:
-            shrunk = _unscaled_shrinkage(shrunk, red.units.scale[0])
+        shrunk = unscaled(shrunk, float(red.units.scale[0]))
         return _from_complete(red, source, structure, cov, structure.start(cov), loglike,
                               shrinkage=shrunk)
 
@@ -217,8 +215,3 @@ def _shrunk_factor(cov: FloatArray, shrunk: ShrinkageResult) -> PDFactor:
             f"The shrinkage estimate of {ref('data')} is singular (intensity "
             f"{shrunk.intensity:.3g}); use a positive intensity.")
     return fac
-
-
-def _unscaled_shrinkage(shrunk: ShrinkageResult, c: float) -> ShrinkageResult:
-    return replace(shrunk, cov=shrunk.cov * (c * c), target=shrunk.target * (c * c),
-                   mean=shrunk.mean * c)

@@ -18,7 +18,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._typing import FloatArray
-from ..data import Chunked, Dataset, Rows, Source, SufficientStats, Tally, add, stats_of
+from ..data import (
+    Chunked,
+    Dataset,
+    Rows,
+    Source,
+    SufficientStats,
+    Tally,
+    add,
+    needs_scale,
+    stats_of,
+)
 from ..exceptions import MissingValueError, arg
 from ..missing import (
     Patterns,
@@ -27,7 +37,7 @@ from ..missing import (
     patterns_from_summaries,
     start_values,
 )
-from ._scaling import Units, needs_scale, units_of
+from ._scaling import Units, units_of
 
 if TYPE_CHECKING:
     from ._spec import FitSpec
@@ -91,7 +101,9 @@ def _factor(spec: FitSpec, nonzero: int, total: float) -> float:
 def reduce_complete(source: Source, spec: FitSpec, *, common: bool,
                     rescale: bool = True) -> Complete:
     """The statistics of the complete rows (see the module notes); ``common`` rescales by one
-    power of two rather than column by column, and ``rescale=False`` never rescales."""
+    power of two rather than column by column, and ``rescale=False`` never rescales. Fits
+    whose second pass forms fourth moments (robust standard errors, shrinkage) rescale
+    when those would be out of range."""
     policy, labels = spec.policy, source.labels
     origin = source.origin()
     tally: Tally | None = source.rows.total(
@@ -106,7 +118,7 @@ def reduce_complete(source: Source, spec: FitSpec, *, common: bool,
     stats = SufficientStats(tally.stats.n * factor, origin + tally.stats.mean,
                             tally.stats.scatter * factor)
     units = Units.none(source.nvars)
-    if rescale and needs_scale(stats):
+    if rescale and needs_scale(stats, _power(spec)):
         units = units_of(rows, origin, common)
         if not units.identity:
             about = rows.total(partial(stats_of, origin=origin, scale=units.scale))
@@ -128,14 +140,15 @@ class Incomplete:
     """In memory: the data in units and their (normalised) weights, for row-level passes."""
 
 
-def _in_range(pat: Patterns) -> bool:
-    """Whether the patterns' statistics are within float64's comfortable range."""
+def _in_range(pat: Patterns, power: int) -> bool:
+    """Whether the patterns' statistics (to the ``power`` of the moments the fit forms) are
+    within float64's comfortable range."""
     stats = [pat.mean, pat.scatter, pat.raw_x]
     if not all(np.all(np.isfinite(s)) for s in stats):
         return False
     with np.errstate(all="ignore"):
         _, cov = start_values(pat)
-    var = np.diag(cov)
+        var = np.diag(cov) ** power
     tiny = np.finfo(float).tiny
     return bool(np.all(np.isfinite(var)) and np.all(var < 1e300) and np.all(var > 1e16 * tiny))
 
@@ -166,20 +179,25 @@ def _streamed_patterns(source: Source, spec: FitSpec, rows: Rows,
     return patterns_from_summaries(labels, origin, out.scaled(factor), out.excluded), out
 
 
+def _power(spec: FitSpec) -> int:
+    """2 when the fit forms fourth moments of the rows (robust errors, shrinkage), else 1."""
+    return 2 if spec.cov_type == "robust" or spec.shrinkage is not None else 1
+
+
 def reduce_patterns(source: Source, spec: FitSpec, *, common: bool,
                     rescale: bool = True) -> Incomplete:
     """Per-pattern summaries for EM (see the module notes)."""
     units = Units.none(source.nvars)
     if source.dataset is not None:
         pat, values, w = _memory_patterns(source, spec, units)
-        if rescale and not _in_range(pat):
+        if rescale and not _in_range(pat, _power(spec)):
             units = units_of(source.rows, source.origin(), common)
             pat, values, w = _memory_patterns(source, spec, units)
         frac = np.isnan(source.dataset.values).mean(axis=0)
         return Incomplete(pat, units, frac, values, w)
     origin = source.origin()
     pat, counts = _streamed_patterns(source, spec, source.rows, origin)
-    if rescale and not _in_range(pat):
+    if rescale and not _in_range(pat, _power(spec)):
         units = units_of(source.rows, origin, common)
         pat, counts = _streamed_patterns(source, spec, units.rows(source.rows),
                                          origin / units.scale)

@@ -20,49 +20,15 @@ import numpy as np
 import pandas as pd
 
 from .._typing import FloatArray
-from ..data import Rows, SufficientStats, add, show_labels
+from ..data import Rows, add, powers_of_two, show_labels, spread
 from ..exceptions import NumericalRangeError, ref
 from ..inference import ParamCovariance, Scaled
 from ..linalg import vech_indices
 from ..model import CovarianceStructure, Unstructured
 
-__all__ = ["Units", "needs_scale", "powers_of_two", "units_of"]
+__all__ = ["Units", "units_of"]
 
 TINY = float(np.finfo(float).tiny)
-STEP = 1 << 19
-"""Values per block of the pass that finds the data's spread."""
-
-
-def powers_of_two(top: FloatArray) -> FloatArray:
-    """The power of two nearest each column's largest deviation ``top`` (1 where it is 0).
-
-    Examples
-    --------
-    >>> np.log2(powers_of_two(np.array([3e-200, 0.0, 5e250])))
-    array([-663.,    0.,  832.])
-    """
-    top = np.where(top == 0, 1.0, top)
-    return np.exp2(np.round(np.log2(top)))
-
-
-def needs_scale(stats: SufficientStats) -> bool:
-    """Statistics that over- or underflow float64, or come close to it."""
-    if not stats.finite:
-        return True
-    diag = np.diag(stats.scatter)
-    return bool(np.any((diag > 0) & (diag < 1e16 * TINY)) or np.any(diag > 1e300)
-                or np.any(diag == 0))
-
-
-def _top(x: FloatArray, w: FloatArray | None, origin: FloatArray) -> FloatArray:
-    """Each column's largest ``|x − origin|`` over observed values, in blocks of rows."""
-    top = np.zeros(origin.size)
-    step = max(64, STEP // max(1, x.shape[1]))
-    for start in range(0, x.shape[0], step):
-        d = np.abs(x[start:start + step] - origin)
-        top = np.maximum(top, np.max(np.where(np.isnan(d), 0.0, d), axis=0, initial=0.0))
-    return top
-
 
 class _Divided:
     """:class:`~mvn_estimate.data.Rows` read in units: each chunk divided by ``scale``."""
@@ -133,9 +99,11 @@ class Units:
                 "or divide those columns by a power of ten) and scale the estimates back.")
         return out
 
-    def unscale_loglike(self, loglike: float, nobs: float) -> float:
-        """The log-likelihood in data units: ``ℓ_u − n Σ log s``."""
-        return loglike - nobs * float(np.sum(np.log(self.scale)))
+    def unscale_loglike(self, loglike: float, observed: float | FloatArray) -> float:
+        """The log-likelihood in data units: ``ℓ_u − Σⱼ nⱼ log sⱼ``, ``nⱼ`` the (weighted)
+        number of observed values of column ``j`` (``n`` for complete data)."""
+        counts = np.broadcast_to(np.asarray(observed, dtype=float), self.scale.shape)
+        return loglike - float(counts @ np.log(self.scale))
 
     def factors(self, structure: CovarianceStructure) -> tuple[FloatArray, FloatArray]:
         """Per-parameter units of ``(μ, θ)`` as two factors whose product is the unit (so a
@@ -169,7 +137,7 @@ class Units:
 
 def units_of(rows: Rows, origin: FloatArray, common: bool) -> Units:
     """The units for ``rows`` (one pass): per column, or one common power of two."""
-    top = rows.total(partial(_top, origin=origin), merge=np.maximum)
+    top = rows.total(partial(spread, origin=origin), merge=np.maximum)
     top = np.zeros(origin.size) if top is None else top
     scale = powers_of_two(np.full(top.size, np.max(top)) if common else top)
     return Units(scale)

@@ -1,7 +1,7 @@
 """Covariance guards: verdicts on candidate matrices, the specific errors, explicit repair."""
 
 from ._repair import RepairInfo, clip_eigenvalues, nearest_pd
-from ._shrink import ShrinkageResult, check_method, shrink_covariance, shrink_stats
+from ._shrink import ShrinkageResult, check_method, shrink_covariance, shrink_stats, unscaled
 from ._validate import CovarianceReport, as_raw, check_covariance, validate_covariance
 
 __all__ = [
@@ -15,5 +15,6 @@ __all__ = [
            "nearest_pd",
            "shrink_covariance",
            "shrink_stats",
+           "unscaled",
            "validate_covariance",
 ]

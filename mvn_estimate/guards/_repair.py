@@ -30,7 +30,7 @@ from ..exceptions import (
 )
 from ..linalg import RTOL
 from ._nearest import RepairInfo, alternating, newton
-from ._spectrum import Spectrum, symmetric_part
+from ._spectrum import Spectrum, power_scale, scaled_norm, symmetric_part
 from ._validate import as_raw, validate_covariance
 
 __all__ = ["RepairInfo", "clip_eigenvalues", "nearest_pd"]
@@ -101,7 +101,7 @@ def _finish(spectrum: Spectrum, a: FloatArray, out: FloatArray, info: RepairInfo
     lowest = float(np.linalg.eigvalsh(out)[0]) if info.min_eigenvalue != info.min_eigenvalue \
         else info.min_eigenvalue
     done = RepairInfo(info.method, int(info.iterations), bool(info.converged),
-                      float(np.linalg.norm(out - a)), lowest, float(info.gradient),
+                      scaled_norm(out - a), lowest, float(info.gradient),
                       int(info.cg_iterations))
     if not done.converged:
         warn(f"{name} stopped after {done.iterations} iterations before reaching its "
@@ -355,8 +355,11 @@ def _infeasible_fixed(report: Any) -> None:
 def _solve(a: FloatArray, target: FloatArray, fl: float, tol: float, max_iter: int,
            method: str, half: FloatArray, mask: np.ndarray | None,
            constrained: bool) -> tuple[FloatArray, RepairInfo]:
-    scaled = a * half[:, None] * half[None, :]
-    goal = target * half**2
+    """The nearest matrix, computed in units of a power of two near the largest entry (exact),
+    so that the iterations' tolerances are relative to the matrix's own scale."""
+    c = power_scale(a * half[:, None] * half[None, :])
+    scaled = a * half[:, None] * half[None, :] / c
+    goal, fl = target * half**2 / c, fl / c
     if not constrained:
         out = Spectrum.of(scaled).rebuilt(fl)
         info = RepairInfo("clip", 0, True, 0.0, float("nan"), 0.0)
@@ -368,10 +371,10 @@ def _solve(a: FloatArray, target: FloatArray, fl: float, tol: float, max_iter: i
         if not info.converged and np.linalg.eigvalsh(out)[0] < fl * (1 - 1e-6):
             raise InfeasibleError(
                 f"nearest_pd found no matrix that keeps the diagonal and the entries held by "
-                f"{ref('fixed')} with every eigenvalue at least {fl:.3g} in {max_iter} "
+                f"{ref('fixed')} with every eigenvalue at least {fl * c:.3g} in {max_iter} "
                 "alternating projections: those constraints may not all hold together. Free "
                 "some entries, lower the floor, or raise max_iter.")
-    out = out / half[:, None] / half[None, :]
+    out = out * c / half[:, None] / half[None, :]
     return symmetric_part(out), info
 
 

@@ -17,7 +17,7 @@ Every statistic needs one pass over the data (``O(np²)`` time, ``O(p²)`` memor
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, Literal
 
@@ -26,10 +26,25 @@ import pandas as pd
 
 from .._typing import FloatArray
 from .._validate import check_choice, check_real
-from ..data import POINT_ADVICE, Chunked, Rows, SufficientStats, as_dataset, locate_nonfinite
-from ..exceptions import InvalidOptionError, ShapeError, SingularCovarianceError, arg, ref
+from ..data import (
+    POINT_ADVICE,
+    Chunked,
+    Rows,
+    SufficientStats,
+    as_dataset,
+    locate_nonfinite,
+    unit_scale,
+)
+from ..exceptions import (
+    InvalidOptionError,
+    NumericalRangeError,
+    ShapeError,
+    SingularCovarianceError,
+    arg,
+    ref,
+)
 
-__all__ = ["ShrinkageResult", "shrink_covariance", "shrink_stats"]
+__all__ = ["ShrinkageResult", "shrink_covariance", "shrink_stats", "unscaled"]
 
 ShrinkMethod = Literal["ledoit-wolf", "oas", "schafer-strimmer"]
 Target = Literal["scaled-identity", "diagonal", "identity"]
@@ -231,7 +246,28 @@ def shrink_covariance(data: Any, method: Any = "ledoit-wolf", target: Any = None
     ds = as_dataset(data, columns=columns)
     if ds.nobs < 2:
         raise ShapeError(f"{arg('data')} must have at least 2 rows; got {ds.nobs}.")
-    stats = SufficientStats.from_array(ds.values)
-    if not stats.finite:
+    if not np.all(np.isfinite(ds.values)):
         locate_nonfinite(ds, advice=POINT_ADVICE.split(", or")[0] + ".")
-    return shrink_stats(stats, Chunked.of(ds.values), m, target, ds.labels)
+    scale = unit_scale(ds.values, common=True)  # the intensities use fourth moments
+    units = ds.values / scale
+    shrunk = shrink_stats(SufficientStats.from_array(units), Chunked.of(units), m, target,
+                          ds.labels)
+    return unscaled(shrunk, float(scale[0]))
+
+
+def unscaled(shrunk: ShrinkageResult, c: float) -> ShrinkageResult:
+    """A shrinkage estimate computed in units of ``c`` (a power of two), in the data's units;
+    :class:`NumericalRangeError` when float64 cannot hold its variances."""
+    if c == 1.0:
+        return shrunk
+    with np.errstate(over="ignore", under="ignore"):
+        cov, target = shrunk.cov * (c * c), shrunk.target * (c * c)
+    var = np.diag(cov.to_numpy())
+    if not np.all(np.isfinite(var)) or np.any(var < np.finfo(float).tiny):
+        which = "overflow" if not np.all(np.isfinite(var)) else "underflow"
+        raise NumericalRangeError(
+            f"The variances of {ref('data')} {which} float64 (representable magnitudes: "
+            "2.2e-308 to 1.8e308 for a variance, so data spreads of about 1.5e-154 to "
+            "1.3e154). Rescale the data (multiply or divide by a power of ten) and scale the "
+            "estimate back.")
+    return replace(shrunk, cov=cov, target=target, mean=shrunk.mean * c)

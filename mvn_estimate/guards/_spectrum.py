@@ -18,7 +18,7 @@ import numpy as np
 from .._typing import Definiteness, FloatArray
 from ..linalg import classify_eigenvalues
 
-__all__ = ["Spectrum", "symmetric_part"]
+__all__ = ["Spectrum", "power_scale", "scaled_norm", "symmetric_part"]
 
 
 def symmetric_part(a: FloatArray) -> FloatArray:
@@ -26,9 +26,17 @@ def symmetric_part(a: FloatArray) -> FloatArray:
     return a / 2 + a.T / 2
 
 
-def _power(a: FloatArray) -> float:
+def power_scale(a: FloatArray) -> float:
+    """A power of two near the largest entry of ``a`` (1 for a zero matrix): dividing by it
+    is exact and brings the entries to order one."""
     top = float(np.max(np.abs(a))) if a.size else 0.0
     return float(np.exp2(np.round(np.log2(top)))) if top > 0 and np.isfinite(top) else 1.0
+
+
+def scaled_norm(a: FloatArray) -> float:
+    """The Frobenius norm, without overflow for entries near float64's largest number."""
+    c = power_scale(a)
+    return c * float(np.linalg.norm(a / c))
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,7 +60,7 @@ class Spectrum:
     def of(cls, a: FloatArray) -> Spectrum:
         """The spectrum of the symmetric part of the finite square matrix ``a``."""
         sym = symmetric_part(a)
-        c = _power(sym)
+        c = power_scale(sym)
         w, u = np.linalg.eigh(sym / c)
         return cls(np.asarray(w, dtype=np.float64) * c, u, _scaled(sym))
 
@@ -68,7 +76,7 @@ class Spectrum:
 
     def rebuilt(self, floor: float) -> FloatArray:
         """``U max(Λ, floor) Uᵀ``: the nearest matrix with eigenvalues ``>= floor``."""
-        c = _power(self.values)
+        c = power_scale(self.values)
         out = (self.vectors * (np.maximum(self.values, floor) / c)) @ self.vectors.T
         return symmetric_part(out) * c
 

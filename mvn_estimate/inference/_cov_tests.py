@@ -12,7 +12,7 @@ from .._typing import FloatArray
 from ..data import Dataset, SufficientStats, align_matrix, as_dataset, show_labels, split_groups
 from ..exceptions import LabelError, ShapeError, arg, describe
 from ..linalg import PDFactor, as_square
-from ._means import factor, sample_stats
+from ._means import factor, sample_stats, units
 from ._result import HypothesisTest
 
 __all__ = [
@@ -54,9 +54,10 @@ def box_m_test(data: Any, *, by: Any, columns: Any = None) -> HypothesisTest:
     """
     groups = split_groups(data, by, columns=columns)
     p, g = groups.parts[0].nvars, len(groups.labels)
+    scale = units(*groups.parts)
     covs, sizes, logdets = [], [], []
     for lab, part in zip(groups.labels, groups.parts, strict=True):
-        st = sample_stats(part, f"data (group {lab!r})")
+        st = sample_stats(part, f"data (group {lab!r})", scale)
         covs.append(st.cov(ddof=1))
         sizes.append(st.n)
         logdets.append(factor(covs[-1], f"data (group {lab!r})", part).logdet)
@@ -146,7 +147,9 @@ def cov_test(x: Any, cov0: Any, *, columns: Any = None) -> HypothesisTest:
     (3.0, True)
     """
     ds = as_dataset(x, name="x", columns=columns)
-    return cov_test_from_stats(sample_stats(ds, "x"), aligned_matrix(cov0, ds, "cov0"), ds)
+    scale = units(ds)
+    cov0 = aligned_matrix(cov0, ds, "cov0") / scale[:, None] / scale[None, :]
+    return cov_test_from_stats(sample_stats(ds, "x", scale), cov0, ds)
 
 
 def sphericity_from_stats(stats: SufficientStats, ds: Dataset) -> HypothesisTest:
@@ -188,7 +191,7 @@ def sphericity_test(x: Any, *, columns: Any = None) -> HypothesisTest:
     5.0
     """
     ds = as_dataset(x, name="x", columns=columns)
-    return sphericity_from_stats(sample_stats(ds, "x"), ds)
+    return sphericity_from_stats(sample_stats(ds, "x", units(ds, common=True)), ds)
 
 
 def _blocks(blocks: Any, ds: Dataset) -> list[np.ndarray]:
@@ -250,5 +253,5 @@ def independence_test(x: Any, *, blocks: Any = None, columns: Any = None) -> Hyp
     3.0
     """
     ds = as_dataset(x, name="x", columns=columns)
-    return independence_from_stats(sample_stats(ds, "x"), ds, blocks)
+    return independence_from_stats(sample_stats(ds, "x", units(ds)), ds, blocks)
 

@@ -19,8 +19,10 @@ from ..data import (
     SufficientStats,
     as_dataset,
     locate_nonfinite,
+    powers_of_two,
     show_labels,
     split_groups,
+    spread,
 )
 from ..exceptions import (
     LabelError,
@@ -39,9 +41,20 @@ __all__ = ["ManovaResult", "hotelling_from_stats", "hotelling_test", "manova"]
 UnequalMethod = Literal["krishnamoorthy-yu", "nel-van-der-merwe"]
 
 
-def sample_stats(ds: Dataset, name: str) -> SufficientStats:
-    """Statistics of a complete sample (NaN refused with advice), with ``n > p`` checked."""
-    stats = SufficientStats.from_array(ds.values)
+def units(*samples: Dataset, common: bool = False) -> FloatArray:
+    """Powers of two that bring the columns of all ``samples`` to order one (one common power
+    with ``common``): the tests form their statistics in these units, exactly, so that their
+    answers do not depend on the data's scale."""
+    origin = samples[0].values[0] if samples[0].nobs else np.zeros(samples[0].nvars)
+    top = np.max([spread(d.values, None, np.where(np.isfinite(origin), origin, 0.0))
+                  for d in samples], axis=0)
+    return powers_of_two(np.full(top.size, np.max(top)) if common else top)
+
+
+def sample_stats(ds: Dataset, name: str, scale: FloatArray | None = None) -> SufficientStats:
+    """Statistics of a complete sample (NaN refused with advice), with ``n > p`` checked; of
+    ``data / scale`` when a scale is given (:func:`units`)."""
+    stats = SufficientStats.from_array(ds.values, scale=scale)
     if not stats.finite:
         locate_nonfinite(ds, name, advice=POINT_ADVICE.split(", or")[0] + ".")
     enough_rows(stats.n, ds.nvars, ds.labels, f"{ref(name)} needs more rows than columns; "
@@ -96,7 +109,9 @@ def _aligned_y(x: Dataset, y: Any) -> Dataset:
 
 
 def _two_sample(x: Dataset, y: Dataset, equal_cov: bool, method: str) -> HypothesisTest:
-    sx, sy = sample_stats(x, "x"), sample_stats(y, "y")
+    # Nel–van der Merwe's degrees of freedom are invariant only to a common scale
+    scale = units(x, y, common=not equal_cov and method == "nel-van-der-merwe")
+    sx, sy = sample_stats(x, "x", scale), sample_stats(y, "y", scale)
     n1, n2, p = sx.n, sy.n, x.nvars
     d = sx.mean - sy.mean
     s1, s2 = sx.cov(ddof=1), sy.cov(ddof=1)
@@ -202,8 +217,9 @@ def hotelling_test(x: Any, other: Any = None, *, mean0: Any = None, equal_cov: b
     target = mean0 if mean0 is not None else (other if other is not None and not is_data
                                               else np.zeros(xs.nvars))
     m0 = aligned_vector(target, xs, "mean0")
-    stats = sample_stats(xs, "x")
-    return hotelling_from_stats(stats.n, stats.mean, stats.cov(ddof=1), m0, xs)
+    scale = units(xs)
+    stats = sample_stats(xs, "x", scale)
+    return hotelling_from_stats(stats.n, stats.mean, stats.cov(ddof=1), m0 / scale, xs)
 
 
 @dataclass(frozen=True)
@@ -289,7 +305,8 @@ def manova(data: Any, *, by: Any, columns: Any = None) -> ManovaResult:
     np.float64(8.0)
     """
     groups = split_groups(data, by, columns=columns, min_rows=1)
-    stats = [SufficientStats.from_array(d.values) for d in groups.parts]
+    scale = units(*groups.parts)
+    stats = [SufficientStats.from_array(d.values, scale=scale) for d in groups.parts]
     for lab, st, d in zip(groups.labels, stats, groups.parts, strict=True):
         if not st.finite:
             locate_nonfinite(d, f"data (group {lab!r})")
