@@ -18,8 +18,8 @@ import numpy as np
 
 from .exceptions import DtypeError, InvalidOptionError, ShapeError, arg, describe
 
-__all__ = ["check_bool", "check_choice", "check_int", "check_level", "check_real", "choices",
-           "real_array"]
+__all__ = ["check_bool", "check_choice", "check_int", "check_level", "check_real", "check_tail",
+           "choices", "real_array"]
 
 
 def choices(literal: Any) -> tuple[str, ...]:
@@ -145,6 +145,21 @@ def check_level(level: Any, alpha: Any, default: float = 0.95) -> float:
         return round(1.0 - check_real(alpha, "alpha", low=0.0, high=1.0), 15)
     return check_real(level, "level", low=0.0, high=1.0,
                       hint=" (A coverage such as 0.95, not a percentage.)")
+
+
+def check_tail(level: Any, alpha: Any, default: float = 0.95) -> float:
+    """The two-sided tail probability ``α = 1 − level`` from ``level`` or ``alpha`` (give one),
+    checked — computed without rounding ``1 − α`` (``alpha=1e-16`` is not a level of 1).
+
+    Examples
+    --------
+    >>> check_tail(0.95, None), check_tail(0.95, 1e-16)
+    (0.050000000000000044, 1e-16)
+    """
+    if alpha is not None:
+        check_level(level, alpha, default)
+        return check_real(alpha, "alpha", low=0.0, high=1.0)
+    return 1.0 - check_level(level, None, default)
 
 
 def real_array(value: Any, name: str, *, shape: str, advice: str = "") -> np.ndarray:

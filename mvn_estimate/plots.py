@@ -24,7 +24,7 @@ from ._docs import fill_doc
 from ._optional import require
 from ._validate import check_real
 from .data import select_columns, show_labels
-from .exceptions import InvalidOptionError, LabelError, arg, describe
+from .exceptions import DtypeError, InvalidOptionError, LabelError, arg, describe
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -48,9 +48,25 @@ def _dash(n: int, count: int) -> str:
 
 
 # -- shared helpers -------------------------------------------------------------------------
-def _figure(figsize: tuple[float, float] | None, default: tuple[float, float]) -> Figure:
+def _figure(figsize: Any, default: tuple[float, float]) -> Figure:
+    if figsize is not None:
+        ok = isinstance(figsize, list | tuple) and len(figsize) == 2 and all(
+            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+            and v > 0 for v in figsize)
+        if not ok:
+            raise InvalidOptionError(f"{arg('figsize')} must be (width, height) in inches, two "
+                                     f"positive numbers; got {describe(figsize)}.")
     mfig = require("matplotlib.figure", "Plotting")
     return mfig.Figure(figsize=figsize or default, layout="constrained")  # type: ignore[no-any-return]
+
+
+def _fitted(result: Any) -> None:
+    """A plot draws a fit: an MVNResult or a GroupedResult."""
+    fields = ("groups",) if hasattr(result, "groups") else ("mean", "cov", "labels", "corr")
+    if result is None or not all(hasattr(result, f) for f in fields):
+        raise DtypeError(f"{arg('result')} must be a fitted result (mvn_estimate.fit(...), an "
+                         f"MVNResult or GroupedResult); got {describe(result)}. Fit the data "
+                         "first, then plot the result.")
 
 
 def _parts(result: Any, data: Any) -> list[tuple[str, Any, Any]]:
@@ -129,6 +145,7 @@ def plot_qq(result: Any, *, data: Any = None, alpha: float = 0.05, band: float =
     >>> len(fig.axes), fig.axes[0].get_xlabel()
     (1, 'χ²(3) quantile')
     """
+    _fitted(result)
     alpha = check_real(alpha, "alpha", low=0.0, high=1.0)
     band = check_real(band, "band", low=0.0, high=1.0,
                       hint=" (A coverage such as 0.95, not a percentage.)")
@@ -268,6 +285,7 @@ def plot_ellipses(result: Any, *, data: Any = None, columns: Sequence[Any] | Non
     >>> len(fig.axes)
     3
     """
+    _fitted(result)
     levels = _check_levels(levels)
     mean_level = check_real(mean_level, "mean_level", low=0.0, high=1.0,
                             hint=" (A coverage such as 0.95, not a percentage.)")
@@ -440,6 +458,7 @@ def plot_corr(result: Any, *, annotate: bool = True,
     >>> len(fig.axes[0].texts)
     9
     """
+    _fitted(result)
     if not isinstance(annotate, bool | np.bool_):
         raise InvalidOptionError(
             f"{arg('annotate')} must be True or False; got {describe(annotate)}.")

@@ -144,6 +144,9 @@ class SufficientStats:
         3.0
         """
         arr, w, base, div = _inputs(x, weights, origin, scale)
+        if arr.shape[0] == 0:
+            raise ShapeError(f"{arg('x')} must have at least one row to summarise; got "
+                             f"{describe(arr)}. Use SufficientStats.empty(p) for no data.")
         acc = _accumulate_rows(arr, w, base, div, chunk_size)
         return cls(acc[0], (base if div is None else base / div) + acc[1], acc[2])
 
@@ -186,6 +189,8 @@ class SufficientStats:
             x = np.asarray(x, dtype=np.float64)
             if origin is None and x.ndim == 2 and x.shape[0]:
                 origin = x[0].copy()
+            if x.ndim == 2 and not x.shape[0]:
+                continue  # an empty chunk adds nothing
             part = cls.from_array(x, w, origin=origin)
             out = part if out is None else out.merge(part)
         if out is None:

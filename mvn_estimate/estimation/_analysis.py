@@ -11,7 +11,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from .._typing import FloatArray
-from .._validate import check_level, check_real
+from .._validate import check_real, check_tail
 from ..data import Dataset, SufficientStats, select_columns
 from ..exceptions import InvalidOptionError, setting
 from ..inference import (
@@ -71,7 +71,7 @@ def corr_std_errors(res: MVNResult) -> pd.Series:
 
 def corr_conf_int(res: MVNResult, level: float, alpha: float | None) -> pd.DataFrame:
     """Fisher-z intervals ``tanh(atanh r ± z·se/(1 − r²))`` of the correlations."""
-    q = float(sps.norm.ppf(0.5 + check_level(level, alpha) / 2))
+    q = float(sps.norm.isf(check_tail(level, alpha) / 2))
     se = corr_std_errors(res)
     corr = res.corr.to_numpy()
     p = res.nvars

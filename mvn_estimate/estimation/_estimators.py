@@ -31,6 +31,7 @@ from ..model import (
     Unstructured,
     chain_matrix,
     check_nonsingular,
+    factor_or_explain,
     fit_structure,
     loglike_at_mle,
     loglike_from,
@@ -48,16 +49,37 @@ if TYPE_CHECKING:
 __all__ = ["ClosedForm", "ExpectationMaximisation", "Shrinkage", "Structured"]
 
 
-def _check(stats: SufficientStats, source: Source, spec: FitSpec) -> PDFactor:
-    """Factor the covariance, or say why not — with advice for too few rows (shrinkage
-    needs the rows in memory; frequency weights may have been meant as relative ones)."""
+def _advice(stats: SufficientStats, source: Source, spec: FitSpec) -> str:
+    """What to do about too few rows (shrinkage needs the rows in memory; frequency weights
+    may have been meant as relative ones)."""
     shrink = setting("shrinkage", "ledoit-wolf") if source.in_memory else \
         "fit the data in memory with fit(..., shrinkage=...)"
     advice = f"use fewer columns, a structured covariance (structure=...), or {shrink}."
     if spec.weighted and spec.weights_kind == "frequency":
         advice += (f" The frequency weights sum to {stats.n:g}: if they are relative weights "
                    f"rather than counts, pass {setting('weights_kind', 'analytic')}.")
-    return check_nonsingular(stats, source.labels, advice)
+    return advice
+
+
+def _check(stats: SufficientStats, source: Source, spec: FitSpec) -> PDFactor:
+    """Factor the covariance, or say why not."""
+    return check_nonsingular(stats, source.labels, _advice(stats, source, spec))
+
+
+def _check_structured(stats: SufficientStats, source: Source, spec: FitSpec,
+                      structure: CovarianceStructure) -> None:
+    """Enough rows for the structure (diagonal and spherical models are identified from two
+    rows, whatever ``p``) and no constant column; a nonsingular sample covariance only when
+    the structure needs one."""
+    need = structure.min_rows()
+    if need > stats.nvars:
+        _check(stats, source, spec)
+        return
+    if stats.n < need:
+        raise SingularCovarianceError(
+            f"The {structure.name} structure needs at least {need} observations; got "
+            f"n = {stats.n:g}.", columns=[str(c) for c in source.labels])
+    factor_or_explain(np.diag(np.diag(stats.cov())), source.labels)
 
 
 def _from_complete(red: Complete, source: Source, structure: CovarianceStructure,
@@ -99,7 +121,7 @@ class Structured(Estimator):
         red = reduce_complete(source, spec, common=True)
         stats = red.stats
         n, s, p = stats.n, stats.cov(), stats.nvars
-        _check(stats, source, spec)
+        _check_structured(stats, source, spec, structure)
         sf = fit_structure(structure, s, n, tol=spec.tol, max_iter=spec.max_iter)
         fac = PDFactor.of(sf.cov, name="cov")
         free = np.ones(p + sf.theta.size, dtype=bool)

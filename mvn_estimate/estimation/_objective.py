@@ -173,7 +173,8 @@ class Objective:
         if not self.free.valid(eta[self.p:]):
             return None
         try:
-            return PDFactor.of(self.free.cov(eta[self.p:]), name="cov")
+            with np.errstate(over="ignore", invalid="ignore"):
+                return PDFactor.of(self.free.cov(eta[self.p:]), name="cov")
         except MVNEstimateError:
             return None
 
@@ -194,9 +195,16 @@ class Objective:
         fac = self.factor(eta)
         if fac is None:
             return float("inf"), np.zeros(self.size)
-        score, _ = self.source.derivatives(eta[:self.p], fac)
-        chain = chain_matrix(self.free, eta[self.p:], self.p)
-        return -self.source.loglike(eta[:self.p], fac), -(chain.T @ score)
+        try:
+            with np.errstate(all="ignore"):  # far from the optimum: overflow is "not here"
+                value = -self.source.loglike(eta[:self.p], fac)
+                score, _ = self.source.derivatives(eta[:self.p], fac)
+                gradient = -(chain_matrix(self.free, eta[self.p:], self.p).T @ score)
+        except MVNEstimateError:
+            value, gradient = float("inf"), np.zeros(self.size)
+        if not (np.isfinite(value) and np.all(np.isfinite(gradient))):
+            return float("inf"), np.zeros(self.size)
+        return float(value), gradient
 
     def hessian(self, theta: Any) -> FloatArray:
         """The Hessian of ``−ℓ`` at ``η`` (the observed information over ``η``), analytic."""

@@ -16,7 +16,7 @@ from scipy import stats as sps
 
 from .. import plots
 from .._typing import FloatArray
-from .._validate import check_level
+from .._validate import check_tail
 from ..data import ROW_ADVICE, Dataset, locate_nonfinite, select_columns
 from ..guards import ShrinkageResult
 from ..inference import HypothesisTest, ParamCovariance
@@ -252,8 +252,7 @@ class MVNResult:
         >>> ci.columns.tolist()
         ['lower', 'upper']
         """
-        level = check_level(level, alpha)
-        q = float(sps.norm.ppf(0.5 + level / 2))
+        q = float(sps.norm.isf(check_tail(level, alpha) / 2))
         est, se = self.params.to_numpy(), self.std_errors.to_numpy()
         kinds = self.param_kinds.to_numpy()
         lower, upper = est - q * se, est + q * se

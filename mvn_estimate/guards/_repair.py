@@ -368,7 +368,9 @@ def _solve(a: FloatArray, target: FloatArray, fl: float, tol: float, max_iter: i
         out = _exact_diagonal(out, goal)
     else:
         out, info = alternating(scaled, goal, fl, tol, max_iter, mask)
-        if not info.converged and np.linalg.eigvalsh(out)[0] < fl * (1 - 1e-6):
+        if not info.converged and mask is None:  # feasible, only slow: a valid approximation
+            out = _exact_diagonal(Spectrum.of(out).rebuilt(fl), goal)
+        elif not info.converged and np.linalg.eigvalsh(out)[0] < fl * (1 - 1e-6):
             raise InfeasibleError(
                 f"nearest_pd found no matrix that keeps the diagonal and the entries held by "
                 f"{ref('fixed')} with every eigenvalue at least {fl * c:.3g} in {max_iter} "

@@ -10,7 +10,7 @@ from scipy import stats as sps
 from .._docs import fill_doc
 from .._typing import FloatArray
 from ..data import Dataset, SufficientStats, align_matrix, as_dataset, show_labels, split_groups
-from ..exceptions import LabelError, ShapeError, arg, describe
+from ..exceptions import LabelError, ShapeError, arg, describe, ref
 from ..linalg import PDFactor, as_square
 from ._means import factor, sample_stats, units
 from ._result import HypothesisTest
@@ -154,6 +154,7 @@ def cov_test(x: Any, cov0: Any, *, columns: Any = None) -> HypothesisTest:
 
 def sphericity_from_stats(stats: SufficientStats, ds: Dataset) -> HypothesisTest:
     """Mauchly's test from sample statistics."""
+    two_columns(ds, "Mauchly's sphericity test")
     n, p = stats.n, stats.nvars
     s = stats.cov(ddof=1)
     log_w = factor(s, "x", ds).logdet - p * np.log(np.trace(s) / p)
@@ -194,23 +195,48 @@ def sphericity_test(x: Any, *, columns: Any = None) -> HypothesisTest:
     return sphericity_from_stats(sample_stats(ds, "x", units(ds, common=True)), ds)
 
 
+def _positions(blocks: list[Any], ds: Dataset) -> list[list[Any]] | None:
+    """Blocks of an unlabelled array given as column positions, as labels; None otherwise."""
+    items = [c for b in blocks for c in b]
+    if ds.labelled or not all(isinstance(c, int | np.integer) and not isinstance(c, bool)
+                              for c in items):
+        return None
+    bad = [c for c in items if not 0 <= c < ds.nvars]
+    if bad:
+        raise ShapeError(f"{arg('blocks')} gives column positions {bad} outside 0 … "
+                         f"{ds.nvars - 1} (the array has {ds.nvars} columns).")
+    return [[ds.labels[int(c)] for c in b] for b in blocks]
+
+
 def _blocks(blocks: Any, ds: Dataset) -> list[np.ndarray]:
     if blocks is None:
         return [np.array([j]) for j in range(ds.nvars)]
     if isinstance(blocks, str) or not all(isinstance(b, list | tuple) for b in blocks):
-        raise ShapeError(f"{arg('blocks')} must be a list of lists of column labels; got "
-                         f"{describe(blocks)}.")
+        raise ShapeError(f"{arg('blocks')} must be a list of lists of column labels (or, for "
+                         f"an array, of column positions); got {describe(blocks)}.")
+    blocks = _positions(blocks, ds) or blocks
     index = {repr(c): j for j, c in enumerate(ds.labels)}
     flat = [repr(c) for b in blocks for c in b]
     if sorted(flat) != sorted(index) or len(blocks) < 2:
+        what = "labels" if ds.labelled else "positions 0 … p−1 (or labels x0, x1, …)"
         raise LabelError(f"{arg('blocks')} must split the columns {show_labels(ds.labels)}"
-                         f" into at least two groups, each column once; got {blocks}.")
+                         f" into at least two groups, each column once, by their {what}; got "
+                         f"{blocks}.")
     return [np.array([index[repr(c)] for c in b]) for b in blocks]
+
+
+def two_columns(ds: Dataset, test: str) -> None:
+    """Tests of a covariance's shape need at least two variables."""
+    if ds.nvars < 2:
+        raise ShapeError(f"{test} needs at least 2 columns in {ref('x')} (with one the "
+                         f"covariance has no shape to test); got 1, {show_labels(ds.labels)}. "
+                         "Test more columns.")
 
 
 def independence_from_stats(stats: SufficientStats, ds: Dataset,
                             blocks: Any = None) -> HypothesisTest:
     """Block independence from sample statistics."""
+    two_columns(ds, "The independence test")
     n, p = stats.n, stats.nvars
     parts = _blocks(blocks, ds)
     s = stats.cov(ddof=1)
@@ -233,9 +259,10 @@ def independence_test(x: Any, *, blocks: Any = None, columns: Any = None) -> Hyp
     Parameters
     ----------
     x : DataFrame or array-like of shape (n, p)
-    blocks : list of lists of labels, optional
+    blocks : list of lists of labels (or of positions, for an array), optional
         Groups of columns; the test is that the groups are independent of each other. Default:
-        every column its own group (Bartlett's test that Σ is diagonal).
+        every column its own group (Bartlett's test that Σ is diagonal). At least two
+        columns are needed.
     columns : list of labels, optional
 
     Returns

@@ -138,7 +138,11 @@ ROWS_PER_PASS = 1 << 18
 """Values per chunk of the robust passes (2 MiB of float64)."""
 
 OUTER_ROWS = 4096
-"""Rows per block of the dense robust matrix (measured: 1024–16384 within 10%)."""
+"""Rows per block of the dense robust matrix (measured: 1024–16384 within 10%), fewer where
+a block would exceed :data:`OUTER_VALUES`."""
+
+OUTER_VALUES = 1 << 22
+"""Values in one block of the dense robust matrix (32 MB)."""
 
 
 def _moments(x: FloatArray, w: FloatArray | None, mean: FloatArray,
@@ -204,7 +208,8 @@ def _outer(x: FloatArray, w: FloatArray | None, mean: FloatArray, cov: FloatArra
 
 def _robust_dense(rows: Rows, mean: FloatArray, cov: FloatArray, nobs: float) -> FloatArray:
     """``UᵀWU/n²`` with rows ``uᵢ = (rᵢ, vech(rᵢrᵢᵀ − Σ))``."""
-    return rows.total(partial(_outer, mean=mean, cov=cov, step=OUTER_ROWS)) / nobs**2
+    step = max(16, min(OUTER_ROWS, OUTER_VALUES // nparams(mean.size)))
+    return rows.total(partial(_outer, mean=mean, cov=cov, step=step)) / nobs**2
 
 
 class Robust(ParamCovariance):
@@ -228,7 +233,7 @@ class Robust(ParamCovariance):
         return robust_variance(self.rows, self.mean, self.cov, self.nobs)
 
     def _dense(self) -> FloatArray:
-        refuse_dense(self.mean.size, "parameter covariance")
+        refuse_dense(self.mean.size, "robust parameter covariance", copies=2)
         return _robust_dense(self.rows, self.mean, self.cov, self.nobs)
 
 

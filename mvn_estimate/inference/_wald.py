@@ -10,7 +10,15 @@ import numpy as np
 from scipy import stats as sps
 
 from .._typing import FloatArray
-from ..exceptions import InvalidOptionError, NotPositiveDefiniteError, ShapeError, arg, describe
+from .._validate import real_array
+from ..exceptions import (
+    InvalidOptionError,
+    NonFiniteError,
+    NotPositiveDefiniteError,
+    ShapeError,
+    arg,
+    describe,
+)
 from ..linalg import PDFactor
 from ._result import HypothesisTest
 
@@ -21,6 +29,10 @@ def _linear(node: ast.AST, k: int, text: str) -> tuple[FloatArray, float]:
     """Coefficients and constant of a linear expression over placeholders ``_p0 … _pk``."""
     if isinstance(node, ast.Constant) and isinstance(node.value, int | float) \
             and not isinstance(node.value, bool):
+        if not np.isfinite(float(node.value)):
+            raise InvalidOptionError(f"The hypothesis {text!r} has a number beyond "
+                                     "float64's range (it reads as infinite); write a finite "
+                                     "number.")
         return np.zeros(k), float(node.value)
     if isinstance(node, ast.Name) and re.fullmatch(r"_p\d+", node.id):
         out = np.zeros(k)
@@ -63,7 +75,10 @@ def parse_constraints(spec: Any, names: list[str]) -> tuple[FloatArray, FloatArr
     ([[1.0, -1.0, 0.0], [0.0, 0.0, 1.0]], [0.0, 0.5])
     """
     items = [spec] if isinstance(spec, str) else list(spec)
-    equations = [e.strip() for item in items for e in str(item).split(";") if e.strip()]
+    if not all(isinstance(item, str) for item in items):
+        raise InvalidOptionError(f"{arg('R')} must be a matrix or hypotheses written as text "
+                                 f"(\"mean[a] = mean[b]\"); got {describe(spec)}.")
+    equations = [e.strip() for item in items for e in _equations(item) if e.strip()]
     order = sorted(range(len(names)), key=lambda i: -len(names[i]))
     rows, rhs = [], []
     for eq in equations:
@@ -95,13 +110,36 @@ def parse_constraints(spec: Any, names: list[str]) -> tuple[FloatArray, FloatArr
     return np.array(rows), np.array(rhs)
 
 
+def _equations(text: str) -> list[str]:
+    """The equations of ``text``, split on ``;`` outside brackets (a column name inside
+    ``mean[…]`` may hold a ``;``)."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += (ch == "[") - (ch == "]")
+        if ch == ";" and depth == 0:
+            out.append(text[start:i])
+            start = i + 1
+    return [*out, text[start:]]
+
+
+def _numbers(value: Any, name: str) -> FloatArray:
+    arr = real_array(value, name, shape="a matrix of numbers")
+    if not np.all(np.isfinite(arr)):
+        raise NonFiniteError(f"{arg(name)} must hold finite numbers; got "
+                             f"{int(np.sum(~np.isfinite(arr)))} NaN or infinite.")
+    return np.asarray(arr, dtype=float)
+
+
 def wald(params: FloatArray, cov: FloatArray, R: Any, r: Any = None) -> HypothesisTest:
     """``W = (Rθ̂ − r)ᵀ(R V Rᵀ)⁻¹(Rθ̂ − r) ~ χ²(q)`` for ``q`` independent restrictions."""
-    mat = np.atleast_2d(np.asarray(R, dtype=float))
+    if isinstance(R, dict):
+        raise InvalidOptionError(f"{arg('R')} must be a matrix or hypotheses written as text "
+                                 f"(\"mean[a] = mean[b]\"); got {describe(R)}.")
+    mat = np.atleast_2d(_numbers(R, "R"))
     if mat.ndim != 2 or mat.shape[1] != params.size:
         raise ShapeError(f"{arg('R')} must have {params.size} columns, one per parameter; "
                          f"got {describe(R)}.")
-    rhs = np.zeros(mat.shape[0]) if r is None else np.atleast_1d(np.asarray(r, dtype=float))
+    rhs = np.zeros(mat.shape[0]) if r is None else np.atleast_1d(_numbers(r, "r"))
     if rhs.shape != (mat.shape[0],):
         raise ShapeError(f"{arg('r')} must have {mat.shape[0]} entries, one per row of "
                          f"'R'; got {describe(r)}.")

@@ -10,10 +10,13 @@ from __future__ import annotations
 import numpy as np
 
 from .._typing import ArrayLike, NumArray
-from ..exceptions import ShapeError, describe
+from ..exceptions import ShapeError, TooLargeError, describe, ref
 from ._checks import as_array, as_square
 
-__all__ = ["frobenius", "hadamard", "inner", "kron", "trace", "trace_product"]
+__all__ = ["KRON_LIMIT", "frobenius", "hadamard", "inner", "kron", "trace", "trace_product"]
+
+KRON_LIMIT = 1 << 27
+"""Largest Kronecker product built, in entries (1 GiB of float64)."""
 
 
 def _same_shape(a: np.ndarray, b: np.ndarray, names: tuple[str, str]) -> None:
@@ -118,13 +121,28 @@ def kron(A: ArrayLike, B: ArrayLike) -> NumArray:
     -------
     ndarray of shape (m*p, n*q)
 
+    Raises
+    ------
+    TooLargeError
+        When the product would hold more than ``KRON_LIMIT`` entries (1 GiB of float64):
+        refused before anything is allocated (the formulas that need ``A⊗B`` inside
+        ``D_pᵀ(A⊗B)D_p`` never build it: :func:`duplication_sandwich`).
+
     Examples
     --------
     >>> kron([[1.0, 2.0]], [[1.0], [10.0]])
     array([[ 1.,  2.],
            [10., 20.]])
     """
-    return np.kron(as_array(A, "A", ndim=2), as_array(B, "B", ndim=2))
+    a, b = as_array(A, "A", ndim=2), as_array(B, "B", ndim=2)
+    size = a.size * b.size
+    if size > KRON_LIMIT:
+        raise TooLargeError(
+            f"The Kronecker product of {ref('A')} {a.shape} and {ref('B')} {b.shape} would have "
+            f"{size:,} entries ({size * a.itemsize / 2**30:.1f} GiB), above "
+            f"the limit of {KRON_LIMIT:,}. Work with the factors (for D_pᵀ(A⊗B)D_p use "
+            "duplication_sandwich).")
+    return np.kron(a, b)
 
 
 def trace(A: ArrayLike) -> complex | float:

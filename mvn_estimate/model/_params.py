@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 
 from .._typing import FloatArray
-from ..data import Dataset, align_params
-from ..exceptions import ShapeError, TooLargeError, arg, describe, ref
-from ..linalg import PDFactor, as_array, vech_indices, vech_size
+from ..data import Dataset, align_matrix, align_params, show_labels
+from ..exceptions import LabelError, ShapeError, TooLargeError, arg, describe, ref
+from ..linalg import PDFactor, as_array, require_hermitian, vech_indices, vech_size
 
 __all__ = ["DENSE_PARAM_LIMIT", "Point", "checked_point", "nparams", "pack", "param_names",
            "refuse_dense", "unpack"]
@@ -25,15 +25,19 @@ def nparams(p: int) -> int:
     return p + vech_size(p)
 
 
-def refuse_dense(p: int, what: str) -> None:
-    """Raise :class:`TooLargeError` when a dense ``k×k`` matrix over ``(μ, vech Σ)`` is too big."""
+def refuse_dense(p: int, what: str, copies: int = 1) -> None:
+    """Raise :class:`TooLargeError` when a dense ``k×k`` matrix over ``(μ, vech Σ)`` is too big:
+    the computation holds ``copies`` such matrices at once, and together they may not exceed
+    one matrix of ``DENSE_PARAM_LIMIT`` parameters (200 MB)."""
     k = nparams(p)
-    if k > DENSE_PARAM_LIMIT:
-        gib = k * k * 8 / 2**30
+    if copies * k * k > DENSE_PARAM_LIMIT**2:
+        gib = copies * k * k * 8 / 2**30
+        held = "" if copies == 1 else f" (its computation holds {copies} such matrices)"
         raise TooLargeError(
-            f"The dense {what} for p = {p} variables has {k}×{k} entries ({gib:.1f} GiB), above "
-            f"the limit of {DENSE_PARAM_LIMIT} parameters. Use the standard errors (computed "
-            "in O(p²) memory) or a subset of the variables."
+            f"The dense {what} for p = {p} variables has {k}×{k} entries{held} ({gib:.2f} "
+            f"GiB), above the limit of {DENSE_PARAM_LIMIT} parameters (one matrix of "
+            f"{DENSE_PARAM_LIMIT**2 * 8 / 2**20:.0f} MB). Use the standard errors (computed in "
+            "O(p²) memory) or a subset of the variables."
         )
 
 
@@ -99,16 +103,22 @@ def pack(mean: Any, cov: Any) -> FloatArray | pd.Series:
     array([1., 2., 4., 1., 9.])
     """
     labels = mean.index if isinstance(mean, pd.Series) else None
-    if labels is not None and isinstance(cov, pd.DataFrame):
-        cov = cov.loc[labels, labels]
+    cov_values, cov_labels = align_matrix(cov, "cov")
+    if labels is not None and cov_labels is not None:
+        if set(cov_labels) != set(labels) or len(cov_labels) != len(labels):
+            raise LabelError(
+                f"{arg('cov')}'s labels {show_labels(cov_labels)} must be the labels of "
+                f"{ref('mean')} {show_labels(labels)} (in any order).")
+        cov_values = pd.DataFrame(cov_values, index=cov_labels, columns=cov_labels).loc[
+            labels, labels].to_numpy()
     mu = as_array(mean.to_numpy() if labels is not None else mean, "mean", ndim=1,
                   complex_ok=False)
-    sigma = as_array(cov.to_numpy() if isinstance(cov, pd.DataFrame) else cov, "cov", ndim=2,
-                     complex_ok=False)
+    sigma = as_array(cov_values, "cov", ndim=2, complex_ok=False)
     p = mu.size
     if sigma.shape != (p, p):
-        raise ShapeError(f"{arg('cov')} must have shape ({p}, {p}) to match 'mean'; got "
-                         f"{describe(sigma)}.")
+        raise ShapeError(f"{arg('cov')} must have shape ({p}, {p}) to match {ref('mean')}; "
+                         f"got {describe(sigma)}.")
+    require_hermitian(sigma, "cov")
     rows, cols = vech_indices(p)
     theta = np.concatenate([mu, sigma[rows, cols]])
     if labels is None:

@@ -143,6 +143,12 @@ class CovarianceStructure:
         """Whether ``θ`` lies in the parameter space (positive-definiteness is checked apart)."""
         return True
 
+    def min_rows(self) -> int:
+        """Fewest observations the structure's ML fit needs: ``p + 1`` by default (a fit that
+        starts from, or inverts, the sample covariance needs it nonsingular); structures
+        identified from fewer rows (diagonal, spherical, …) say so."""
+        return self.p + 1
+
     def scale_degrees(self) -> np.ndarray:
         """How each parameter scales with the data: ``k`` (0, 1 or 2) such that
         ``Σ(θ ∘ c^k) = c² Σ(θ)`` for data multiplied by ``c``. Default 2 for every parameter,

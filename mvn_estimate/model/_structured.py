@@ -13,6 +13,7 @@ respected by holding a parameter at its bound while the score pushes it out (an 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -20,8 +21,11 @@ from .._typing import FloatArray
 from ..data import SufficientStats
 from ..exceptions import (
     ConvergenceWarning,
+    MVNEstimateError,
     NotPositiveDefiniteError,
+    ShapeError,
     SingularCovarianceError,
+    describe,
     setting,
     warn,
 )
@@ -29,7 +33,8 @@ from ..linalg import PDFactor, vech_indices
 from ._kernels import loglike_from, vech_score
 from ._structure_base import CovarianceStructure
 
-__all__ = ["StructuredFit", "fit_structure", "iterative", "structure_information"]
+__all__ = ["StructuredFit", "check_contract", "fit_structure", "iterative",
+           "structure_information"]
 
 
 def iterative(structure: CovarianceStructure) -> bool:
@@ -47,6 +52,41 @@ class StructuredFit:
     iterations: int
     converged: bool
     at_bounds: tuple[int, ...]
+
+
+def check_contract(structure: CovarianceStructure, theta: Any) -> None:
+    """A structure's methods return what the contract says, at its start ``theta`` (a user's
+    structure is named with the method at fault, not met by a numpy error later)."""
+    q, p = structure.nparams(), structure.p
+    m = p * (p + 1) // 2
+
+    def wrong(method: str, want: str, got: Any) -> ShapeError:
+        return ShapeError(f"The {structure.name!r} structure's {method} must return {want}; "
+                          f"got {describe(got)}. Fix the structure's {method}.")
+
+    calls = (("start()", lambda: theta, (q,)), ("cov(θ)", lambda: structure.cov(theta), (p, p)),
+             ("jacobian(θ)", lambda: structure.jacobian(theta), (m, q)))
+    for method, call, shape in calls:
+        try:
+            value = call()
+        except MVNEstimateError:
+            raise
+        except Exception as exc:  # a user's structure: say whose method failed
+            raise ShapeError(f"The {structure.name!r} structure's {method} failed at its start "
+                             f"values ({type(exc).__name__}: {exc}). Fix the structure's "
+                             f"{method}.") from exc
+        arr = np.asarray(value)
+        if arr.shape != shape or arr.dtype.kind not in "iuf":
+            raise wrong(method, f"real numbers of shape {shape} (nparams() = {q}, p = {p})",
+                        value)
+    names = structure.param_names([str(c) for c in structure.labels])  # type: ignore[union-attr]
+    if not isinstance(names, list | tuple) or len(names) != q or \
+            not all(isinstance(n, str) for n in names):
+        raise wrong("param_names(columns)", f"{q} strings (nparams() = {q})", names)
+    for method, value in (("param_kinds()", structure.param_kinds()),
+                          ("scale_degrees()", structure.scale_degrees())):
+        if len(value) != q:
+            raise wrong(method, f"{q} entries (nparams() = {q})", value)
 
 
 def _derivative_matrices(jac: FloatArray, p: int) -> FloatArray:
@@ -126,6 +166,8 @@ def fit_structure(structure: CovarianceStructure, s: FloatArray, n: float, *, to
     closed = structure.closed_form(s) if start is None else None
     theta = np.asarray(closed if closed is not None else (
         structure.start(s) if start is None else start), dtype=float)
+    if start is None:
+        check_contract(structure, theta)
     bounds = structure.lower_bounds(s)
     if bounds is not None:
         theta = np.maximum(theta, bounds)

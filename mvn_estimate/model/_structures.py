@@ -79,6 +79,9 @@ class Diagonal(_Elementwise):
     def param_names(self, columns: Sequence[str]) -> list[str]:
         return [f"cov[{c},{c}]" for c in columns]
 
+    def min_rows(self) -> int:
+        return 2
+
     def param_kinds(self) -> list[str]:
         return ["variance"] * self.p
 
@@ -112,6 +115,9 @@ class Spherical(_Elementwise):
 
     def param_names(self, columns: Sequence[str]) -> list[str]:
         return ["variance"]
+
+    def min_rows(self) -> int:
+        return 2
 
     def param_kinds(self) -> list[str]:
         return ["variance"]
@@ -158,6 +164,9 @@ class CompoundSymmetry(CovarianceStructure):
 
     def param_names(self, columns: Sequence[str]) -> list[str]:
         return ["variance", "covariance"]
+
+    def min_rows(self) -> int:
+        return 2
 
     def param_kinds(self) -> list[str]:
         return ["variance", "free"]
@@ -253,6 +262,9 @@ class AR1(_Elementwise):
     def param_names(self, columns: Sequence[str]) -> list[str]:
         return ["variance", "rho"]
 
+    def min_rows(self) -> int:
+        return 2
+
     def param_kinds(self) -> list[str]:
         return ["variance", "correlation"]
 
@@ -273,8 +285,8 @@ class BlockDiagonal(CovarianceStructure):
 
     def __init__(self, groups: Sequence[Sequence[Any]]) -> None:
         super().__init__()
-        if isinstance(groups, str) or not all(isinstance(g, list | tuple | pd.Index)
-                                              for g in groups):
+        if not isinstance(groups, list | tuple) or not all(
+                isinstance(g, list | tuple | pd.Index) for g in groups):
             raise InvalidOptionError(f"{arg('groups')} must be a list of lists of column "
                                      f"labels; got {describe(groups)}.")
         self.groups = [list(g) for g in groups]
@@ -304,6 +316,9 @@ class BlockDiagonal(CovarianceStructure):
 
     def nparams(self) -> int:
         return sum(vech_size(idx.size) for idx in self._index)
+
+    def min_rows(self) -> int:
+        return max(idx.size for idx in self._index) + 1
 
     def cov(self, theta: Any) -> FloatArray:
         t = self._theta(theta)
