@@ -30,6 +30,9 @@ Repair: TypeAlias = Literal["nearest", "clip"]
 NearestMethod: TypeAlias = Literal["newton", "alternating"]
 OutputFormat: TypeAlias = Literal["text", "json"]
 PlotKind: TypeAlias = Literal["qq", "ellipses", "corr"]
+StructureName: TypeAlias = Literal["unstructured", "diagonal", "spherical",
+                                   "compound_symmetry", "ar1"]
+ShrinkMethod: TypeAlias = Literal["ledoit-wolf", "oas", "schafer-strimmer"]
 Definiteness: TypeAlias = Literal[
     "positive definite",
     "positive semidefinite",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 import tempfile
 import warnings
@@ -18,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+import numpy as np
 import pandas as pd
 
 import mvn_estimate as me
@@ -33,7 +35,8 @@ _FLAGS = {"missing": "--missing", "cov_type": "--cov-type", "weights": "--weight
           "weights_kind": "--weights-kind", "information": "--information", "tol": "--tol",
           "max_iter": "--max-iter", "columns": "--columns", "kind": "--kind", "by": "--by",
           "sep": "--sep", "decimal": "--decimal", "index_col": "--index-col",
-          "repair": "--repair"}
+          "repair": "--repair", "na_values": "--na-values", "structure": "--structure",
+          "shrinkage": "--shrinkage"}
 
 
 class _UsageError(Exception):
@@ -95,9 +98,19 @@ def _index_col(args: argparse.Namespace) -> Any:
     return int(args.index_col) if str(args.index_col).isdigit() else args.index_col
 
 
+def _na_values(args: argparse.Namespace) -> list[str] | None:
+    if args.na_values is None:
+        return None
+    tokens = [t.strip() for t in args.na_values.split(",")]
+    if not all(tokens):
+        raise _UsageError(f"--na-values needs comma-separated cell values; got "
+                          f"{args.na_values!r}")
+    return tokens
+
+
 def _read(args: argparse.Namespace) -> pd.DataFrame:
     frame, notes = read_table(args.file, sep=args.sep, decimal=args.decimal,
-                              index_col=_index_col(args))
+                              index_col=_index_col(args), na_values=_na_values(args))
     for text in notes:
         _note(text)
     if frame.shape[0] == 0:
@@ -105,16 +118,56 @@ def _read(args: argparse.Namespace) -> pd.DataFrame:
     return frame
 
 
-def _columns(args: argparse.Namespace, names: list[Any], numeric_names: list[Any]) -> list[Any]:
+def _numeric(frame: pd.DataFrame) -> list[Any]:
+    return [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])
+            and not pd.api.types.is_bool_dtype(frame[c])]
+
+
+def _stray(sample: pd.DataFrame, column: Any) -> tuple[int, str] | None:
+    """For a column read as text whose cells are mostly numbers: the first row (1-based)
+    and value that is not a number; None for a column of text (labels, IDs)."""
+    cells = sample[column]
+    present = np.flatnonzero(cells.notna().to_numpy())
+    text = cells.iloc[present].astype(str).str.strip()
+    numbers = pd.to_numeric(text, errors="coerce").notna().to_numpy()
+    if not present.size or numbers.mean() < 0.5:
+        return None
+    first = int(np.flatnonzero(~numbers)[0]) if not numbers.all() else 0
+    return int(present[first]) + 1, str(text.iloc[first])
+
+
+def _stray_advice(args: argparse.Namespace, column: Any, row: int, token: str,
+                  numeric: list[Any]) -> str:
+    """Stop on a stray token: name it, and suggest what fits (a short token may mark missing
+    values; a quoted shell word so that the suggestion can be pasted)."""
+    shown = repr(token) if len(token) <= 40 else f"{token[:40]!r}… ({len(token)} characters)"
+    keep = ",".join(str(c) for c in numeric)
+    advice = [f"if that marks a missing value, pass --na-values {shlex.quote(token)}"] \
+        if len(token) <= 40 and "," not in token else []
+    advice.append(f"to leave the column out, pass --columns {shlex.quote(keep)}" if keep else
+                  "to leave the column out, list the columns to fit with --columns")
+    return (f"column {column!r} of '{args.file}' holds numbers but data row {row} (line {row + 1}) "
+            f"holds {shown}: "
+            f"{'; '.join(advice)}")
+
+
+def _columns(args: argparse.Namespace, sample: pd.DataFrame) -> list[Any]:
+    """The columns to fit: those named by --columns, or every numeric one (a text column of
+    labels or IDs is skipped with a note; a column of numbers with a stray token stops)."""
     if args.columns is not None:
         chosen = [c.strip() for c in args.columns.split(",")]
         if not args.columns.strip() or any(not c for c in chosen):
             raise _UsageError(f"--columns needs comma-separated column names; got "
                               f"{args.columns!r}")
         return chosen
+    names, numeric_names = list(sample.columns), _numeric(sample)
     candidates = [c for c in names if c not in (args.weights, args.by)]
     numeric = [c for c in candidates if c in numeric_names]
     skipped = [c for c in candidates if c not in numeric]
+    for column in skipped:
+        stray = _stray(sample, column)
+        if stray is not None:
+            raise _UsageError(_stray_advice(args, column, *stray, numeric))
     if not numeric:
         raise _UsageError(f"'{args.file}' has no numeric column to fit; its columns are "
                           f"{list(names)[:20]}")
@@ -124,41 +177,39 @@ def _columns(args: argparse.Namespace, names: list[Any], numeric_names: list[Any
     return numeric
 
 
-def _numeric(frame: pd.DataFrame) -> list[Any]:
-    return [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])
-            and not pd.api.types.is_bool_dtype(frame[c])]
-
-
 def _fit_memory(args: argparse.Namespace) -> Any:
-    """``--by``, ``--plot`` and robust errors with EM need the rows: read the file into
-    memory and fit."""
+    """``--by``, ``--plot``, ``--shrinkage`` and robust errors with EM need the rows: read the
+    file into memory and fit."""
     frame = _read(args)
-    columns = _columns(args, list(frame.columns), _numeric(frame))
+    columns = _columns(args, frame)
     return me.fit(frame, columns=columns, missing=args.missing, cov_type=args.cov_type,
                   weights=args.weights, weights_kind=args.weights_kind,
                   information=args.information, tol=args.tol, max_iter=args.max_iter,
-                  by=args.by)
+                  by=args.by, structure=args.structure, shrinkage=args.shrinkage)
 
 
 def _fit_streamed(args: argparse.Namespace, path: str) -> Any:
     """Stream the file in chunks: memory flat in its length."""
     name = "<stdin>" if args.file == "-" else args.file
     table, notes = open_table(path, sep=args.sep, decimal=args.decimal,
-                              index_col=_index_col(args), name=name)
+                              index_col=_index_col(args), name=name,
+                              na_values=_na_values(args))
     for text in notes:
         _note(text)
     if table.nrows == 0:
         raise _UsageError(f"'{name}' has a header but no data rows (0 rows to fit)")
-    columns = _columns(args, table.columns, table.numeric)
+    columns = _columns(args, table.sample)
     return me.fit_file(table, columns=columns, missing=args.missing, cov_type=args.cov_type,
                      weights=args.weights, weights_kind=args.weights_kind,
-                     information=args.information, tol=args.tol, max_iter=args.max_iter)
+                     information=args.information, tol=args.tol, max_iter=args.max_iter,
+                     structure=args.structure)
 
 
 def _fit_any(args: argparse.Namespace) -> Any:
     streams = me.FitSpec.of(missing=args.missing, cov_type=args.cov_type,
                             information=args.information, tol=args.tol,
-                            max_iter=args.max_iter).streams
+                            max_iter=args.max_iter, structure=args.structure,
+                            shrinkage=args.shrinkage).streams
     if args.by is not None or args.plot or not streams:
         return _fit_memory(args)
     if args.file != "-":
@@ -258,6 +309,9 @@ def _file_options(sub: argparse.ArgumentParser) -> None:
                           "is empty, as pandas to_csv() and R write.csv() write it")
     sub.add_argument("--no-index-col", action="store_true",
                      help="never read a column as row labels")
+    sub.add_argument("--na-values", metavar="TOKENS",
+                     help="comma-separated cell values read as missing, besides empty cells "
+                          "and NA (for example '.,-99')")
 
 
 def _fit_parser(sub: Any) -> None:
@@ -290,6 +344,10 @@ def _fit_parser(sub: Any) -> None:
     fit.add_argument("--plot-kind", choices=choices("plot_kind"), default="qq",
                      help="which plot: qq (chi-square Q-Q of the Mahalanobis distances, with "
                           "outliers labelled), ellipses (pairs of variables), corr (heatmap)")
+    fit.add_argument("--structure", choices=choices("structure"),
+                     help="a structured covariance (default: unstructured)")
+    fit.add_argument("--shrinkage", choices=choices("shrinkage"),
+                     help="a shrinkage estimate of the covariance (for n close to or below p)")
     fit.add_argument("--by", metavar="COLUMN",
                      help="fit each group of this column separately (then Box's M and MANOVA "
                           "are printed too)")

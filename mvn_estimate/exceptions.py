@@ -212,6 +212,13 @@ class MVNEstimateError(_Rendered, ValueError):
         self.args = (render(self.template, terms), *self.args[1:])
         return self
 
+    def within(self, context: str) -> MVNEstimateError:
+        """This error, said of a part of the input (``"In group Month = 6"``): the context
+        leads the message (returns itself, to re-raise)."""
+        self.template = f"{context}: {self.template}"
+        self.args = (render(self.template, self.terms), *self.args[1:])
+        return self
+
 
 class ShapeError(MVNEstimateError):
     """An argument has the wrong number of dimensions, the wrong size, or is empty."""

@@ -25,6 +25,8 @@ from ._typing import (
     OutputFormat,
     PlotKind,
     Repair,
+    ShrinkMethod,
+    StructureName,
     WeightsKind,
 )
 from .exceptions import InvalidOptionError
@@ -34,7 +36,8 @@ __all__ = ["OPTIONS", "choices"]
 OPTIONS: dict[str, Any] = {
     "missing": Missing, "cov_type": CovType, "information": Information,
     "weights_kind": WeightsKind, "kind": Kind, "repair": Repair, "method": NearestMethod,
-    "format": OutputFormat, "plot_kind": PlotKind,
+    "format": OutputFormat, "plot_kind": PlotKind, "structure": StructureName,
+    "shrinkage": ShrinkMethod,
 }
 """Option name → its ``Literal`` type."""
 

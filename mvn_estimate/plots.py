@@ -13,6 +13,7 @@ only their public attributes.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +59,12 @@ def _figure(figsize: Any, default: tuple[float, float]) -> Figure:
                                      f"positive numbers; got {describe(figsize)}.")
     mfig = require("matplotlib.figure", "Plotting")
     return mfig.Figure(figsize=figsize or default, layout="constrained")  # type: ignore[no-any-return]
+
+
+def _name(label: Any, width: int = 16) -> str:
+    """A variable's name for an axis: long names wrapped onto lines of about ``width``
+    characters (whole, never cut), so that they stay inside the figure."""
+    return textwrap.fill(str(label), width, break_long_words=True, break_on_hyphens=True)
 
 
 def _fitted(result: Any) -> None:
@@ -223,10 +230,14 @@ def _label_outliers(ax: Axes, x: np.ndarray, y: np.ndarray, flag: np.ndarray,
         text, w = str(labels[k]), (0.07 * len(str(labels[k])) + 0.05) / width
         own, boxes[k] = boxes[k].copy(), np.nan  # a label may touch its own point
         for shift, side in [(s, d) for s in (0, 1, -1, 2, -2, 3, -3, 4, -4) for d in (-1, 1)]:
-            left = fx[k] - 0.015 - w if side < 0 else fx[k] + 0.015
-            box = np.array([left, fy[k] + (shift - 0.5) * h, left + w, fy[k] + (shift + 0.5) * h])
+            box = _label_box(fx[k], fy[k], w, h, shift, side)
             if _free(box, boxes):
                 break
+        else:  # crowded: beside the point, moved inside the axes (it may touch another)
+            shift, side = 0, -1 if fx[k] > 0.5 else 1
+            box = _label_box(fx[k], fy[k], w, h, shift, side)
+            box += [max(0.0, -box[0]) - max(0.0, box[2] - 1.0),
+                    max(0.0, -box[1]) - max(0.0, box[3] - 1.0)] * 2
         boxes[k] = own
         boxes = np.vstack([boxes, box])
         ax.annotate(text, (float(x[k]), float(y[k])),
@@ -234,6 +245,13 @@ def _label_outliers(ax: Axes, x: np.ndarray, y: np.ndarray, flag: np.ndarray,
                     textcoords="axes fraction", ha="left" if side > 0 else "right",
                     va="center", fontsize=8, color="C3", gid="outlier-label",
                     arrowprops={"arrowstyle": "-", "color": "C3", "lw": 0.5} if shift else None)
+
+
+def _label_box(fx: float, fy: float, w: float, h: float, shift: int, side: int) -> np.ndarray:
+    """The box (x0, y0, x1, y1, axes fraction) of a label ``shift`` lines above its point,
+    left (``side < 0``) or right of it."""
+    left = fx - 0.015 - w if side < 0 else fx + 0.015
+    return np.array([left, fy + (shift - 0.5) * h, left + w, fy + (shift + 0.5) * h])
 
 
 def _free(box: np.ndarray, others: np.ndarray) -> bool:
@@ -410,13 +428,13 @@ def _label_pairs(axes: dict[tuple[int, int], Axes], names: list[str]) -> None:
         if i < k - 1:
             ax.tick_params(labelbottom=False)
         else:
-            ax.set_xlabel(names[j])
+            ax.set_xlabel(_name(names[j]))
         if j > 0:
             ax.tick_params(labelleft=False)
         elif i > 0:
-            ax.set_ylabel(names[i])
+            ax.set_ylabel(_name(names[i]))
         if i == j:
-            ax.set_title(names[i], fontsize="medium")
+            ax.set_title(_name(names[i], 24), fontsize="medium")
 
 
 def _pairs_legend(fig: Figure, levels: tuple[float, ...], mean_level: float,
@@ -480,9 +498,9 @@ def _heatmap(ax: Axes, corr: pd.DataFrame, annotate: bool) -> Any:
     values = corr.to_numpy(dtype=float)
     p = values.shape[0]
     image = ax.imshow(values, cmap="RdBu_r", vmin=-1.0, vmax=1.0, interpolation="nearest")
-    names = [str(c) for c in corr.columns]
-    ax.set_xticks(range(p), names, rotation=45, ha="right", rotation_mode="anchor")
-    ax.set_yticks(range(p), [str(c) for c in corr.index])
+    ax.set_xticks(range(p), [_name(c) for c in corr.columns], rotation=45, ha="right",
+                  rotation_mode="anchor")
+    ax.set_yticks(range(p), [_name(c) for c in corr.index])
     ax.tick_params(length=0)
     if annotate:
         size = max(5.0, min(10.0, 60.0 / p))

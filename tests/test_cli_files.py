@@ -210,3 +210,56 @@ def test_cli_bad_separator_is_one_line(capsys):
     assert main(["fit", "data/iris.csv", "--sep", ",,"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "sep" in err and "one character" in err
+
+
+@pytest.mark.parametrize("rows", [30, 3000])  # within and beyond the rows read to sniff kinds
+def test_na_values_declares_tokens_missing(tmp_path, capsys, rows):
+    rng = np.random.default_rng(2)
+    x = pd.DataFrame(rng.standard_normal((rows, 3)), columns=list("abc"))
+    x.iloc[rows - 5, 1], x.iloc[2, 2] = np.nan, np.nan
+    text = x.astype(object).where(x.notna(), None)
+    text.iloc[rows - 5, 1], text.iloc[2, 2] = ".", "-99"
+    path = tmp_path / "tokens.csv"
+    text.to_csv(path, index=False)
+    code, out, err = _fit_json([str(path), "--na-values", ".,-99", "--missing", "em"], capsys)
+    assert code == 0, err
+    expected = me.fit(x, missing="em")
+    np.testing.assert_allclose(out["loglike"], expected.loglike, rtol=1e-10)
+    api = me.fit_file(str(path), na_values=[".", "-99"], missing="em", progress=False)
+    np.testing.assert_allclose(api.cov.to_numpy(), expected.cov.to_numpy(), rtol=1e-9)
+    frame, _ = me.io.read_table(str(path), na_values=[".", "-99"])
+    pd.testing.assert_frame_equal(frame, x)
+
+
+def test_a_column_of_text_is_skipped_but_a_column_of_numbers_is_not(tmp_path, capsys):
+    x = pd.DataFrame(np.random.default_rng(3).standard_normal((40, 2)), columns=["a", "b"])
+    x.insert(0, "id", [f"p{i:03d}" for i in range(40)])
+    path = tmp_path / "ids.csv"
+    x.to_csv(path, index=False)
+    code, out, err = _fit_json([str(path)], capsys)
+    assert code == 0 and "skipped non-numeric columns ['id']" in err
+    np.testing.assert_allclose(out["loglike"], me.fit(x[["a", "b"]]).loglike, rtol=1e-12)
+    x = x.astype({"a": object})
+    x.loc[7, "a"] = "n.a."
+    x.to_csv(path, index=False)
+    code, out, err = _fit_json([str(path)], capsys)
+    assert code == 2 and out is None
+    assert "data row 8" in err and "'n.a.'" in err and "--columns b" in err
+
+
+def test_na_values_must_be_strings(tmp_path):
+    path = tmp_path / "x.csv"
+    pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [2.0, 1.0, 0.0]}).to_csv(path, index=False)
+    with pytest.raises(me.exceptions.FileFormatError, match=r"'na_values'.*-99"):
+        me.fit_file(str(path), na_values=[-99])
+
+
+def test_structure_and_shrinkage_reach_the_fit(iris, capsys):
+    code, out, _ = _fit_json(["data/iris.csv", "--structure", "ar1"], capsys)
+    assert code == 0
+    np.testing.assert_allclose(out["loglike"], me.fit(iris[COLS], structure="ar1").loglike,
+                               rtol=1e-10)
+    code, out, _ = _fit_json(["data/iris.csv", "--shrinkage", "oas"], capsys)
+    assert code == 0
+    expected = me.shrink_covariance(iris[COLS], method="oas")
+    np.testing.assert_allclose(np.array(out["cov"]), expected.cov.to_numpy(), rtol=1e-10)

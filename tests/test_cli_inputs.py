@@ -38,6 +38,23 @@ _NAN.loc[3, "b"] = np.nan
 _ALLNAN = pd.DataFrame({"a": [1.0, np.nan, 3.0, np.nan], "b": [np.nan, 2.0, np.nan, 4.0]})
 _INF = _OK.copy()
 _INF.loc[2, "c"] = np.inf
+
+
+def _stray(token: str) -> pd.DataFrame:
+    """Column b holds numbers but one stray token (data row 5)."""
+    out = _OK.astype(object)
+    out.loc[4, "b"] = token
+    return out
+
+
+def _late_dot() -> pd.DataFrame:
+    """A stray token far below the rows read to decide the columns' kinds."""
+    out = pd.DataFrame(np.random.default_rng(8).standard_normal((3000, 2)),
+                       columns=["a", "b"]).astype(object)
+    out.loc[2500, "b"] = "."
+    return out
+
+
 _ONCE = _OK.copy()
 _ONCE.loc[1:, "c"] = np.nan
 
@@ -65,6 +82,12 @@ FILES: dict[str, bytes] = {
     "mat_bad.csv": b",a,b\na,1,2\nb,2,1\n",
     "mat_text.csv": b"a,b\nx,y\nz,w\n",
     "mat_rows.csv": b",a,b\na,1,0\nq,0,1\n",
+    "small_group.csv": _csv(_OK.assign(g=np.repeat([1, 2], [27, 3]))),
+    "dot.csv": _csv(_stray("."), na_rep=""),
+    "formula.csv": _csv(_stray("=cmd|' /C calc'!A0")),
+    "naish.csv": _csv(_stray("N/A?")),
+    "digits.csv": _csv(_stray("9" * 10_000 + "x")),
+    "late_dot.csv": _csv(_late_dot()),
 }
 
 
@@ -187,6 +210,28 @@ CASES = [
     case("validate-row-labels-not-column-labels", "validate|{d}/mat_rows.csv|--index-col",
          "row labels", "'q'"),
     # ------------------------------------------------------------------ command usage
+    # ------------------------------------------- mostly-numeric columns, --na-values, --by
+    case("fit-stray-dot", "fit|{d}/dot.csv", "'b'", "data row 5", "'.'", "--na-values .",
+         "--columns a,c"),
+    case("fit-stray-formula", "fit|{d}/formula.csv", "'b'", "data row 5", "=cmd",
+         "--na-values '=cmd", "--columns a,c"),
+    case("fit-stray-na-ish", "fit|{d}/naish.csv", "'b'", "'N/A?'", "--na-values 'N/A?'"),
+    case("fit-stray-10000-digit-field", "fit|{d}/digits.csv", "'b'", "10001 characters",
+         "--columns a,c", forbid=("--na-values",)),
+    case("fit-stray-beyond-the-sniffed-rows", "fit|{d}/late_dot.csv", "'.'", "'b'",
+         "--na-values .", "--columns a"),
+    case("fit-na-values-empty-item", "fit|{d}/dot.csv|--na-values|.,", "--na-values", "'.,'"),
+    case("fit-by-group-too-small", "fit|{d}/small_group.csv|--by|g",
+         "In group g = 2 (3 rows; one of 2 groups)", "--structure diagonal",
+         "--shrinkage ledoit-wolf", forbid=("structure=", "shrinkage=")),
+    case("fit-by-also-in-columns", "fit|{d}/small_group.csv|--by|g|--columns|a,g", "--by",
+         "--columns", "'g'"),
+    case("fit-by-absent-column", "fit|{d}/small_group.csv|--by|zz", "--by", "'zz'"),
+    case("fit-structure-bogus", "fit|{d}/ok.csv|--structure|toeplitz", "--structure",
+         "'toeplitz'"),
+    case("fit-shrinkage-bogus", "fit|{d}/ok.csv|--shrinkage|james-stein", "--shrinkage",
+         "'james-stein'"),
+    # ---------------------------------------------------------------------- subcommands
     case("no-subcommand", "", "required"),
     case("unknown-subcommand", "frobnicate", "invalid choice", "'frobnicate'"),
     case("fit-without-file", "fit", "required", "file"),

@@ -51,3 +51,37 @@ def test_the_api_page_lists_only_names_that_exist():
     for module, names in _documented().items():
         namespace = __import__(module, fromlist=["_"])
         assert all(hasattr(namespace, n) for n in names), module
+
+
+def _docstrings():
+    """Every docstring in the package: modules, classes, functions and methods."""
+    import inspect
+    import pkgutil
+
+    seen = set()
+    for info in pkgutil.walk_packages(me.__path__, "mvn_estimate."):
+        if info.name.endswith("__main__"):
+            continue
+        module = __import__(info.name, fromlist=["_"])
+        yield info.name, module.__doc__
+        for name, obj in vars(module).items():
+            if getattr(obj, "__module__", None) != info.name or id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            yield f"{info.name}.{name}", inspect.getdoc(obj)
+            for attr, member in vars(obj).items() if inspect.isclass(obj) else ():
+                if callable(member) or isinstance(member, property):
+                    yield f"{info.name}.{name}.{attr}", inspect.getdoc(member)
+
+
+def test_every_example_is_a_doctest_the_suite_runs():
+    """An Examples section holds ``>>>`` lines (run by --doctest-modules), not a literal block
+    that nobody executes, and none is skipped."""
+    offenders = []
+    for where, doc in _docstrings():
+        if not doc or "Examples\n--------" not in doc:
+            continue
+        examples = doc.split("Examples\n--------", 1)[1]
+        if ">>>" not in examples or "doctest: +SKIP" in examples:
+            offenders.append(where)
+    assert not offenders, f"examples that are not run: {offenders}"

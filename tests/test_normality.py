@@ -82,9 +82,9 @@ def test_mardia_matches_psych(key):
     p = ref["p"]
     assert res.skewness.df == res.skewness_small.df == p * (p + 1) * (p + 2) / 6
     n = ref["n"]  # Mardia's original (divisor n) versions, documented in the Notes
-    np.testing.assert_allclose(res.b1p * ((n - 1) / n) ** 3,
+    np.testing.assert_allclose(res.b1p * (n / (n - 1)) ** 3,
                                ref["divisor_n_versions"]["b1p"], rtol=RTOL)
-    np.testing.assert_allclose(res.b2p * ((n - 1) / n) ** 2,
+    np.testing.assert_allclose(res.b2p * (n / (n - 1)) ** 2,
                                ref["divisor_n_versions"]["b2p"], rtol=RTOL)
 
 

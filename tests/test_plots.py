@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -274,3 +275,30 @@ def test_plots_leave_rcparams_alone(planted):
     res = me.fit(planted)
     plot_qq(res), plot_ellipses(res), plot_corr(res)
     assert dict(matplotlib.rcParams) == before
+
+
+@pytest.mark.parametrize("kind", ["corr", "ellipses", "qq"])
+def test_long_names_and_labels_stay_inside_the_canvas(kind):
+    """Everything drawn (tick labels, axis labels, outlier labels, the colour bar's label)
+    lies within the figure, for a 51-character column name."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    long = "Solar radiation, Langleys (0800-1200, Central Park)"
+    air = pd.read_csv("data/airquality.csv").iloc[:, :4].rename(columns={"Solar.R": long})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", me.exceptions.MVNEstimateWarning)
+        res = me.fit(air, missing="em")
+    draw = {"corr": lambda: plot_corr(res),
+            "ellipses": lambda: plot_ellipses(res, data=air),
+            "qq": lambda: plot_qq(res, data=air)}[kind]
+    fig = draw()
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    box = fig.get_tightbbox(canvas.get_renderer())
+    width, height = fig.get_size_inches()
+    assert box.x0 >= 0 and box.y0 >= 0, box
+    assert box.x1 <= width + 1e-9 and box.y1 <= height + 1e-9, (box, width, height)
+    texts = [t.get_text() for ax in fig.axes for t in ax.get_xticklabels() + ax.get_yticklabels()]
+    texts += [ax.get_xlabel() for ax in fig.axes] + [ax.get_title() for ax in fig.axes]
+    if kind != "qq":  # the Q-Q plot names no variable
+        assert any(t.replace("\n", " ") == long for t in texts)  # wrapped, never cut

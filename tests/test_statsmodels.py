@@ -84,3 +84,25 @@ def test_statsmodels_tools_work(frame):
     assert np.isclose(float(np.squeeze(t.sd)), se)
     free = (ref.param_kinds == "free").to_numpy()  # statsmodels' intervals are all symmetric
     np.testing.assert_allclose(res.conf_int()[free], ref.conf_int()[free], rtol=1e-9)
+
+
+def test_the_summaries_differ_only_for_variances_as_documented(frame):
+    """statsmodels: symmetric intervals and a p-value for every parameter; MVNResult: log-scale
+    intervals and no p-value for a variance. Means and covariances agree."""
+    from scipy import stats
+
+    sm = me.MVNModel(frame).fit(disp=False)
+    ours = me.fit(frame)
+    z = stats.norm.isf(0.025)
+    theirs_ci = pd.DataFrame(np.asarray(sm.conf_int()), index=ours.params.index)
+    variance = ours.param_kinds == "variance"
+    est, se = ours.params[variance], ours.std_errors[variance]
+    np.testing.assert_allclose(theirs_ci[variance][0], est - z * se, rtol=1e-8)
+    np.testing.assert_allclose(ours.conf_int()[variance]["lower"],
+                               est * np.exp(-z * se / est), rtol=1e-8)
+    assert ours.pvalues[variance].isna().all()
+    assert np.isfinite(np.asarray(sm.pvalues)[variance.to_numpy()]).all()
+    np.testing.assert_allclose(theirs_ci[~variance].to_numpy(),
+                               ours.conf_int()[~variance].to_numpy(), rtol=1e-8)
+    np.testing.assert_allclose(np.asarray(sm.pvalues)[~variance.to_numpy()],
+                               ours.pvalues[~variance], rtol=1e-6)

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import mvn_estimate as me
 from mvn_estimate import linalg as L
 from mvn_estimate import structures as S
 from mvn_estimate.exceptions import InvalidOptionError, LabelError
@@ -123,3 +124,13 @@ def test_binding_errors():
         S.Factor(3).bind(list("abcd"))
     with pytest.raises(InvalidOptionError, match="not bound to variables"):
         S.AR1().cov([1.0, 0.5])
+
+
+def test_the_structure_names_the_options_list_are_the_built_ins():
+    from mvn_estimate.model._structures import BUILTIN
+    from mvn_estimate.options import choices
+
+    assert set(choices("structure")) == set(BUILTIN)
+    for name in choices("structure"):
+        assert me.fit(np.random.default_rng(0).standard_normal((20, 3)),
+                      structure=name).structure.name == name

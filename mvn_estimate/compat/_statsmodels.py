@@ -44,6 +44,15 @@ class MVNModel(GenericLikelihoodModel):
     equal ``fit()``'s and ``summary()``, ``t_test``, ``wald_test`` and ``conf_int`` work as
     usual.
 
+    The two summaries differ on purpose for variances. statsmodels treats every parameter
+    alike: a z-test of "= 0" and a symmetric interval ``θ ± z·se``, which for a variance can
+    reach below zero. :meth:`MVNResult.summary` and :meth:`MVNResult.conf_int` know which
+    parameters are variances (``param_kinds``): no p-value for "variance = 0" (a boundary, not
+    a hypothesis the Wald test can judge) and intervals on the log scale,
+    ``exp(log θ ± z·se/θ)``, always positive. Means and covariances agree in both. Use this
+    model for statsmodels' machinery (``t_test``, ``wald_test``, ``compare_lr_test``) and
+    ``mvn_estimate.fit(...).summary()`` to report.
+
     Examples
     --------
     >>> import numpy as np

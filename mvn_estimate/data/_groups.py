@@ -57,6 +57,11 @@ def split_groups(data: Any, by: Any, *, columns: Any = None, min_rows: int = 1) 
     than ``min_rows`` rows (named).
     """
     exclude = (by,) if is_label(by, data) else ()
+    if exclude and columns is not None and any(is_label(c, data) and c == by
+                                               for c in columns):
+        raise LabelError(f"{arg('by')} {by!r} names the column that defines the groups, so it "
+                         f"cannot also be one of the variables in {ref('columns')} "
+                         f"{show_labels(list(columns))}. Leave it out of {ref('columns')}.")
     ds = as_dataset(data, columns=columns, exclude=exclude)
     keys, name = _keys(data, by, ds.index, ds.nobs)
     missing = pd.isna(keys)
@@ -72,7 +77,7 @@ def split_groups(data: Any, by: Any, *, columns: Any = None, min_rows: int = 1) 
     small = [(lab, r.size) for lab, r in zip(labels, rows, strict=True) if r.size < min_rows]
     if small:
         raise ShapeError(
-            f"Every group of 'by' needs at least {min_rows} rows here; got {small[:5]} "
+            f"Every group of {ref('by')} needs at least {min_rows} rows here; got {small[:5]} "
             "(group, rows). Merge or drop the small groups.")
     parts = [Dataset(ds.values[r], ds.labels, None if ds.index is None else ds.index[r],
                      ds.labelled) for r in rows]

@@ -29,6 +29,7 @@ from ..exceptions import (
     arg,
     describe,
     ref,
+    setting,
 )
 from ._dataset import Dataset, is_label, show_labels
 
@@ -53,7 +54,15 @@ def check_weights(weights: Any, nrows: int, name: str = "weights") -> FloatArray
             f"{arg(name)} must have shape ({nrows},), one weight per row; got "
             f"{describe(arr)}."
         )
-    if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
+    with np.errstate(over="ignore"):
+        total = w.sum()
+    if np.all(np.isfinite(w)) and not np.any(w < 0) and not np.isfinite(total):
+        raise NonFiniteError(
+            f"{arg(name)} must have a finite total; got weights summing beyond float64's "
+            f"range (largest {np.max(w):.3g}). Divide them by a common factor: frequency "
+            "weights as relative ones need "
+            f"{setting('weights_kind', 'analytic')}.")
+    if not np.all(np.isfinite(w)) or np.any(w < 0) or total <= 0:
         bad = int(np.sum(~np.isfinite(w)))
         raise NonFiniteError(
             f"{arg(name)} must be finite and non-negative with a positive total; "

@@ -4,14 +4,14 @@ means and covariances on the fitted sample, outliers — as functions of a fitte
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
 from .._typing import FloatArray
-from .._validate import check_real, check_tail
+from .._validate import check_choice, check_real, check_tail
 from ..data import Dataset, SufficientStats, select_columns
 from ..exceptions import InvalidOptionError, setting
 from ..inference import (
@@ -30,6 +30,8 @@ from ..missing import build_patterns, row_mahalanobis
 
 if TYPE_CHECKING:
     from ._results import MVNResult
+
+CorrMethod = Literal["delta", "fisher"]
 
 __all__ = ["corr_conf_int", "corr_std_errors", "correlation", "outliers", "sample_test",
            "wald_test"]
@@ -69,14 +71,28 @@ def corr_std_errors(res: MVNResult) -> pd.Series:
                      name="corr_std_errors")
 
 
-def corr_conf_int(res: MVNResult, level: float, alpha: float | None) -> pd.DataFrame:
-    """Fisher-z intervals ``tanh(atanh r ± z·se/(1 − r²))`` of the correlations."""
+def corr_conf_int(res: MVNResult, level: float, alpha: float | None,
+                  method: str) -> pd.DataFrame:
+    """Fisher-z intervals ``tanh(atanh r ± z·h)`` of the correlations: ``h = se/(1 − r²)``
+    from the delta method, or ``h = 1/√(n − 3)`` as R's ``cor.test``."""
     q = float(sps.norm.isf(check_tail(level, alpha) / 2))
+    check_choice(method, "method", CorrMethod)
     se = corr_std_errors(res)
     corr = res.corr.to_numpy()
     p = res.nvars
     r = np.array([corr[i, j] for j in range(p) for i in range(j + 1, p)])
-    z, half = np.arctanh(r), q * se.to_numpy() / (1 - r**2)
+    if method == "fisher":
+        if res.missing == "em" or res.weights_kind is not None or res.nobs <= 3:
+            raise InvalidOptionError(
+                f"{setting('method', 'fisher')} (R's cor.test: 1/√(n − 3) on the atanh scale) "
+                "needs complete, unweighted data and n > 3; this fit is "
+                f"{setting('missing', res.missing)} with {res.nobs:g} observations"
+                f"{' and weights' if res.weights_kind else ''}. Use "
+                f"{setting('method', 'delta')}.")
+        half = np.full(r.size, q / np.sqrt(res.nobs - 3))
+    else:
+        half = q * se.to_numpy() / (1 - r**2)
+    z = np.arctanh(r)
     return pd.DataFrame({"corr": r, "std_error": se.to_numpy(), "lower": np.tanh(z - half),
                          "upper": np.tanh(z + half)}, index=se.index)
 

@@ -54,7 +54,8 @@ def _advice(stats: SufficientStats, source: Source, spec: FitSpec) -> str:
     may have been meant as relative ones)."""
     shrink = setting("shrinkage", "ledoit-wolf") if source.in_memory else \
         "fit the data in memory with fit(..., shrinkage=...)"
-    advice = f"use fewer columns, a structured covariance (structure=...), or {shrink}."
+    advice = (f"use fewer columns, a structured covariance (such as "
+              f"{setting('structure', 'diagonal')}), or {shrink}.")
     if spec.weighted and spec.weights_kind == "frequency":
         advice += (f" The frequency weights sum to {stats.n:g}: if they are relative weights "
                    f"rather than counts, pass {setting('weights_kind', 'analytic')}.")

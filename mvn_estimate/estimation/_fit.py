@@ -80,7 +80,10 @@ def fit(data: Any, *, columns: Any = None, missing: Missing = "raise", weights: 
         ``"unstructured"`` (default), ``"diagonal"``, ``"spherical"``,
         ``"compound_symmetry"``, ``"ar1"`` — or an instance such as ``Factor(2)`` or
         ``BlockDiagonal(groups)``. The mean stays free; ``params`` are the means and then the
-        structure's named parameters.
+        structure's named parameters. ``Factor(k)`` keeps each uniqueness ``ψⱼ`` at or above
+        ``0.005·sⱼⱼ`` (0.5% of the variable's sample variance; R's ``factanal`` uses the same
+        floor, 0.005, on the correlation scale): a uniqueness that ends on the floor is a
+        Heywood case, reported with a warning, and its standard error is not given.
     shrinkage : {"ledoit-wolf", "oas", "schafer-strimmer"} or float, optional
         Estimate the covariance by shrinkage (:func:`mvn_estimate.shrink_covariance`):
         positive definite also when ``n <= p``. Complete, unweighted data and the

@@ -12,7 +12,7 @@ import pandas as pd
 
 from .. import plots
 from ..data import as_dataset, dataset_source, is_label, resolve_weights, split_groups
-from ..exceptions import InvalidOptionError, setting
+from ..exceptions import InvalidOptionError, MVNEstimateError, setting
 from ..inference import HypothesisTest, ManovaResult, box_m_test, manova
 from ._pipeline import fit_rows
 from ._results import MVNResult
@@ -156,6 +156,14 @@ def fit_groups(data: Any, by: Any, columns: Any, weights: Any, spec: FitSpec) ->
     w = resolve_weights(weights, data, ds)
     labelled = list(ds.labels) if ds.labelled else None
     groups = split_groups(data, by, columns=labelled)
-    fits = {label: fit_rows(dataset_source(part, None if w is None else w[rows]), spec)
-            for label, part, rows in zip(groups.labels, groups.parts, groups.rows, strict=True)}
+    fits = {}
+    for label, part, rows in zip(groups.labels, groups.parts, groups.rows, strict=True):
+        try:
+            fits[label] = fit_rows(dataset_source(part, None if w is None else w[rows]), spec)
+        except MVNEstimateError as exc:
+            shown = repr(label) if isinstance(label, str) else str(label)
+            rows_ = f"{part.nobs} row{'' if part.nobs == 1 else 's'}"
+            exc.within(f"In group {groups.name} = {shown} ({rows_}; one of "
+                       f"{len(groups.labels)} groups)")
+            raise
     return GroupedResult(MappingProxyType(fits), groups.name, (data, by, labelled))

@@ -290,11 +290,37 @@ class MVNResult:
         are right for EM and robust fits too), indexed ``corr[x,y]``."""
         return corr_std_errors(self)
 
-    def corr_conf_int(self, level: float = 0.95, *,
-                      alpha: float | None = None) -> pd.DataFrame:
-        """Fisher-z intervals for the correlations: ``tanh(atanh r ± z·se/(1 − r²))``, with the
-        delta-method standard errors of :meth:`corr_std_errors`."""
-        return corr_conf_int(self, level, alpha)
+    def corr_conf_int(self, level: float = 0.95, *, alpha: float | None = None,
+                      method: str = "delta") -> pd.DataFrame:
+        """Intervals for the correlations on the Fisher-z (``atanh``) scale.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+        alpha : float, optional
+            ``1 − level``; give one of the two.
+        method : {"delta", "fisher"}, default "delta"
+            ``"delta"``: ``tanh(atanh r ± z·se/(1 − r²))`` with the delta-method standard
+            errors of :meth:`corr_std_errors` — right for EM, robust and weighted fits too
+            (for complete normal data ``se/(1 − r²) = 1/√n``, lavaan's convention).
+            ``"fisher"``: ``tanh(atanh r ± z/√(n − 3))``, Fisher's small-sample variance, as
+            R's ``cor.test`` and ``psych::corr.test`` (complete, unweighted data only).
+
+        Returns
+        -------
+        DataFrame
+            ``corr``, ``std_error`` (delta method), ``lower``, ``upper``, indexed
+            ``corr[x,y]``.
+
+        Examples
+        --------
+        >>> import pandas as pd, mvn_estimate as me
+        >>> iris = pd.read_csv("data/iris.csv").iloc[:, :2]
+        >>> ci = me.fit(iris).corr_conf_int(method="fisher")
+        >>> round(float(ci["lower"].iloc[0]), 4)  # cor.test(iris[, 1], iris[, 2])
+        -0.2727
+        """
+        return corr_conf_int(self, level, alpha, method)
 
     def wald_test(self, R: Any, r: Any = None) -> HypothesisTest:
         """Wald test of ``Rθ = r`` over :attr:`params`, with :meth:`cov_params` (so it is right

@@ -72,7 +72,7 @@ def fit_file(path: str | Table, *, columns: Any = None, missing: Missing = "rais
              tol: float | None = None,
              max_iter: int | None = None, structure: Any = None, chunksize: int | None = None,
              progress: bool | None = None, sep: str | None = None, decimal: str | None = None,
-             index_col: Any = "auto") -> MVNResult:
+             index_col: Any = "auto", na_values: Any = None) -> MVNResult:
     """Fit a multivariate normal to a CSV or Parquet file, streamed in chunks.
 
     Parameters
@@ -93,6 +93,9 @@ def fit_file(path: str | Table, *, columns: Any = None, missing: Missing = "rais
     progress : bool, optional
         A progress bar on standard error (needs ``tqdm``); default: on when standard error is
         a terminal.
+    sep, decimal, index_col, na_values
+        How the CSV is written (see :func:`mvn_estimate.io.open_table`); ``na_values`` lists
+        cell values read as missing, such as ``['.', '-99']``.
 
     Returns
     -------
@@ -116,7 +119,8 @@ def fit_file(path: str | Table, *, columns: Any = None, missing: Missing = "rais
                       weighted=weights is not None, weights_kind=weights_kind, tol=tol,
                       max_iter=max_iter, structure=structure)
     table = path if isinstance(path, Table) else \
-        open_table(path, sep=sep, decimal=decimal, index_col=index_col)[0]
+        open_table(path, sep=sep, decimal=decimal, index_col=index_col,
+                   na_values=na_values)[0]
     try:
         return fit_rows(table_source(table, columns, weights, chunksize, progress), spec)
     except MVNEstimateError as exc:

@@ -131,11 +131,14 @@ def _unit_diagonal(x: FloatArray) -> FloatArray:
     return symmetric_part(out)
 
 
-def _default_floor(diagonal: FloatArray, tol: float) -> float:
-    """Just above the validator's zero: ``10 · tol`` times the largest diagonal entry, raised
-    by :func:`_repair` as far as the rule needs (it judges relative to the largest eigenvalue
-    on the correlation scale, which may be far above the largest variance)."""
-    return 10 * tol * max(float(np.max(np.abs(diagonal))), float(np.finfo(float).tiny))
+def _default_floor(diagonal: FloatArray, tol: float, spectrum: Spectrum) -> float:
+    """Just above the validator's zero: ``10 · tol`` times the largest diagonal entry, or
+    ``2 · tol`` times it and the largest eigenvalue on the correlation scale when that is
+    larger (the rule judges relative to that eigenvalue, which a repair moves little), so that
+    one solve usually passes; :func:`_repair` raises it further if the rule needs."""
+    top = 0.0 if spectrum.scaled is None else float(spectrum.scaled[-1])
+    size = max(float(np.max(np.abs(diagonal))), float(np.finfo(float).tiny))
+    return tol * size * max(10.0, 2.0 * top)
 
 
 def clip_eigenvalues(M: Any, *, kind: Kind = "covariance", floor: float | None = None,
@@ -200,7 +203,7 @@ def clip_eigenvalues(M: Any, *, kind: Kind = "covariance", floor: float | None =
             return _unit_diagonal(out), RepairInfo("clip", 0, True, 0.0, float("nan"), 0.0)
         return out, RepairInfo("clip", 0, True, 0.0, float(max(spectrum.values[0], fl)), 0.0)
 
-    out, info = _repair(solve, _default_floor(np.diag(raw), rtol), given, rtol)
+    out, info = _repair(solve, _default_floor(np.diag(raw), rtol, spectrum), given, rtol)
     return _finish(spectrum, symmetric_part(raw), out, info, labels, "clip_eigenvalues",
                    return_info)
 
@@ -327,8 +330,8 @@ def nearest_pd(M: Any, *, kind: Kind = "covariance", keep_diag: bool = False,
     def solve(fl: float) -> tuple[FloatArray, RepairInfo]:
         return _solve(a, target, fl, tol, max_iter, method, half, mask, constrained)
 
-    out, info = _repair(solve, _default_floor(target if constrained else np.diag(a), RTOL),
-                        given, RTOL, limit)
+    start = _default_floor(target if constrained else np.diag(a), RTOL, spectrum)
+    out, info = _repair(solve, start, given, RTOL, limit)
     return _finish(spectrum, a, out, info, labels, "nearest_pd", return_info)
 
 

@@ -24,7 +24,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .._typing import FloatArray
+from .._typing import FloatArray, ShrinkMethod
 from .._validate import check_choice, check_real
 from ..data import (
     POINT_ADVICE,
@@ -33,6 +33,7 @@ from ..data import (
     SufficientStats,
     as_dataset,
     locate_nonfinite,
+    show_labels,
     unit_scale,
 )
 from ..exceptions import (
@@ -46,7 +47,6 @@ from ..exceptions import (
 
 __all__ = ["ShrinkageResult", "shrink_covariance", "shrink_stats", "unscaled"]
 
-ShrinkMethod = Literal["ledoit-wolf", "oas", "schafer-strimmer"]
 Target = Literal["scaled-identity", "diagonal", "identity"]
 CHUNK = 1 << 18
 
@@ -161,10 +161,15 @@ def shrink_stats(stats: SufficientStats, rows: Rows, method: Any, target: Any,
     """Shrinkage from the statistics of complete data and one more pass over their rows (the
     fourth moments; none for OAS or a fixed intensity), see :func:`shrink_covariance`."""
     n = int(stats.n)
-    if n < 2 or np.any(np.diag(stats.scatter) <= 0):
+    if n < 2:
         raise SingularCovarianceError(
-            f"Shrinkage needs at least 2 rows and no constant column in {ref('data')}; got "
-            f"{n} rows and variances {np.round(np.diag(stats.cov()), 6).tolist()[:6]}.")
+            f"Shrinkage needs at least 2 rows in {ref('data')}; got {n}.")
+    constant = [c for c, v in zip(labels, np.diag(stats.scatter), strict=True) if v <= 0]
+    if constant:
+        raise SingularCovarianceError(
+            f"Shrinkage needs every column of {ref('data')} to vary; columns "
+            f"{show_labels(constant)} are constant (zero variance). Drop them.",
+            columns=[str(c) for c in constant])
     if method == "schafer-strimmer" and target is not None:
         raise InvalidOptionError(f"{arg('target')} is fixed for Schäfer–Strimmer "
                                  "(correlations towards 0, variances towards their median); "

@@ -221,8 +221,18 @@ def _blocks(blocks: Any, ds: Dataset) -> list[np.ndarray]:
         what = "labels" if ds.labelled else "positions 0 … p−1 (or labels x0, x1, …)"
         raise LabelError(f"{arg('blocks')} must split the columns {show_labels(ds.labels)}"
                          f" into at least two groups, each column once, by their {what}; got "
-                         f"{blocks}.")
+                         f"{blocks}.{_by_label(blocks, ds)}")
     return [np.array([index[repr(c)] for c in b]) for b in blocks]
+
+
+def _by_label(blocks: list[Any], ds: Dataset) -> str:
+    """For positions given with a labelled frame: the same blocks written as labels."""
+    items = [c for b in blocks for c in b]
+    if not ds.labelled or not all(isinstance(c, int | np.integer) and not isinstance(c, bool)
+                                  and 0 <= c < ds.nvars for c in items):
+        return ""
+    return (" Positions are read only for an unlabelled array; for these columns write "
+            f"{[[ds.labels[int(c)] for c in b] for b in blocks]}.")
 
 
 def two_columns(ds: Dataset, test: str) -> None:

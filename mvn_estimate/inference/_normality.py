@@ -193,8 +193,9 @@ def mardia_test(x: Any, *, columns: Any = None) -> MardiaResult:
     to ``χ²(p(p+1)(p+2)/6)``; the small-sample version multiplies it by
     ``k = (p+1)(n+1)(n+3) / (n((n+1)(p+1) − 6))``; kurtosis
     ``z = (b2p − p(p+2)) √(n / (8p(p+2)))`` is referred to ``N(0, 1)``, two-sided. Mardia's
-    original definitions use the divisor ``n``: they are ``b1p ((n−1)/n)³`` and
-    ``b2p ((n−1)/n)²``. All three references are asymptotic (the kurtosis test is
+    original definitions use the divisor ``n`` (so ``D`` is ``n/(n−1)`` times larger): they are
+    ``b1p (n/(n−1))³`` and ``b2p (n/(n−1))²`` (checked against a direct computation in
+    R). All three references are asymptotic (the kurtosis test is
     conservative in small samples).
 
     ``Σⱼₖ Dⱼₖ³`` is accumulated over row blocks of ``D``: the cost is ``O(n²p)`` time and

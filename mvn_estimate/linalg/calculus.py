@@ -113,6 +113,7 @@ def num_gradient(f: Callable[[np.ndarray], float], x: ArrayLike) -> FloatArray:
     >>> np.round(num_gradient(lambda v: float(v @ v), [1.0, 2.0]), 8)
     array([2., 4.])
     """
+    _check_callable(f)
     x0 = as_array(x, "x", complex_ok=False)
     return num_jacobian(lambda y: np.atleast_1d(f(y)), x0).reshape(x0.shape)
 

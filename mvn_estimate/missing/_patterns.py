@@ -29,7 +29,7 @@ import pandas as pd
 
 from .._typing import FloatArray, IntArray
 from ..data import CHUNK_ELEMENTS, Dataset, SufficientStats, locate_nonfinite, show_labels, stats_of
-from ..exceptions import NonFiniteError, NotIdentifiedError, arg
+from ..exceptions import NonFiniteError, NotIdentifiedError, arg, ref
 
 __all__ = ["Group", "PatternSummaries", "Patterns", "build_patterns",
            "chunk_summaries", "merge_summaries", "pattern_keys", "patterns_from_summaries"]
@@ -187,6 +187,17 @@ def _identified(labels: pd.Index, masks: np.ndarray, nrows: IntArray) -> None:
             "identified by the data. Drop one column of each pair.")
 
 
+def _weighted(labels: pd.Index, masks: np.ndarray, weight: FloatArray) -> None:
+    """Columns observed only in rows of weight zero carry no information either."""
+    seen = (masks.T.astype(float) @ weight) > 0
+    never = [c for c, k in zip(labels, seen.tolist(), strict=True) if not k]
+    if never:
+        raise NotIdentifiedError(
+            f"Columns {show_labels(never)} are observed only in rows of weight zero: their mean "
+            f"and variances are not identified. Drop them, or give those rows a positive weight "
+            f"in {ref('weights')}.")
+
+
 def _pattern_stats(x: FloatArray, w: FloatArray | None, rows: IntArray, mask: np.ndarray,
                    origin: FloatArray) -> SufficientStats:
     """Statistics of one pattern's rows, shifted by ``origin`` and zero at missing columns."""
@@ -275,6 +286,7 @@ def build_patterns(ds: Dataset, w: FloatArray | None, *,
         g_n[rare] = tot[rare]
         g_mean[rare] = sums[rare] / np.where(tot[rare] > 0, tot[rare], 1.0)[:, None]
     scatter = np.stack(scatters) if scatters else np.zeros((0, p, p))
+    _weighted(ds.labels, masks, g_n)
     groups = _groups(masks, summary, raw_pattern)
     return Patterns(masks, g_n, nrows, g_mean, scatter, raw_x, raw_w, raw_pattern, row_pattern,
                     origin, groups, ds.labels, int(x.shape[0] - used.size))
@@ -336,6 +348,7 @@ def patterns_from_summaries(labels: pd.Index, origin: FloatArray, summaries: Pat
     _identified(labels, masks, nrows)
     stats = [summaries[k][1] for k in keys]
     n = np.array([s.n for s in stats])
+    _weighted(labels, masks, n)
     mean = np.array([s.mean for s in stats]) * masks
     scatter = np.array([s.scatter for s in stats])
     summary = np.arange(len(keys), dtype=np.intp)

@@ -34,10 +34,11 @@ def collinear(cov: FloatArray, labels: pd.Index) -> tuple[list[Any], str]:
     null = u[:, :1] if w[0] > RTOL * w[-1] else u[:, w <= RTOL * w[-1]]
     weight = np.sqrt(np.sum(null**2, axis=1))
     cols = [c for c, x in zip(labels, weight, strict=True) if x > np.sqrt(RTOL)]
+    cond = w[-1] / w[0] if w[0] > 0 else float("inf")
     if w[0] <= 100 * np.finfo(float).eps * len(w) * w[-1]:
         return cols, (f"exactly collinear (a linear combination of them is constant, up to "
-                      f"rounding: smallest correlation-scale eigenvalue {w[0]:.3g})")
-    cond = w[-1] / w[0] if w[0] > 0 else float("inf")
+                      f"rounding: the condition number of their correlation matrix is "
+                      f"{cond:.3g}, smallest correlation-scale eigenvalue {w[0]:.3g})")
     return cols, (f"nearly collinear: the condition number of their correlation matrix is "
                   f"{cond:.3g}, above the limit 1/tol = {1 / RTOL:.3g} beyond which a covariance "
                   "is treated as singular")

@@ -52,21 +52,32 @@ class CovarianceStructure:
 
     Examples
     --------
-    A Toeplitz covariance with its own parameter per lag::
+    A Toeplitz covariance with its own parameter per lag:
 
-        class Toeplitz(CovarianceStructure):
-            name = "toeplitz"
-            def nparams(self): return self.p
-            def cov(self, theta):
-                i = np.arange(self.p)
-                return np.asarray(theta)[np.abs(i[:, None] - i[None, :])]
-            def jacobian(self, theta):
-                pos = np.abs(np.subtract.outer(*vech_indices(self.p)))
-                return (pos[:, None] == np.arange(self.p)).astype(float)
-            def start(self, S):
-                return np.array([np.mean(np.diagonal(S, k)) for k in range(self.p)])
-            def param_names(self, columns):
-                return [f"lag{k}" for k in range(self.p)]
+    >>> import numpy as np, pandas as pd, mvn_estimate as me
+    >>> from mvn_estimate.linalg import vech_indices
+    >>> class Toeplitz(me.structures.CovarianceStructure):
+    ...     name = "toeplitz"
+    ...     def nparams(self):
+    ...         return self.p
+    ...     def cov(self, theta):
+    ...         i = np.arange(self.p)
+    ...         return np.asarray(theta)[np.abs(i[:, None] - i[None, :])]
+    ...     def jacobian(self, theta):
+    ...         rows, cols = vech_indices(self.p)
+    ...         lag = np.abs(rows - cols)
+    ...         return (lag[:, None] == np.arange(self.p)).astype(float)
+    ...     def start(self, S):
+    ...         return np.array([np.mean(np.diagonal(S, k)) for k in range(self.p)])
+    ...     def param_names(self, columns):
+    ...         return [f"lag{k}" for k in range(self.p)]
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.multivariate_normal(np.zeros(3), [[2, 1, .5], [1, 2, 1], [.5, 1, 2]], 500)
+    >>> res = me.fit(x, structure=Toeplitz())
+    >>> list(res.params.index[3:])
+    ['lag0', 'lag1', 'lag2']
+    >>> bool(np.allclose(res.cov.to_numpy(), Toeplitz().bind(res.labels).cov(res.params[3:])))
+    True
     """
 
     name = "custom"

@@ -278,8 +278,16 @@ mardia_out <- function(x, cmd) {
   list(command = cmd, n = m$n.obs, p = m$n.var, b1p = m$b1p, b2p = m$b2p, skew = m$skew,
        small.skew = m$small.skew, kurtosis = m$kurtosis, p.skew = m$p.skew, p.small = m$p.small,
        p.kurt = m$p.kurt,
-       divisor_n_versions = list(b1p = m$b1p * ((N - 1) / N)^3, b2p = m$b2p * ((N - 1) / N)^2,
-                                 note = "Mardia's original definitions with S_n (divisor N): b1p_n = b1p (N-1)^3/N^3, b2p_n = b2p (N-1)^2/N^2"))
+       divisor_n_versions = mardia_divisor_n(x))
+}
+# Mardia's original definitions, computed directly with S_n (divisor N): since
+# S_n^-1 = N/(N-1) S_u^-1, they equal psych's b1p (N/(N-1))^3 and b2p (N/(N-1))^2 (checked).
+mardia_divisor_n <- function(x) {
+  x <- as.matrix(x); N <- nrow(x)
+  xc <- sweep(x, 2, colMeans(x))
+  D <- xc %*% solve(crossprod(xc) / N, t(xc))
+  list(b1p = sum(D^3) / N^2, b2p = sum(diag(D)^2) / N,
+       note = "Mardia's original definitions with S_n (divisor N), computed directly")
 }
 out$mardia <- list(
   convention = paste("psych::mardia uses S_u = cov(x) (divisor N-1) in D = Xc S_u^-1 Xc';",
@@ -288,6 +296,12 @@ out$mardia <- list(
                      "kurtosis = (b2p - p(p+2)) sqrt(N/(8p(p+2))), p.kurt two-sided normal"),
   iris_setosa = mardia_out(setosa, "psych::mardia(setosa, plot = FALSE)"),
   crabs_BM = mardia_out(BM, "psych::mardia(BM, plot = FALSE)"))
+for (nm in c("iris_setosa", "crabs_BM")) {
+  mo <- out$mardia[[nm]]
+  checks[[length(checks) + 1]] <- check(paste("Mardia divisor-N versions == psych's times (N/(N-1))^3, ^2", nm),
+    c(mo$divisor_n_versions$b1p, mo$divisor_n_versions$b2p),
+    c(mo$b1p * (mo$n / (mo$n - 1))^3, mo$b2p * (mo$n / (mo$n - 1))^2), 1e-10)
+}
 
 # Henze-Zirkler (1990): S_n (divisor N), beta = (1/sqrt(2)) ((2p+1) N / 4)^(1/(p+4))
 #   D_jk = (x_j - x_k)' S_n^-1 (x_j - x_k),  D_j = (x_j - xbar)' S_n^-1 (x_j - xbar)

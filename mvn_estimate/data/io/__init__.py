@@ -31,17 +31,19 @@ def reader_for(path: str) -> Reader:
     return next(r for r in READERS if r.accepts(path))
 
 
-def _options(sep: Any, decimal: Any, index_col: Any) -> dict[str, Any]:
-    return {"sep": sep, "decimal": decimal, "index_col": index_col}
+def _options(sep: Any, decimal: Any, index_col: Any, na_values: Any) -> dict[str, Any]:
+    return {"sep": sep, "decimal": decimal, "index_col": index_col, "na_values": na_values}
 
 
 def open_table(path: Any, *, sep: str | None = None, decimal: str | None = None,
-               index_col: Any = "auto", name: str | None = None) -> tuple[Table, list[str]]:
+               index_col: Any = "auto", name: str | None = None,
+               na_values: Any = None) -> tuple[Table, list[str]]:
     """Open a table file for streaming: its columns, their kinds (from the schema, or from the
     first rows of a CSV), and notes on what was detected.
 
-    ``sep``, ``decimal`` and ``index_col`` are for CSV (see :func:`sniff_csv`); ``name`` is how
-    messages call the file (default ``path``). ``nrows`` is known for Parquet and for a CSV of
+    ``sep``, ``decimal``, ``index_col`` and ``na_values`` (cell values read as missing, such
+    as ``['.', '-99']``) are for CSV (see :func:`sniff_csv`); ``name`` is how messages call the
+    file (default ``path``). ``nrows`` is known for Parquet and for a CSV of
     at most 1000 rows.
 
     Raises
@@ -56,12 +58,12 @@ def open_table(path: Any, *, sep: str | None = None, decimal: str | None = None,
     ('CSV', 150)
     """
     text, shown = checked_path(path, name)
-    return reader_for(text).open(text, shown, _options(sep, decimal, index_col))
+    return reader_for(text).open(text, shown, _options(sep, decimal, index_col, na_values))
 
 
 def read_table(path: Any, *, sep: str | None = None, decimal: str | None = None,
-               index_col: Any = "auto", columns: list[str] | None = None
-               ) -> tuple[pd.DataFrame, list[str]]:
+               index_col: Any = "auto", columns: list[str] | None = None,
+               na_values: Any = None) -> tuple[pd.DataFrame, list[str]]:
     """Read a table file, or CSV from standard input for ``"-"``, into a DataFrame.
 
     Returns the table and notes on what was detected (separator, decimal mark, row labels).
@@ -77,7 +79,7 @@ def read_table(path: Any, *, sep: str | None = None, decimal: str | None = None,
     >>> frame.shape
     (150, 5)
     """
-    options = _options(sep, decimal, index_col)
+    options = _options(sep, decimal, index_col, na_values)
     if isinstance(path, str) and path == "-":
         return CsvReader().read(io.BytesIO(sys.stdin.buffer.read()), "<stdin>", options,
                                 columns)

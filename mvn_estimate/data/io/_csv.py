@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from ..._typing import FloatArray
-from ...exceptions import FileFormatError, arg
+from ...exceptions import FileFormatError, arg, setting
 from .._rows import HEAD_ROWS, Chunk, Chunked, Rows
 from .._segments import Segmented, Window, byte_ranges, quote_free, workers
 from ._table import Table, counted, floats, parse_detail
@@ -47,6 +47,17 @@ class CsvFormat:
     """Byte offset of the first line after the header."""
     spaces: bool = True
     """Whether fields may start with spaces (``a, b``): skipped, at a cost in parsing speed."""
+    na_values: tuple[str, ...] = ()
+    """Cell values read as missing besides pandas' defaults (``.``, ``-99``, …)."""
+
+    @property
+    def read_options(self) -> dict[str, Any]:
+        """The options of ``pandas.read_csv`` this format implies."""
+        out: dict[str, Any] = {"sep": self.sep, "decimal": self.decimal,
+                               "skipinitialspace": self.spaces}
+        if self.na_values:
+            out["na_values"] = list(self.na_values)
+        return out
 
 
 def _text(source: Any, name: str) -> str:
@@ -91,7 +102,7 @@ def _decimal(rows: list[list[str]], sep: str) -> str:
 
 
 def sniff_csv(source: Any, *, name: str, sep: str | None = None, decimal: str | None = None,
-              index_col: Any = "auto") -> CsvFormat:
+              index_col: Any = "auto", na_values: Any = None) -> CsvFormat:
     """Decide how the CSV ``source`` (a path or a binary file object) is written.
 
     ``index_col="auto"`` reads the first column as row labels when its header cell is empty;
@@ -135,7 +146,18 @@ def sniff_csv(source: Any, *, name: str, sep: str | None = None, decimal: str | 
             "each column can be selected by name."
         )
     spaces = any(c[:1].isspace() for r in rows for c in r)
-    return CsvFormat(sep, decimal, header, position, notes, _data_start(source), spaces)
+    return CsvFormat(sep, decimal, header, position, notes, _data_start(source), spaces,
+                     _na_values(na_values))
+
+
+def _na_values(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(v, str) for v in items):
+        raise FileFormatError(f"{arg('na_values')} must be a list of strings read as missing "
+                              f"(such as ['.', '-99']); got {value!r}.")
+    return tuple(items)
 
 
 def _data_start(source: Any) -> int:
@@ -210,11 +232,16 @@ def _block(frame: pd.DataFrame, columns: list[str], weights: str | None,
     if bad:
         column = frame[bad[0]]
         text = column[pd.to_numeric(column, errors="coerce").isna() & column.notna()]
-        value = repr(text.iloc[0]) if len(text) else f"of dtype {column.dtype}"
+        token = str(text.iloc[0]).strip()[:40] if len(text) else ""
+        value = repr(token) if len(text) else f"of dtype {column.dtype}"
+        others = [c for c in columns if c not in bad]
+        leave = f"leave the column out with {setting('columns', others)}" if others else \
+            "leave the column out"
         raise FileFormatError(
             f"'{name}' has a non-numeric value {value} in column {bad[0]!r} (a column whose "
-            f"first rows are numeric){' and in ' + str(bad[1:10]) if bad[1:] else ''}. Clean "
-            "the file, or leave the column out with columns=[...].")
+            f"first rows are numeric){' and in ' + str(bad[1:10]) if bad[1:] else ''}. If it "
+            f"marks a missing value, pass {setting('na_values', [token])}; or clean the file, "
+            f"or {leave}.")
     return floats(frame, columns), None if weights is None else floats(frame, [weights])[:, 0]
 
 
@@ -232,8 +259,7 @@ def _csv_frames(table: CsvTable, columns: list[str], weights: str | None, rows: 
                               f"{table.columns[:20]}.")
     positions = sorted(where[c] for c in wanted)
     names = [next(c for c in wanted if where[c] == i) for i in positions]
-    options: dict[str, Any] = {"sep": fmt.sep, "decimal": fmt.decimal, "chunksize": rows,
-                               "skipinitialspace": fmt.spaces}
+    options: dict[str, Any] = {**fmt.read_options, "chunksize": rows}
     if len(positions) < len(fmt.header):  # usecols halves the parser's speed: only if needed
         options["usecols"] = positions
     source: Any = table.path
@@ -277,8 +303,8 @@ class CsvReader:
     def open(self, path: str, name: str, options: dict[str, Any]) -> tuple[Table, list[str]]:
         fmt = sniff_csv(path, name=name, **options)
         try:
-            head = pd.read_csv(path, sep=fmt.sep, decimal=fmt.decimal, index_col=fmt.index_col,
-                               nrows=HEAD_ROWS, skipinitialspace=True)
+            head = pd.read_csv(path, index_col=fmt.index_col, nrows=HEAD_ROWS,
+                               **fmt.read_options)
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError,
                 ValueError) as exc:
             raise FileFormatError(f"cannot parse '{name}' as CSV: {parse_detail(exc)}") from exc
@@ -292,8 +318,7 @@ class CsvReader:
              columns: list[str] | None) -> tuple[pd.DataFrame, list[str]]:
         fmt = sniff_csv(path, name=name, **options)
         try:
-            frame = pd.read_csv(path, sep=fmt.sep, decimal=fmt.decimal,
-                                index_col=fmt.index_col, skipinitialspace=True)
+            frame = pd.read_csv(path, index_col=fmt.index_col, **fmt.read_options)
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError,
                 ValueError) as exc:
             raise FileFormatError(f"cannot parse '{name}' as CSV: {parse_detail(exc)}") from exc
