@@ -78,3 +78,26 @@ def test_fit_with_shrinkage_when_n_is_below_p(rng):
         res.cov_params()
     with pytest.raises(InvalidOptionError, match="with missing='em'"):
         me.fit(x, shrinkage="oas", missing="em")
+
+
+@pytest.mark.parametrize(("method", "passes"), [("ledoit-wolf", 2), ("schafer-strimmer", 2),
+                                                ("oas", 1)])
+def test_a_shrinkage_fit_reads_the_rows_once_plus_the_fourth_moments(rng, monkeypatch, method,
+                                                                      passes):
+    """The statistics pass, and one more for the fourth moments (none for OAS)."""
+    from mvn_estimate.data import Chunked
+
+    calls = []
+    total = Chunked.total
+
+    def counted(self, fn, *args, **kwargs):
+        calls.append(fn)
+        return total(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(Chunked, "total", counted)
+    x = rng.standard_normal((40, 5))
+    res = me.fit(x, shrinkage=method)
+    assert len(calls) == passes
+    monkeypatch.undo()
+    np.testing.assert_allclose(res.cov.to_numpy(),
+                               me.shrink_covariance(x, method).cov.to_numpy(), rtol=1e-12)
