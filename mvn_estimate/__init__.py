@@ -49,6 +49,7 @@ from .estimation import (
     fit_file,
     lr_test,
     objective,
+    regress,
 )
 from .guards import (
     CovarianceReport,
@@ -88,10 +89,12 @@ from .model import (
     score_obs,
     unpack,
 )
+from .regression import ConditionalNormal, RegressionResult
 
 __version__ = "0.2.0"
 
 __all__ = [
+    "ConditionalNormal",
     "CovarianceReport",
     "EMInfo",
     "FitSpec",
@@ -103,6 +106,7 @@ __all__ = [
     "ManovaResult",
     "MardiaResult",
     "Objective",
+    "RegressionResult",
     "RepairInfo",
     "Score",
     "ShrinkageResult",
@@ -135,6 +139,7 @@ __all__ = [
     "observed_information",
     "options",
     "pack",
+    "regress",
     "sandwich",
     "score",
     "score_obs",

@@ -32,6 +32,7 @@ OutputFormat: TypeAlias = Literal["text", "json"]
 PlotKind: TypeAlias = Literal["qq", "ellipses", "corr"]
 StructureName: TypeAlias = Literal["unstructured", "diagonal", "spherical",
                                    "compound_symmetry", "ar1"]
+SurMethod: TypeAlias = Literal["ml", "two-step"]
 ShrinkMethod: TypeAlias = Literal["ledoit-wolf", "oas", "schafer-strimmer"]
 Definiteness: TypeAlias = Literal[
     "positive definite",

@@ -36,7 +36,8 @@ _FLAGS = {"missing": "--missing", "cov_type": "--cov-type", "weights": "--weight
           "max_iter": "--max-iter", "columns": "--columns", "kind": "--kind", "by": "--by",
           "sep": "--sep", "decimal": "--decimal", "index_col": "--index-col",
           "repair": "--repair", "na_values": "--na-values", "structure": "--structure",
-          "shrinkage": "--shrinkage"}
+          "shrinkage": "--shrinkage", "y": "--y", "x": "--x",
+          "small_sample": "--small-sample", "random_x": "--random-x"}
 
 
 class _UsageError(Exception):
@@ -71,6 +72,8 @@ class CliTerms(me.exceptions.FileTerms):
             return super().setting(name, value)
         if isinstance(value, list | tuple):
             return f"{flag} {','.join(map(str, value))}"
+        if isinstance(value, bool):  # a switch
+            return flag if value else f"no {flag}"
         return f"{flag} {value}"
 
 
@@ -233,6 +236,49 @@ def _fit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _labels(text: str, flag: str) -> list[str]:
+    names = [c.strip() for c in text.split(",")]
+    if not text.strip() or not all(names):
+        raise _UsageError(f"{flag} needs comma-separated column names; got {text!r}")
+    return names
+
+
+def _regress_source(args: argparse.Namespace, folder: str) -> Any:
+    """The table to stream, or the rows in memory when the standard errors need them."""
+    streams = me.FitSpec.of(missing=args.missing, cov_type=args.cov_type,
+                            information=args.information, tol=args.tol,
+                            max_iter=args.max_iter).streams
+    if not streams:
+        return _read(args)
+    path = spool_stdin(folder) if args.file == "-" else args.file
+    table, notes = open_table(path, sep=args.sep, decimal=args.decimal,
+                              index_col=_index_col(args), na_values=_na_values(args),
+                              name="<stdin>" if args.file == "-" else args.file)
+    for text in notes:
+        _note(text)
+    return table
+
+
+def _regress(args: argparse.Namespace) -> int:
+    y, x = _labels(args.y, "--y"), _labels(args.x, "--x")
+    with warnings.catch_warnings(record=True) as caught, \
+            tempfile.TemporaryDirectory(prefix="mvn-estimate-") as folder:
+        warnings.simplefilter("always", me.exceptions.MVNEstimateWarning)
+        result = me.regress(_regress_source(args, folder), y=y, x=x, missing=args.missing,
+                            weights=args.weights, weights_kind=args.weights_kind,
+                            cov_type=args.cov_type, small_sample=args.small_sample,
+                            random_x=args.random_x, information=args.information,
+                            tol=args.tol, max_iter=args.max_iter)
+    _warn_lines(caught, args.file)
+    if args.format == "json":
+        print(json.dumps(result.to_dict(), indent=2))
+        return 0
+    tests = "" if result.tests is None else \
+        "\n\nMultivariate tests of each regressor (type III):\n" + result.mv_test().to_string()
+    print(result.summary() + tests)
+    return 0
+
+
 def _group_tests(result: Any, args: argparse.Namespace) -> str:
     """Box's M and the MANOVA of a grouped fit (made before anything is printed)."""
     if not isinstance(result, me.GroupedResult):
@@ -354,6 +400,37 @@ def _fit_parser(sub: Any) -> None:
     fit.set_defaults(func=_fit)
 
 
+def _regress_parser(sub: Any) -> None:
+    reg = sub.add_parser(
+        "regress", help="multivariate regression of some columns on others",
+        description="Regress the --y columns on the --x columns (an intercept is added) by "
+                    "maximum likelihood with fixed regressors; --missing em keeps rows with "
+                    "incomplete responses. The file is streamed in chunks.")
+    _file_options(reg)
+    reg.add_argument("--y", required=True, help="comma-separated response columns")
+    reg.add_argument("--x", required=True, help="comma-separated regressor columns")
+    reg.add_argument("--missing", choices=choices("missing"), default="raise",
+                     help="missing values: raise, drop incomplete rows, or em (responses only)")
+    reg.add_argument("--cov-type", choices=choices("cov_type"), default="classic",
+                     help="standard errors: classic or robust (sandwich)")
+    reg.add_argument("--small-sample", action="store_true",
+                     help="divisor n - k in the coefficients' covariance, and t inference "
+                          "(as R's lm)")
+    reg.add_argument("--random-x", action="store_true",
+                     help="model the regressors too (their missing values by EM): the "
+                          "regression implied by the joint fit, as lavaan's fixed.x=FALSE")
+    reg.add_argument("--weights", metavar="COLUMN", help="column of non-negative row weights")
+    reg.add_argument("--weights-kind", choices=choices("weights_kind"), default="frequency",
+                     help="frequency weights are counts; analytic weights are relative")
+    reg.add_argument("--information", choices=choices("information"),
+                     help="information behind the standard errors")
+    reg.add_argument("--max-iter", type=int, help="with --missing em: iteration limit")
+    reg.add_argument("--tol", type=float, help="with --missing em: convergence tolerance")
+    reg.add_argument("--format", choices=choices("format"), default="text",
+                     help="output: a text summary or JSON")
+    reg.set_defaults(func=_regress)
+
+
 def _validate_parser(sub: Any) -> None:
     val = sub.add_parser("validate", help="check (and repair) a covariance/correlation matrix",
                          description="Check a covariance or correlation matrix in a file; exit "
@@ -376,6 +453,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {me.__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     _fit_parser(sub)
+    _regress_parser(sub)
     _validate_parser(sub)
     return parser
 

@@ -263,3 +263,25 @@ def test_structure_and_shrinkage_reach_the_fit(iris, capsys):
     assert code == 0
     expected = me.shrink_covariance(iris[COLS], method="oas")
     np.testing.assert_allclose(np.array(out["cov"]), expected.cov.to_numpy(), rtol=1e-10)
+
+
+def test_regress_on_the_command_line_equals_the_api(capsys, tmp_path):
+    air = pd.read_csv("data/airquality.csv")
+    args = ["regress", "data/airquality.csv", "--y", "Ozone,Solar.R", "--x", "Wind,Temp",
+            "--missing", "em", "--format", "json"]
+    assert main(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    api = me.regress(air, y=["Ozone", "Solar.R"], x=["Wind", "Temp"], missing="em")
+    assert out["params"] == pytest.approx(api.params.to_dict(), rel=1e-10)
+    assert main(["regress", "data/iris.csv", "--y", "Sepal.Length,Sepal.Width", "--x",
+                 "Petal.Length,Petal.Width", "--small-sample"]) == 0
+    text = capsys.readouterr().out
+    assert "Multivariate tests of each regressor" in text and "Pillai" in text
+    assert "t(147)" in text
+    path = tmp_path / "air.csv"
+    air.to_csv(path, index=False)
+    assert main(["regress", str(path), "--y", "Ozone", "--x", "Wind,Temp", "--missing", "em",
+                 "--cov-type", "robust", "--format", "json"]) == 0  # robust EM: in memory
+    robust = json.loads(capsys.readouterr().out)
+    want = me.regress(air, y="Ozone", x=["Wind", "Temp"], missing="em", cov_type="robust")
+    assert robust["std_errors"] == pytest.approx(want.std_errors.to_dict(), rel=1e-8)

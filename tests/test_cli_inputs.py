@@ -231,6 +231,14 @@ CASES = [
          "'toeplitz'"),
     case("fit-shrinkage-bogus", "fit|{d}/ok.csv|--shrinkage|james-stein", "--shrinkage",
          "'james-stein'"),
+    # -------------------------------------------------------------------------- regress
+    case("regress-without-y", "regress|{d}/ok.csv|--x|a", "--y", "required"),
+    case("regress-y-empty-item", "regress|{d}/ok.csv|--y|a,,b|--x|c", "--y", "a,,b"),
+    case("regress-unknown-column", "regress|{d}/ok.csv|--y|a|--x|zz", "'zz'", "ok.csv"),
+    case("regress-column-in-both", "regress|{d}/ok.csv|--y|a,b|--x|b", "--y", "'b'", "both"),
+    case("regress-em-missing-regressor", "regress|{d}/nan.csv|--y|a|--x|b|--missing|em",
+         "--x", "'b'", "missing", "--random-x"),
+    case("regress-nan-default", "regress|{d}/nan.csv|--y|a|--x|b", "--missing drop"),
     # ---------------------------------------------------------------------- subcommands
     case("no-subcommand", "", "required"),
     case("unknown-subcommand", "frobnicate", "invalid choice", "'frobnicate'"),

@@ -8,10 +8,11 @@ from ._grouped import GroupedResult
 from ._objective import Objective, objective
 from ._pipeline import fit_rows
 from ._registry import ESTIMATORS
+from ._regress import regress
 from ._results import EMInfo, MVNResult
 from ._spec import FitSpec
 from ._stream import fit_file
 
 __all__ = ["BUILDERS", "ESTIMATORS", "Builder", "EMInfo", "Estimate", "Estimator", "FitSpec",
            "GroupedResult", "MVNResult", "Objective", "fit", "fit_file", "fit_rows",
-           "lr_test", "objective"]
+           "lr_test", "objective", "regress"]

@@ -21,9 +21,8 @@ from ..inference import (
     cov_test_from_stats,
     hotelling_from_stats,
     independence_from_stats,
-    parse_constraints,
     sphericity_from_stats,
-    wald,
+    wald_named,
 )
 from ..linalg import PDFactor, vech_indices
 from ..missing import build_patterns, row_mahalanobis
@@ -99,13 +98,7 @@ def corr_conf_int(res: MVNResult, level: float, alpha: float | None,
 
 def wald_test(res: MVNResult, R: Any, r: Any) -> HypothesisTest:
     """Wald test of ``Rθ = r`` (``R`` a matrix or hypotheses over the parameter names)."""
-    names = list(res.params.index)
-    if isinstance(R, str) or (isinstance(R, list | tuple) and R and isinstance(R[0], str)):
-        if r is not None:
-            raise InvalidOptionError("Give the right-hand sides inside the hypotheses "
-                                     "(\"mean[a] = 1\"), not as 'r', when R is text.")
-        R, r = parse_constraints(R, names)
-    return wald(res.params.to_numpy(), res.param_cov.dense(), R, r)
+    return wald_named(res.params, res.param_cov.dense(), R, r)
 
 
 def _sample_stats(res: MVNResult, what: str) -> tuple[SufficientStats, Dataset]:

@@ -19,9 +19,10 @@ from .._typing import FloatArray
 from .._validate import check_tail
 from ..data import ROW_ADVICE, Dataset, locate_nonfinite, select_columns
 from ..guards import ShrinkageResult
-from ..inference import HypothesisTest, ParamCovariance
+from ..inference import HypothesisTest, ParamCovariance, wald_intervals, wald_pvalues
 from ..linalg import PDFactor
 from ..model import CovarianceStructure, loglike_rows, param_names
+from ..regression import ConditionalNormal, RegressionResult, conditional_normal, joint_regression
 from ._analysis import (
     corr_conf_int,
     corr_std_errors,
@@ -30,6 +31,7 @@ from ._analysis import (
     sample_test,
     wald_test,
 )
+from ._marginal import marginal
 from ._summary import summary_html, summary_text, to_dict
 
 __all__ = ["EMInfo", "MVNResult"]
@@ -204,8 +206,7 @@ class MVNResult:
     def pvalues(self) -> pd.Series:
         """Two-sided normal p-values of ``zvalues``; NaN for variances, for which "= 0" is on
         the boundary of the parameter space and the normal reference does not apply."""
-        p = 2 * sps.norm.sf(np.abs(self.zvalues.to_numpy()))
-        p[(self.param_kinds == "variance").to_numpy()] = np.nan
+        p = wald_pvalues(self.zvalues.to_numpy(), self.param_kinds.to_numpy())
         return pd.Series(p, index=self.params.index, name="pvalues")
 
     @property
@@ -253,16 +254,8 @@ class MVNResult:
         ['lower', 'upper']
         """
         q = float(sps.norm.isf(check_tail(level, alpha) / 2))
-        est, se = self.params.to_numpy(), self.std_errors.to_numpy()
-        kinds = self.param_kinds.to_numpy()
-        lower, upper = est - q * se, est + q * se
-        with np.errstate(divide="ignore", invalid="ignore"):
-            var = (kinds == "variance") & (est > 0)
-            lower[var] = est[var] * np.exp(-q * se[var] / est[var])
-            upper[var] = est[var] * np.exp(q * se[var] / est[var])
-            cor = (kinds == "correlation") & (np.abs(est) < 1)
-            z, half = np.arctanh(est[cor]), q * se[cor] / (1 - est[cor] ** 2)
-            lower[cor], upper[cor] = np.tanh(z - half), np.tanh(z + half)
+        lower, upper = wald_intervals(self.params.to_numpy(), self.std_errors.to_numpy(),
+                                      self.param_kinds.to_numpy(), q)
         return pd.DataFrame({"lower": lower, "upper": upper}, index=self.params.index)
 
     def cov_params(self) -> pd.DataFrame:
@@ -443,6 +436,82 @@ class MVNResult:
         """Heatmap of the fitted correlations; returns the Figure (see
         :func:`mvn_estimate.plots.plot_corr`)."""
         return plots.plot_corr(self, annotate=annotate, figsize=figsize)
+
+    # -- using the fitted normal ------------------------------------------------------------
+    def conditional(self, given: Any) -> ConditionalNormal:
+        """The distribution of the other columns given values of some:
+        ``y | x = g ~ N(μ_y + C (g − μ_x), Σ_yy − C Σ_xy)`` with ``C = Σ_yx Σ_xx⁻¹``.
+
+        Parameters
+        ----------
+        given : mapping, Series or DataFrame
+            ``{column: value}``; or a DataFrame of rows of values (its columns are the given
+            columns): ``.mean`` is then a DataFrame, one row per given row.
+
+        Returns
+        -------
+        ConditionalNormal
+            ``mean``, ``cov``, ``coef`` (``C``: rows responses, columns given), ``logpdf``,
+            ``sample``. Computed by solves with the Cholesky factor of ``Σ_xx``; a singular
+            ``Σ_xx`` names the collinear given columns.
+
+        Examples
+        --------
+        >>> import pandas as pd, mvn_estimate as me
+        >>> iris = pd.read_csv("data/iris.csv").iloc[:, :4]
+        >>> c = me.fit(iris).conditional({"Petal.Length": 4.0})
+        >>> c.mean.round(3).tolist()
+        [5.912, 2.964, 1.253]
+        """
+        return conditional_normal(self.mean, self.cov, given)
+
+    def marginal(self, columns: Any) -> MVNResult:
+        """The fit restricted to ``columns``: their means, the sub-block of the covariance
+        and the matching block of the covariance of the estimates (through the structure
+        for a structured fit, whose marginal is then reported unstructured).
+
+        The marginal of a maximum-likelihood fit is the ML estimate of the marginal for
+        complete data; with ``missing="em"`` it keeps what the other columns told about
+        these (it is not a refit). Its ``loglike`` is that of the fitted rows' values in
+        these columns at the marginal estimates (NaN for a weighted fit of incomplete data or
+        of a file, whose rows are not kept).
+
+        Examples
+        --------
+        >>> import pandas as pd, mvn_estimate as me
+        >>> iris = pd.read_csv("data/iris.csv").iloc[:, :4]
+        >>> m = me.fit(iris).marginal(["Sepal.Length", "Petal.Length"])
+        >>> m.params.index.tolist()[:3]
+        ['mean[Sepal.Length]', 'mean[Petal.Length]', 'cov[Sepal.Length,Sepal.Length]']
+        """
+        return marginal(self, columns)
+
+    def regress(self, y: Any, x: Any) -> RegressionResult:
+        """The regression of ``y`` on ``x`` implied by this fit (random regressors, no
+        refit): ``B = Σ̂_xx⁻¹Σ̂_xy``, intercepts ``μ̂_y − Bᵀμ̂_x`` and the residual covariance
+        ``Σ̂_yy − Σ̂_yxΣ̂_xx⁻¹Σ̂_xy``, with delta-method standard errors from this fit's
+        covariance of the estimates — so EM (FIML, also with missing regressors), robust and
+        structured fits carry over.
+
+        This is what lavaan reports with ``fixed.x=FALSE``. With complete data and the
+        expected information the coefficients' covariance is ``Ψ̂ ⊗ (XᵀX)⁻¹`` with the ML
+        ``Ψ̂`` (divisor n), not ``lm``'s (divisor n − k): see
+        :func:`mvn_estimate.regress` (``small_sample=True``) for that. ``loglike`` is the
+        joint one.
+
+        Examples
+        --------
+        >>> import pandas as pd, mvn_estimate as me
+        >>> air = pd.read_csv("data/airquality.csv").iloc[:, :4]
+        >>> r = me.fit(air, missing="em").regress("Ozone", ["Solar.R", "Wind", "Temp"])
+        >>> round(float(r.coef.loc["Temp", "Ozone"]), 3)
+        1.652
+        """
+        chain = None if self.structure.name == "unstructured" else \
+            self.structure.jacobian(self.theta)
+        return joint_regression(self.mean, self.cov, self.param_cov, chain, y, x,
+                                kind="random x", loglike=self.loglike, nobs=self.nobs,
+                                missing=self.missing)
 
     # -- presentation ---------------------------------------------------------------------
     def summary(self, level: float = 0.95) -> str:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import html
 import math
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from .._validate import check_level
+from ..inference import estimates_table, render_html, render_text
 
 if TYPE_CHECKING:
     from ._results import MVNResult
@@ -17,10 +17,8 @@ __all__ = ["summary_html", "summary_text", "to_dict"]
 
 
 def _table(res: MVNResult, level: float) -> pd.DataFrame:
-    ci = res.conf_int(level)
-    return pd.DataFrame({"Estimate": res.params, "Std. Err.": res.std_errors,
-                         "z": res.zvalues, "P>|z|": res.pvalues,
-                         "Lower CI": ci["lower"], "Upper CI": ci["upper"]})
+    return estimates_table(res.params, res.std_errors, res.zvalues, res.pvalues,
+                           res.conf_int(level))
 
 
 def _header(res: MVNResult) -> list[tuple[str, str, str, str]]:
@@ -57,33 +55,23 @@ def _title(res: MVNResult) -> str:
 def summary_text(res: MVNResult, level: float) -> str:
     """The text summary: fit statistics, then each parameter with inference."""
     level = check_level(level, None)
-    table = _table(res, level).to_string(float_format=lambda v: f"{v:.4g}", na_rep="")
-    width = max(78, len(table.splitlines()[0]))
-    half = width // 2
-    lines = [_title(res).center(width).rstrip(), "=" * width]
-    lines += [f"{a:<18}{b:>{half - 21}}   {c:<18}{d:>{width - half - 18}}"
-              for a, b, c, d in _header(res)]
+    middle = []
     if res.em is not None:
         frac = ", ".join(f"{k}: {v:.1%}" for k, v in res.em.missing_fraction.items())
-        lines.append(f"Missing by column: {frac}")
-    lines += ["=" * width, *table.splitlines(), "=" * width]
+        middle.append(f"Missing by column: {frac}")
     if res.shrinkage is not None:
-        lines.append("Standard errors: not available — a shrinkage estimate is not the "
-                     "maximum-likelihood estimate.")
-        return "\n".join(lines)
-    lines.append(f"Standard errors: {res.cov_type}, {res.param_cov.formula}.")
-    lines.append(f"Confidence intervals: {level * 100:g}% Wald (variances on the log scale, "
-                 "correlations on the atanh scale); no p-values for variances.")
-    return "\n".join(lines)
+        notes = ["Standard errors: not available — a shrinkage estimate is not the "
+                 "maximum-likelihood estimate."]
+    else:
+        notes = [f"Standard errors: {res.cov_type}, {res.param_cov.formula}.",
+                 f"Confidence intervals: {level * 100:g}% Wald (variances on the log scale, "
+                 "correlations on the atanh scale); no p-values for variances."]
+    return render_text(_title(res), _header(res), _table(res, level), middle, notes)
 
 
 def summary_html(res: MVNResult, level: float = 0.95) -> str:
     """The summary as HTML (what notebooks show)."""
-    head = "".join(f"<tr><th>{html.escape(a)}</th><td>{html.escape(b)}</td>"
-                   f"<th>{html.escape(c)}</th><td>{html.escape(d)}</td></tr>"
-                   for a, b, c, d in _header(res))
-    return (f"<h4>{html.escape(_title(res))}</h4><table>{head}</table>"
-            + _table(res, level).to_html(float_format=lambda v: f"{v:.4g}"))
+    return render_html(_title(res), _header(res), _table(res, level))
 
 
 def _json_safe(value: Any) -> Any:

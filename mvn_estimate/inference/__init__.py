@@ -24,6 +24,8 @@ from ._covariance import (
     robust_variance,
     score_meat,
 )
+from ._delta import Given, Selected, Transformed
+from ._intervals import wald_intervals, wald_pvalues
 from ._means import (
     ManovaResult,
     aligned_vector,
@@ -33,13 +35,16 @@ from ._means import (
     manova_table,
 )
 from ._normality import MardiaResult, doornik_hansen_test, henze_zirkler_test, mardia_test
+from ._report import Header, estimates_table, render_html, render_text
 from ._result import HypothesisTest
-from ._wald import parse_constraints, wald
+from ._wald import parse_constraints, wald, wald_named
 
 __all__ = [
     "Classic",
     "Embedded",
     "FromInformation",
+    "Given",
+    "Header",
     "HypothesisTest",
     "ManovaResult",
     "MardiaResult",
@@ -48,6 +53,8 @@ __all__ = [
     "Robust",
     "Sandwich",
     "Scaled",
+    "Selected",
+    "Transformed",
     "aligned_matrix",
     "aligned_vector",
     "box_m_test",
@@ -55,6 +62,7 @@ __all__ = [
     "cov_test",
     "cov_test_from_stats",
     "doornik_hansen_test",
+    "estimates_table",
     "henze_zirkler_test",
     "hotelling_from_stats",
     "hotelling_test",
@@ -64,9 +72,14 @@ __all__ = [
     "manova_table",
     "mardia_test",
     "parse_constraints",
+    "render_html",
+    "render_text",
     "robust_variance",
     "score_meat",
     "sphericity_from_stats",
     "sphericity_test",
     "wald",
+    "wald_intervals",
+    "wald_named",
+    "wald_pvalues",
 ]

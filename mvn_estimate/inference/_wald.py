@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy import stats as sps
 
 from .._typing import FloatArray
@@ -22,7 +23,7 @@ from ..exceptions import (
 from ..linalg import PDFactor
 from ._result import HypothesisTest
 
-__all__ = ["parse_constraints", "wald"]
+__all__ = ["parse_constraints", "wald", "wald_named"]
 
 
 def _linear(node: ast.AST, k: int, text: str) -> tuple[FloatArray, float]:
@@ -154,3 +155,14 @@ def wald(params: FloatArray, cov: FloatArray, R: Any, r: Any = None) -> Hypothes
     q = mat.shape[0]
     return HypothesisTest("Wald", stat, float(q), float(sps.chi2.sf(stat, q)), "chi2",
                           f"{q} linear restriction(s) Rθ = r")
+
+
+def wald_named(params: pd.Series, cov: FloatArray, R: Any, r: Any = None) -> HypothesisTest:
+    """:func:`wald` where ``R`` may also be hypotheses written over the parameter names
+    (``"mean[a] = mean[b]"``; right-hand sides inside the text)."""
+    if isinstance(R, str) or (isinstance(R, list | tuple) and R and isinstance(R[0], str)):
+        if r is not None:
+            raise InvalidOptionError("Give the right-hand sides inside the hypotheses "
+                                     "(\"mean[a] = 1\"), not as 'r', when R is text.")
+        R, r = parse_constraints(R, [str(n) for n in params.index])
+    return wald(params.to_numpy(), cov, R, r)
