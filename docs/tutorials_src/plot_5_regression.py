@@ -16,9 +16,9 @@ fixed-regressor model keeps every row.
 # ``μ_y + Σ_yx Σ_xx⁻¹ (x − μ_x)`` and ``Σ_yy − Σ_yx Σ_xx⁻¹ Σ_xy``, by Cholesky solves.
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 import mvn_estimate as me
 
@@ -37,7 +37,8 @@ print(hot_day.cov.round(1))
 grid = pd.DataFrame({"Temp": np.linspace(56, 97, 60)})
 ozone = em.conditional(grid)
 sd = float(np.sqrt(ozone.cov.loc["Ozone", "Ozone"]))
-fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
+fig = Figure(figsize=(6, 4), layout="constrained")  # no pyplot state, as the package's plots
+ax = fig.subplots()
 ax.fill_between(grid["Temp"], ozone.mean["Ozone"] - 1.96 * sd,
                 ozone.mean["Ozone"] + 1.96 * sd, color="0.85", label="95% band")
 ax.plot(grid["Temp"], ozone.mean["Ozone"], color="C0", label="conditional mean (EM fit)")
