@@ -16,7 +16,6 @@ from scipy import stats as sps
 
 from .. import plots
 from .._typing import FloatArray
-from .._validate import check_tail
 from ..data import ROW_ADVICE, Dataset, locate_nonfinite, select_columns
 from ..guards import ShrinkageResult
 from ..inference import HypothesisTest, ParamCovariance
@@ -26,6 +25,7 @@ from ._analysis import (
     corr_conf_int,
     corr_std_errors,
     correlation,
+    intervals,
     outliers,
     sample_test,
     wald_test,
@@ -252,17 +252,8 @@ class MVNResult:
         >>> ci.columns.tolist()
         ['lower', 'upper']
         """
-        q = float(sps.norm.isf(check_tail(level, alpha) / 2))
-        est, se = self.params.to_numpy(), self.std_errors.to_numpy()
-        kinds = self.param_kinds.to_numpy()
-        lower, upper = est - q * se, est + q * se
-        with np.errstate(divide="ignore", invalid="ignore"):
-            var = (kinds == "variance") & (est > 0)
-            lower[var] = est[var] * np.exp(-q * se[var] / est[var])
-            upper[var] = est[var] * np.exp(q * se[var] / est[var])
-            cor = (kinds == "correlation") & (np.abs(est) < 1)
-            z, half = np.arctanh(est[cor]), q * se[cor] / (1 - est[cor] ** 2)
-            lower[cor], upper[cor] = np.tanh(z - half), np.tanh(z + half)
+        lower, upper = intervals(self.params.to_numpy(), self.std_errors.to_numpy(),
+                                 self.param_kinds.to_numpy(), level, alpha)
         return pd.DataFrame({"lower": lower, "upper": upper}, index=self.params.index)
 
     def cov_params(self) -> pd.DataFrame:
