@@ -15,7 +15,7 @@ from scipy import stats as sps
 
 from .. import plots
 from ..data import as_dataset, dataset_source, is_label, resolve_weights, split_groups
-from ..exceptions import InvalidOptionError, MVNEstimateError, setting
+from ..exceptions import InvalidOptionError, MVNEstimateError, NotNestedError, setting
 from ..inference import HypothesisTest, ManovaResult, ParamCovariance, box_m_test, manova
 from ._analysis import intervals, wald_test
 from ._digest import data_digest
@@ -26,7 +26,7 @@ from ._pipeline import fit_rows
 from ._results import MVNResult
 from ._spec import FitSpec
 
-__all__ = ["GroupedResult", "fit_groups"]
+__all__ = ["GroupedResult", "fit_groups", "grouped_nesting", "model_text"]
 
 _NAMES = {"Box's M test": "box_m_test", "MANOVA": "manova"}
 
@@ -308,6 +308,33 @@ class GroupedResult:
 
     def __str__(self) -> str:
         return self.summary()
+
+
+def model_text(fit: Any) -> str:
+    """The model of a fit in words, for a likelihood-ratio test's hypothesis."""
+    if not isinstance(fit, GroupedResult):
+        return f"the {fit.structure} model"
+    structure = next(iter(fit.groups.values())).structure
+    shared = " and ".join(fit.equal) if fit.equal else "no parameter"
+    return f"the {structure} model with {shared} shared across {fit.by}"
+
+
+def grouped_nesting(restricted: Any, full: Any) -> None:
+    """A grouped model is nested only in a grouped model of the same groups that shares no
+    more than it does (:func:`~mvn_estimate.lr_test`'s check before comparing the data)."""
+    kinds = [isinstance(f, GroupedResult) for f in (restricted, full)]
+    if not any(kinds):
+        return
+    if not all(kinds):
+        raise NotNestedError(
+            "The 'restricted' and 'full' models must both be grouped fits (fit(..., by=...)) "
+            "or both single fits; got one of each. Fit both with the same by=.")
+    extra = [e for e in full.equal if e not in restricted.equal]
+    if extra:
+        raise NotNestedError(
+            f"The 'full' model shares {extra} across the groups and the 'restricted' one does "
+            f"not (it shares {list(restricted.equal)}), so it is not nested in the 'full' "
+            "one. Swap the arguments if they are reversed.")
 
 
 def fit_groups(data: Any, by: Any, columns: Any, weights: Any, spec: FitSpec) -> GroupedResult:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .._validate import check_level
+from ._joint_fit import group_name
 from ._summary import _json_safe
 
 if TYPE_CHECKING:
@@ -67,7 +68,8 @@ def _joint_text(res: GroupedResult, level: float) -> str:
     lines += [shared_text(res), "=" * width, *text.splitlines(), "=" * width,
               f"Standard errors: {res.cov_type}, {res.param_cov.formula}.",
               f"Confidence intervals: {level * 100:g}% Wald (variances on the log scale); no "
-              "p-values for variances. A group's own parameters are named name@group."]
+              "p-values for variances.",
+              "A parameter named name@group is that group's own; the others are shared."]
     return "\n".join(lines)
 
 
@@ -76,7 +78,7 @@ def grouped_summary(res: GroupedResult, level: float) -> str:
     level = check_level(level, None)
     if res.joint is not None:
         return _joint_text(res, level)
-    parts = [f"{res.by} = {g!r}\n{r.summary(level)}" for g, r in res.groups.items()]
+    parts = [f"{group_name(res.by, g)}\n{r.summary(level)}" for g, r in res.groups.items()]
     pooled = res.pooled.to_string(float_format=lambda v: f"{v:.4g}")
     model = (f"{shared_text(res)}; log-likelihood {res.loglike:.4f} with {res.nparams} "
              "parameters")
