@@ -17,7 +17,7 @@ __all__ = ["lr_test"]
 def _same_data(restricted: MVNResult, full: MVNResult) -> None:
     checks = [
         ("variables", list(restricted.labels), list(full.labels)),
-        ("number of observations", restricted.nobs, full.nobs),
+        ("number of observations", f"{restricted.nobs:.12g}", f"{full.nobs:.12g}"),
         ("missing-value policy", restricted.missing, full.missing),
         ("rows dropped", restricted.nobs_dropped, full.nobs_dropped),
         ("weights", restricted.weights_kind, full.weights_kind),

@@ -137,7 +137,7 @@ def _prepare(ds: Dataset, w: FloatArray | None, groups: Groups, spec: FitSpec,
 
 def group_name(by: str, label: Any) -> str:
     """``Month = 5``, ``Species = 'setosa'``: a group in messages."""
-    return f"{by} = {label!r}" if isinstance(label, str) else f"{by} = {label}"
+    return f"{by} = {str(label)!r}" if isinstance(label, str) else f"{by} = {label}"
 
 
 def fit_shared(ds: Dataset, w: FloatArray | None, groups: Groups,
