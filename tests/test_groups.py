@@ -176,7 +176,8 @@ def test_complete_equal_mean_is_the_precision_weighted_mean(iris):
     parts = [g[IRIS[:2]].to_numpy() for _, g in iris.groupby("Species", sort=False)]
     mu = fit.params.iloc[:2].to_numpy()
     # the score is zero: Σ_g n_gΣ_g⁻¹(x̄_g − μ) = 0 and Σ_g = S_g + (x̄_g − μ)(x̄_g − μ)ᵀ
-    total = sum(len(x) * np.linalg.solve(c, x.mean(0) - mu) for x, c in zip(parts, covs))
+    total = sum(len(x) * np.linalg.solve(c, x.mean(0) - mu)
+                for x, c in zip(parts, covs, strict=True))
     np.testing.assert_allclose(total, 0.0, atol=1e-10)
     for x, c in zip(parts, covs, strict=True):
         d = x.mean(0) - mu
@@ -225,7 +226,7 @@ def test_compound_symmetry_shared_or_per_group_matches_lavaan(ref, air, key, equ
 def test_a_shared_structure_with_complete_data_is_fitted_to_the_pooled_covariance(iris,
                                                                                    structure):
     fit = me.fit(iris, by="Species", equal=["cov"], structure=structure)
-    within, means, n = _pooled(iris)
+    within, means, _ = _pooled(iris)
     # the same problem for one group: data whose ML covariance is S_pool, with N rows
     white = np.random.default_rng(5).standard_normal((150, 4))
     white -= white.mean(0)

@@ -25,7 +25,8 @@ def shared_text(res: GroupedResult) -> str:
     if not res.equal:
         return f"Shared across {res.by}: nothing (each group fitted on its own)"
     what = " and ".join(_WHAT[e][0] for e in res.equal)
-    structured = next(iter(res.groups.values())).structure.name != "unstructured" and "cov" in res.equal
+    structure = next(iter(res.groups.values())).structure
+    structured = structure.name != "unstructured" and "cov" in res.equal
     names = ", ".join("the structure's parameters" if e == "cov" and structured else
                       _WHAT[e][1] for e in res.equal)
     return f"Shared across {res.by}: {what} ({names} without a group)"

@@ -326,7 +326,7 @@ class JointModel:
         with fewer, that regression fits them exactly and the likelihood is unbounded."""
         p = self.p
         for members, what in self._blocks():
-            rows = sum(_observed_rows(self.groups[g].patterns) for g in members)
+            rows = np.sum([_observed_rows(self.groups[g].patterns) for g in members], axis=0)
             means = 1 if self.mean_shared else len(members)
             few = [f"{c!r} ({int(k)} rows)" for c, k in zip(self.groups[0].patterns.labels, rows,
                                                            strict=True) if k < p + means]
@@ -335,9 +335,10 @@ class JointModel:
                     f"Columns {', '.join(few)} are observed in fewer than p + {means} = "
                     f"{p + means} rows for {what} ({p - 1} slopes on the other columns and "
                     f"{means} mean{'s' if means > 1 else ''}): the likelihood grows without "
-                    "bound as their variance shrinks. Drop them, use fewer columns"
-                    + ("." if self.cov_shared else
-                       f", or share the covariance ({setting('equal', ['cov'])})."))
+                    "bound as their variance shrinks. "
+                    + ("Drop them or use fewer columns." if self.cov_shared else
+                       "Drop them, use fewer columns, or share the covariance "
+                       f"({setting('equal', ['cov'])})."))
 
     def _check(self, covs: list[FloatArray], start: list[FloatArray], it: int) -> None:
         """The first M-step's covariances are factored (or the columns named); later, a

@@ -21,7 +21,7 @@ import pandas as pd
 
 from .._typing import FloatArray
 from ..data import Chunked, Dataset, Groups, Tally, dataset_source
-from ..exceptions import MVNEstimateError
+from ..exceptions import MissingValueError, MVNEstimateError, setting
 from ..inference import FromInformation, ParamCovariance, Sandwich, Scaled
 from ..model import Unstructured, param_names
 from ._digest import data_digest
@@ -95,8 +95,13 @@ def _apply_policy(ds: Dataset, w: FloatArray | None, groups: Groups,
         policy.report(tally.dropped, tally.rows)
     keep = None if policy.em else policy.used(ds.values)
     parts, weights, dropped = [], [], []
-    for part, rows in zip(groups.parts, groups.rows, strict=True):
+    for label, part, rows in zip(groups.labels, groups.parts, groups.rows, strict=True):
         sel = np.ones(rows.size, dtype=bool) if keep is None else keep[rows]
+        if not sel.any():
+            raise MissingValueError(
+                f"In group {group_name(groups.name, label)}: {setting('missing', 'drop')} "
+                f"drops all {rows.size} rows of this group (every one has a missing value). "
+                f"Use {setting('missing', 'em')}, fewer columns, or leave the group out.")
         parts.append(part if sel.all() else part.rows(sel))
         weights.append(None if w is None else w[rows][sel])
         dropped.append(int(rows.size - sel.sum()))
