@@ -15,6 +15,7 @@ import mvn_estimate as me
 from mvn_estimate.exceptions import (
     DtypeError,
     InvalidOptionError,
+    LabelError,
     MissingValueError,
     MVNEstimateError,
     NonFiniteError,
@@ -61,6 +62,9 @@ OPTIONS = [
          InvalidOptionError, "shrinkage='oas'", "equal=['cov']"),
     case("equal-cov-closed-form-tol", lambda: _fit(equal=["cov"], tol=1e-6),
          InvalidOptionError, "'tol' argument", "closed form", "equal=['mean']"),
+    case("by-labels-that-read-alike",
+         lambda: _fit(by=np.array([1] * 15 + ["1"] * 15, dtype=object), equal=["cov"]),
+         LabelError, "'by' argument has group labels [1, '1']", "distinct labels"),
     case("equal-by-one-group", lambda: _fit(by=np.repeat("a", 30), equal=["cov"]),
          ShapeError, "'by' argument must define at least two groups"),
 ]

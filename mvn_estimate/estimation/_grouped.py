@@ -14,8 +14,16 @@ import pandas as pd
 from scipy import stats as sps
 
 from .. import plots
-from ..data import as_dataset, dataset_source, is_label, resolve_weights, split_groups
-from ..exceptions import InvalidOptionError, MVNEstimateError, NotNestedError, setting
+from ..data import as_dataset, dataset_source, is_label, resolve_weights, show_labels, split_groups
+from ..exceptions import (
+    InvalidOptionError,
+    LabelError,
+    MVNEstimateError,
+    NotNestedError,
+    arg,
+    ref,
+    setting,
+)
 from ..inference import HypothesisTest, ManovaResult, ParamCovariance, box_m_test, manova
 from ._analysis import intervals, wald_test
 from ._digest import data_digest
@@ -337,6 +345,18 @@ def grouped_nesting(restricted: Any, full: Any) -> None:
             "one. Swap the arguments if they are reversed.")
 
 
+def _distinct(labels: list[Any]) -> None:
+    """Group labels name parameters (``mean[x]@label``): two that print alike are refused."""
+    seen: dict[str, Any] = {}
+    for label in labels:
+        if str(label) in seen:
+            raise LabelError(
+                f"{arg('by')} has group labels {show_labels([seen[str(label)], label])} that "
+                "read the same as text, so their parameters (name@group) could not be told "
+                f"apart. Give the groups of {ref('by')} distinct labels (e.g. all strings).")
+        seen[str(label)] = label
+
+
 def fit_groups(data: Any, by: Any, columns: Any, weights: Any, spec: FitSpec) -> GroupedResult:
     """Fit the groups of ``by`` with ``spec``: each on its own (one pipeline per group), or
     jointly when ``spec.equal`` names parameters they share."""
@@ -345,6 +365,7 @@ def fit_groups(data: Any, by: Any, columns: Any, weights: Any, spec: FitSpec) ->
     w = resolve_weights(weights, data, ds)
     labelled = list(ds.labels) if ds.labelled else None
     groups = split_groups(data, by, columns=labelled)
+    _distinct(groups.labels)
     source = (data, by, labelled)
     if spec.equal:
         fits, layout, covariance, info = fit_shared(ds, w, groups, spec)
