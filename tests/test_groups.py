@@ -238,6 +238,17 @@ def test_a_shared_structure_with_complete_data_is_fitted_to_the_pooled_covarianc
     assert list(fit.params.index[12:]) == list(single.params.index[4:])
 
 
+@pytest.mark.parametrize("structure", ["compound_symmetry", "ar1", me.structures.Factor(1)])
+def test_a_structure_shared_with_the_mean_is_the_structured_fit_of_all_rows(air, structure):
+    both = me.fit(air, by="Month", columns=AIR, missing="em", equal=["mean", "cov"],
+                  structure=structure)
+    one = me.fit(air[AIR], missing="em", structure=structure)
+    assert list(both.params.index) == list(one.params.index)
+    np.testing.assert_allclose(both.params, one.params, rtol=1e-9)
+    np.testing.assert_allclose(both.std_errors, one.std_errors, rtol=1e-9)
+    assert both.loglike == pytest.approx(one.loglike, abs=1e-8)
+
+
 # --------------------------------------------------------------------- options and policies
 def test_frequency_weights_are_repeated_rows(rng):
     x = rng.standard_normal((60, 3))
