@@ -34,6 +34,7 @@ StructureName: TypeAlias = Literal["unstructured", "diagonal", "spherical",
                                    "compound_symmetry", "ar1"]
 SurMethod: TypeAlias = Literal["ml", "two-step"]
 ShrinkMethod: TypeAlias = Literal["ledoit-wolf", "oas", "schafer-strimmer"]
+Equal: TypeAlias = Literal["mean", "cov"]
 Definiteness: TypeAlias = Literal[
     "positive definite",
     "positive semidefinite",

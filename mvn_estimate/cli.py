@@ -37,7 +37,8 @@ _FLAGS = {"missing": "--missing", "cov_type": "--cov-type", "weights": "--weight
           "sep": "--sep", "decimal": "--decimal", "index_col": "--index-col",
           "repair": "--repair", "na_values": "--na-values", "structure": "--structure",
           "shrinkage": "--shrinkage", "y": "--y", "x": "--x",
-          "small_sample": "--small-sample", "random_x": "--random-x"}
+          "small_sample": "--small-sample", "random_x": "--random-x",
+          "equal": "--equal"}
 
 
 class _UsageError(Exception):
@@ -188,7 +189,8 @@ def _fit_memory(args: argparse.Namespace) -> Any:
     return me.fit(frame, columns=columns, missing=args.missing, cov_type=args.cov_type,
                   weights=args.weights, weights_kind=args.weights_kind,
                   information=args.information, tol=args.tol, max_iter=args.max_iter,
-                  by=args.by, structure=args.structure, shrinkage=args.shrinkage)
+                  by=args.by, structure=args.structure, shrinkage=args.shrinkage,
+                  equal=_listed(args.equal))
 
 
 def _fit_streamed(args: argparse.Namespace, path: str) -> Any:
@@ -208,11 +210,17 @@ def _fit_streamed(args: argparse.Namespace, path: str) -> Any:
                      structure=args.structure)
 
 
+def _listed(text: str | None) -> list[str] | None:
+    """A comma-separated option as a list (None when not given)."""
+    return None if text is None else [t.strip() for t in text.split(",")]
+
+
 def _fit_any(args: argparse.Namespace) -> Any:
     streams = me.FitSpec.of(missing=args.missing, cov_type=args.cov_type,
                             information=args.information, tol=args.tol,
                             max_iter=args.max_iter, structure=args.structure,
-                            shrinkage=args.shrinkage).streams
+                            shrinkage=args.shrinkage, equal=_listed(args.equal),
+                            grouped=args.by is not None).streams
     if args.by is not None or args.plot or not streams:
         return _fit_memory(args)
     if args.file != "-":
@@ -397,6 +405,9 @@ def _fit_parser(sub: Any) -> None:
     fit.add_argument("--by", metavar="COLUMN",
                      help="fit each group of this column separately (then Box's M and MANOVA "
                           "are printed too)")
+    fit.add_argument("--equal", metavar="NAMES",
+                     help="with --by: parameters the groups share, fitted jointly: mean, cov or "
+                          "mean,cov (comma-separated)")
     fit.set_defaults(func=_fit)
 
 

@@ -21,7 +21,13 @@ def test_grouped_fit_equals_per_group_fits(iris):
         ref = me.fit(iris.loc[iris["Species"] == label, IRIS])
         pd.testing.assert_series_equal(res.params, ref.params)
         pd.testing.assert_series_equal(res.std_errors, ref.std_errors)
-    assert g.params.shape == (3, 14) and g.params.index.name == "Species"
+    assert g.group_params.shape == (3, 14) and g.group_params.index.name == "Species"
+    assert g.params.shape == (42,) and g.nparams == 42
+    for label, res in g.groups.items():  # one model: each group's parameters, named @group
+        own = g.params[[f"{name}@{label}" for name in res.params.index]]
+        np.testing.assert_array_equal(own.to_numpy(), res.params.to_numpy())
+        se = g.std_errors[[f"{name}@{label}" for name in res.params.index]]
+        np.testing.assert_array_equal(se.to_numpy(), res.std_errors.to_numpy())
     assert np.isclose(g.loglike, sum(r.loglike for r in g.groups.values()))
 
 

@@ -5,6 +5,7 @@ from ._covariances import BUILDERS, Builder
 from ._estimate import Estimate, Estimator
 from ._fit import fit
 from ._grouped import GroupedResult
+from ._joint_fit import JointInfo
 from ._objective import Objective, objective
 from ._pipeline import fit_rows
 from ._registry import ESTIMATORS
@@ -14,5 +15,5 @@ from ._spec import FitSpec
 from ._stream import fit_file
 
 __all__ = ["BUILDERS", "ESTIMATORS", "Builder", "EMInfo", "Estimate", "Estimator", "FitSpec",
-           "GroupedResult", "MVNResult", "Objective", "fit", "fit_file", "fit_rows",
+           "GroupedResult", "JointInfo", "MVNResult", "Objective", "fit", "fit_file", "fit_rows",
            "lr_test", "objective", "regress"]

@@ -4,7 +4,7 @@ means and covariances on the fitted sample, outliers — as functions of a fitte
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 import pandas as pd
@@ -16,12 +16,14 @@ from ..data import Dataset, SufficientStats, select_columns
 from ..exceptions import InvalidOptionError, setting
 from ..inference import (
     HypothesisTest,
+    ParamCovariance,
     aligned_matrix,
     aligned_vector,
     cov_test_from_stats,
     hotelling_from_stats,
     independence_from_stats,
     sphericity_from_stats,
+    wald_intervals,
     wald_named,
 )
 from ..linalg import PDFactor, vech_indices
@@ -32,8 +34,26 @@ if TYPE_CHECKING:
 
 CorrMethod = Literal["delta", "fisher"]
 
-__all__ = ["corr_conf_int", "corr_std_errors", "correlation", "outliers", "sample_test",
-           "wald_test"]
+__all__ = ["Fitted", "corr_conf_int", "corr_std_errors", "correlation", "intervals", "outliers",
+           "sample_test", "wald_test"]
+
+
+class Fitted(Protocol):
+    """What a Wald test or an interval reads from a fit: the estimates and the one estimator
+    of their covariance (an :class:`MVNResult`, a :class:`GroupedResult`)."""
+
+    @property
+    def params(self) -> pd.Series: ...
+
+    @property
+    def param_cov(self) -> ParamCovariance: ...
+
+
+def intervals(est: FloatArray, se: FloatArray, kinds: np.ndarray, level: float,
+              alpha: float | None) -> tuple[FloatArray, FloatArray]:
+    """Wald intervals that respect the parameter space (see :meth:`MVNResult.conf_int`) at
+    ``level`` (or ``alpha``)."""
+    return wald_intervals(est, se, kinds, float(sps.norm.isf(check_tail(level, alpha) / 2)))
 
 
 def correlation(res: MVNResult) -> pd.DataFrame:
@@ -96,7 +116,7 @@ def corr_conf_int(res: MVNResult, level: float, alpha: float | None,
                          "upper": np.tanh(z + half)}, index=se.index)
 
 
-def wald_test(res: MVNResult, R: Any, r: Any) -> HypothesisTest:
+def wald_test(res: Fitted, R: Any, r: Any) -> HypothesisTest:
     """Wald test of ``Rθ = r`` (``R`` a matrix or hypotheses over the parameter names)."""
     return wald_named(res.params, res.param_cov.dense(), R, r)
 

@@ -8,6 +8,7 @@ from scipy import stats as sps
 
 from ..exceptions import DtypeError, NotNestedError, arg, describe
 from ..inference import HypothesisTest
+from ._grouped import GroupedResult, grouped_nesting, model_text
 from ._results import MVNResult
 
 __all__ = ["lr_test"]
@@ -16,7 +17,7 @@ __all__ = ["lr_test"]
 def _same_data(restricted: MVNResult, full: MVNResult) -> None:
     checks = [
         ("variables", list(restricted.labels), list(full.labels)),
-        ("number of observations", restricted.nobs, full.nobs),
+        ("number of observations", f"{restricted.nobs:.12g}", f"{full.nobs:.12g}"),
         ("missing-value policy", restricted.missing, full.missing),
         ("rows dropped", restricted.nobs_dropped, full.nobs_dropped),
         ("weights", restricted.weights_kind, full.weights_kind),
@@ -36,10 +37,11 @@ def lr_test(restricted: Any, full: Any) -> HypothesisTest:
 
     Parameters
     ----------
-    restricted, full : MVNResult
+    restricted, full : MVNResult or GroupedResult
         Fits of the same data (same columns, rows, weights and missing-value policy), the
         restricted one with fewer parameters — e.g. ``structure="compound_symmetry"`` against
-        the unstructured default.
+        the unstructured default, or groups sharing their covariance
+        (``fit(..., by=..., equal=["cov"])``) against groups with their own.
 
     Returns
     -------
@@ -66,11 +68,17 @@ def lr_test(restricted: Any, full: Any) -> HypothesisTest:
     >>> t = lr_test(me.fit(x, structure="compound_symmetry"), me.fit(x))
     >>> t.df, bool(t.pvalue > 0.01)
     (4.0, True)
+    >>> import pandas as pd
+    >>> iris = pd.read_csv("data/iris.csv")
+    >>> t = lr_test(me.fit(iris, by="Species", equal=["cov"]), me.fit(iris, by="Species"))
+    >>> t.df, round(t.statistic, 3)
+    (20.0, 149.656)
     """
     for name, value in (("restricted", restricted), ("full", full)):
-        if not isinstance(value, MVNResult):
-            raise DtypeError(f"{arg(name)} must be a fitted MVNResult; got "
+        if not isinstance(value, MVNResult | GroupedResult):
+            raise DtypeError(f"{arg(name)} must be a fitted MVNResult or GroupedResult; got "
                              f"{describe(value)}.")
+    grouped_nesting(restricted, full)
     _same_data(restricted, full)
     df = full.nparams - restricted.nparams
     if df <= 0:
@@ -87,6 +95,5 @@ def lr_test(restricted: Any, full: Any) -> HypothesisTest:
     statistic = max(statistic, 0.0)
     return HypothesisTest("likelihood ratio", float(statistic), float(df),
                           float(sps.chi2.sf(statistic, df)), "chi2",
-                          f"the {restricted.structure} model holds (against the "
-                          f"{full.structure} model)")
+                          f"{model_text(restricted)} holds (against {model_text(full)})")
 

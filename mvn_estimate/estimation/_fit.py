@@ -25,7 +25,7 @@ def fit(data: Any, *, columns: Any = ..., missing: Missing = ..., weights: Any =
         weights_kind: WeightsKind = ..., cov_type: CovType = ...,
         information: Information | None = ..., tol: float | None = ...,
         max_iter: int | None = ..., structure: Any = ..., shrinkage: Any = ...,
-        by: None = ...) -> MVNResult: ...
+        by: None = ..., equal: Any = ...) -> MVNResult: ...
 
 
 @overload
@@ -33,14 +33,14 @@ def fit(data: Any, *, columns: Any = ..., missing: Missing = ..., weights: Any =
         weights_kind: WeightsKind = ..., cov_type: CovType = ...,
         information: Information | None = ..., tol: float | None = ...,
         max_iter: int | None = ..., structure: Any = ..., shrinkage: Any = ...,
-        by: Any) -> GroupedResult: ...
+        by: Any, equal: Any = ...) -> GroupedResult: ...
 
 
 def fit(data: Any, *, columns: Any = None, missing: Missing = "raise", weights: Any = None,
         weights_kind: WeightsKind = "frequency", cov_type: CovType = "classic",
         information: Information | None = None, tol: float | None = None,
         max_iter: int | None = None, structure: Any = None, shrinkage: Any = None,
-        by: Any = None) -> MVNResult | GroupedResult:
+        by: Any = None, equal: Any = None) -> MVNResult | GroupedResult:
     """Maximum-likelihood fit of a multivariate normal to the rows of ``data``.
 
     Parameters
@@ -90,9 +90,20 @@ def fit(data: Any, *, columns: Any = None, missing: Missing = "raise", weights: 
         unstructured model only. The result reports the intensity and condition number; it
         has no standard errors (a shrinkage estimate is not the ML one).
     by : label or array-like of shape (n_samples,), optional
-        Fit each group separately: a column of ``data`` (not then a variable) or one group
-        label per row. Returns a :class:`GroupedResult` (``.groups``, ``.pooled``,
-        ``.params``, ``box_m_test()``, ``manova()``); every other option applies per group.
+        Fit the model in each group: a column of ``data`` (not then a variable) or one group
+        label per row. Returns a :class:`GroupedResult` (``.groups``, ``.params``,
+        ``.pooled``, ``box_m_test()``, ``manova()``); every other option applies per group.
+    equal : list of {"mean", "cov"}, optional
+        With ``by``: parameters the groups share, fitted jointly by maximum likelihood (FIML
+        with ``missing="em"``) — ``["cov"]`` one covariance matrix with group means,
+        ``["mean"]`` one mean vector with group covariances, ``["mean", "cov"]`` both. With a
+        ``structure``, the structured ``Σ(θ)`` is shared (``"cov"``) or each group has its
+        own. Closed forms where they exist (complete data: ``["cov"]`` is the pooled ML
+        covariance ``Σ_g n_gS_g/N``, ``["mean", "cov"]`` the fit of all rows); EM over every
+        group's missingness patterns and Newton steps otherwise. Standard errors from the
+        joint information (expected for complete data, observed with ``missing="em"``, as
+        for one group); a shared parameter appears once in ``params``. Default: each group
+        on its own.
 
     Returns
     -------
@@ -134,7 +145,8 @@ def fit(data: Any, *, columns: Any = None, missing: Missing = "raise", weights: 
     """
     spec = FitSpec.of(missing=missing, cov_type=cov_type, information=information,
                       weighted=weights is not None, weights_kind=weights_kind, tol=tol,
-                      max_iter=max_iter, structure=structure, shrinkage=shrinkage)
+                      max_iter=max_iter, structure=structure, shrinkage=shrinkage,
+                      equal=equal, grouped=by is not None)
     if is_dask(data):
         return fit_rows(dask_source(data, columns, weights, by), spec)
     if by is not None:

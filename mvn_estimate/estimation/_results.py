@@ -12,14 +12,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from .. import plots
 from .._typing import FloatArray
-from .._validate import check_tail
 from ..data import ROW_ADVICE, Dataset, locate_nonfinite, select_columns
 from ..guards import ShrinkageResult
-from ..inference import HypothesisTest, ParamCovariance, wald_intervals, wald_pvalues
+from ..inference import HypothesisTest, ParamCovariance, wald_pvalues
 from ..linalg import PDFactor
 from ..model import CovarianceStructure, loglike_rows, param_names
 from ..regression import ConditionalNormal, RegressionResult, conditional_normal, joint_regression
@@ -27,6 +25,7 @@ from ._analysis import (
     corr_conf_int,
     corr_std_errors,
     correlation,
+    intervals,
     outliers,
     sample_test,
     wald_test,
@@ -253,9 +252,8 @@ class MVNResult:
         >>> ci.columns.tolist()
         ['lower', 'upper']
         """
-        q = float(sps.norm.isf(check_tail(level, alpha) / 2))
-        lower, upper = wald_intervals(self.params.to_numpy(), self.std_errors.to_numpy(),
-                                      self.param_kinds.to_numpy(), q)
+        lower, upper = intervals(self.params.to_numpy(), self.std_errors.to_numpy(),
+                                 self.param_kinds.to_numpy(), level, alpha)
         return pd.DataFrame({"lower": lower, "upper": upper}, index=self.params.index)
 
     def cov_params(self) -> pd.DataFrame:

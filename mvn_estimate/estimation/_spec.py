@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._typing import CovType, Information, Missing, WeightsKind
-from .._validate import check_choice, check_int, check_real
+from .._typing import CovType, Equal, Information, Missing, WeightsKind
+from .._validate import check_choice, check_int, check_real, choices
 from ..data import DataPolicy
-from ..exceptions import InvalidOptionError, arg, setting
+from ..exceptions import InvalidOptionError, arg, describe, ref, setting
 from ..guards import check_method
 from ..missing import MAX_ITER, TOL
 from ..model import CovarianceStructure, Unstructured, iterative, structure_of
@@ -45,6 +45,9 @@ class FitSpec:
         A shrinkage method or intensity.
     estimator : str
         The estimator's name in the registry (:data:`~mvn_estimate.estimation.ESTIMATORS`).
+    equal : tuple of str
+        The parameters the groups of ``by`` share (``"mean"``, ``"cov"``, in that order);
+        empty when each group has its own.
 
     Examples
     --------
@@ -53,6 +56,8 @@ class FitSpec:
     ('em', 'observed', True)
     >>> FitSpec.of(missing="em", cov_type="robust").streams
     False
+    >>> FitSpec.of(equal=["cov", "mean"], grouped=True).equal
+    ('mean', 'cov')
     """
 
     missing: Missing = "raise"
@@ -65,12 +70,15 @@ class FitSpec:
     structure: CovarianceStructure = field(default_factory=Unstructured)
     shrinkage: str | float | None = None
     estimator: str = "ml"
+    equal: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, *, missing: Any = "raise", cov_type: Any = "classic", information: Any = None,
            weighted: bool = False, weights_kind: Any = "frequency", tol: Any = None,
-           max_iter: Any = None, structure: Any = None, shrinkage: Any = None) -> FitSpec:
-        """Check every option and their combination; see :func:`mvn_estimate.fit`."""
+           max_iter: Any = None, structure: Any = None, shrinkage: Any = None,
+           equal: Any = None, grouped: bool = False) -> FitSpec:
+        """Check every option and their combination; see :func:`mvn_estimate.fit`
+        (``grouped``: whether ``by`` was given)."""
         check_choice(missing, "missing", Missing)
         check_choice(cov_type, "cov_type", CovType)
         check_choice(weights_kind, "weights_kind", WeightsKind)
@@ -78,12 +86,13 @@ class FitSpec:
             check_choice(information, "information", Information)
         model = structure_of(structure)
         method = None if shrinkage is None else check_method(shrinkage)
-        tol_v, iters = _iteration(missing, tol, max_iter, model)
+        shared = _equal(equal, grouped, method)
+        tol_v, iters = _iteration(missing, tol, max_iter, model, shared)
         name = "shrinkage" if method is not None else "em" if missing == "em" else \
             "ml" if isinstance(model, Unstructured) else "structured"
         spec = cls(missing, cov_type, information or (
             "observed" if missing == "em" else "expected"), weights_kind, bool(weighted),
-            tol_v, iters, model, method, name)
+            tol_v, iters, model, method, name, shared)
         ESTIMATORS[name].accepts(spec, given=_given(tol, max_iter, structure))
         spec.builder()  # a combination no builder covers is refused here
         return spec
@@ -111,15 +120,46 @@ def _given(tol: Any, max_iter: Any, structure: Any) -> list[str]:
                                      ("structure", structure)) if value is not None]
 
 
-def _iteration(missing: str, tol: Any, max_iter: Any,
-               structure: CovarianceStructure) -> tuple[float, int]:
-    """``tol`` and ``max_iter`` checked against the fit they control, or their defaults."""
-    closed = missing != "em" and not iterative(structure)
+def _equal(equal: Any, grouped: bool, shrinkage: Any) -> tuple[str, ...]:
+    """The parameters the groups share, checked: names from :data:`Equal`, each once, with
+    ``by`` and without shrinkage; in the order ``("mean", "cov")``."""
+    if equal is None:
+        return ()
+    names = [equal] if isinstance(equal, str) else equal
+    if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
+        raise InvalidOptionError(
+            f"{arg('equal')} must be a list of the parameters the groups share, from "
+            f"{list(choices(Equal))}; got {describe(equal)}.")
+    for name in names:
+        check_choice(name, "equal", Equal)
+    if len(set(names)) < len(names):
+        raise InvalidOptionError(f"{arg('equal')} names a parameter more than once; got "
+                                 f"{list(names)}. Name each of 'mean' and 'cov' at most once.")
+    if names and not grouped:
+        raise InvalidOptionError(
+            f"{arg('equal')} makes the groups of {ref('by')} share parameters, but no "
+            f"{ref('by')} was given (got {setting('equal', list(names))}). Give {ref('by')} (a "
+            "column of the data, or one group label per row), or remove it.")
+    if names and shrinkage is not None:
+        raise InvalidOptionError(
+            f"{arg('equal')} fits the groups jointly by maximum likelihood, which a shrinkage "
+            f"estimate is not; got {setting('equal', list(names))} with "
+            f"{setting('shrinkage', shrinkage)}. Remove one of them.")
+    return tuple(n for n in choices(Equal) if n in names)
+
+
+def _iteration(missing: str, tol: Any, max_iter: Any, structure: CovarianceStructure,
+               equal: tuple[str, ...] = ()) -> tuple[float, int]:
+    """``tol`` and ``max_iter`` checked against the fit they control, or their defaults
+    (common means with group covariances iterate even for complete data)."""
+    closed = missing != "em" and not iterative(structure) and equal != ("mean",)
     if closed and (tol is not None or max_iter is not None):
         given = "tol" if tol is not None else "max_iter"
         raise InvalidOptionError(
-            f"{arg(given)} controls the iterations of {setting('missing', 'em')} or of a "
-            f"structure without a closed form; this fit ({setting('missing', missing)}, "
+            f"{arg(given)} controls the iterations of {setting('missing', 'em')}, of a "
+            f"structure without a closed form or of common means ({setting('equal', ['mean'])}); "
+            "this fit "
+            f"({setting('missing', missing)}, "
             f"structure {structure.name!r}) is in closed form and has no iterations. Remove it."
         )
     tol_v = TOL if tol is None else check_real(tol, "tol", low=0.0, high=1.0)

@@ -463,6 +463,82 @@ add_check("iris: LR statistic == N log|S_pool| - sum n_g log|S_g|", out$iris_spe
 add_check("iris: LR df == (G-1) p(p+1)/2 = 20", out$iris_species_equal_cov$lr_test_vs_free$df, 20, 0)
 add_check("iris: npar equal_cov == 22, free == 42", c(out$iris_species_equal_cov$npar, out$iris_species_free$npar), c(22, 42), 0)
 
+# ---------------------------------------------------------------------------------------
+# 6. airquality by Month with a compound-symmetry covariance (Sigma = (v - c) I + c 11'):
+#    shared by the months (free means), one per month (free means), and one per month with
+#    common means. Labels: v / cv shared, v<month> / cv<month> per month, m1..m4 common means.
+# ---------------------------------------------------------------------------------------
+cs_syntax <- function(shared_cov, shared_mean) {
+  labs <- function(l) paste0("c(", paste(if (shared_cov) rep(l, G) else paste0(l, months), collapse = ", "), ")*")
+  means <- paste0(avars, " ~ ", if (shared_mean) sapply(paste0("m", 1:p), function(l) paste0("c(", paste(rep(l, G), collapse = ", "), ")*")) else "", "1")
+  vv <- paste0(avars, " ~~ ", labs("v"), avars)
+  cc <- paste0(avars[pr_a[, 1]], " ~~ ", labs("cv"), avars[pr_a[, 2]])
+  paste(c(means, vv, cc), collapse = "\n")
+}
+pr_a <- t(combn(p, 2))
+m_cs_equal_cov <- cs_syntax(TRUE, FALSE)
+m_cs_free <- cs_syntax(FALSE, FALSE)
+m_cs_equal_mean <- cs_syntax(FALSE, TRUE)
+out$lavaan_models$air_cs_equal_cov <- m_cs_equal_cov
+out$lavaan_models$air_cs_free <- m_cs_free
+out$lavaan_models$air_cs_equal_mean <- m_cs_equal_mean
+# exact MLE of each compound-symmetry model, independently of lavaan: nlminb with numDeriv
+# gradients on the hand FIML log-likelihood (dmvnorm over each month's missing-data patterns
+# Pg), started at lavaan's estimates; se from numDeriv::hessian. theta: the means (4 if
+# common, else 4 per month in month order), then (v, c) (once if shared, else per month).
+cs_moments <- function(th, shared_cov, shared_mean) {
+  nm <- if (shared_mean) p else p * G
+  lapply(1:G, function(g) {
+    vc <- if (shared_cov) th[nm + 1:2] else th[nm + 2 * (g - 1) + 1:2]
+    list(mu = if (shared_mean) th[1:p] else th[p * (g - 1) + 1:p],
+         S = (vc[1] - vc[2]) * diag(p) + vc[2] * matrix(1, p, p))
+  })
+}
+cs_ll <- function(th, shared_cov, shared_mean) {
+  L <- cs_moments(th, shared_cov, shared_mean)
+  sum(sapply(1:G, function(g) sum(sapply(Pg[[g]], function(pt)
+    sum(mvtnorm::dmvnorm(pt$Xo, L[[g]]$mu[pt$o], L[[g]]$S[pt$o, pt$o, drop = FALSE], log = TRUE))))))
+}
+cs_fit <- function(key, model, shared_cov, shared_mean) {
+  cmd <- sprintf('lavaan::lavaan(model = %s, data = air, group = "Month", missing = "ml", estimator = "ML", likelihood = "normal", information = "observed", meanstructure = TRUE)', model)
+  r <- run(cmd)
+  fit <- r$value
+  o <- lav_out(fit, r$command)
+  impl <- lavInspect(fit, "implied")
+  add_check(paste0(key, ": per-group logl == sum of observed-part dmvnorm at lavaan implied moments"), unlist(o$logLik_group),
+            sapply(1:G, function(g) fiml_ll(Xg[[g]], impl[[g]]$mean[avars], impl[[g]]$cov[avars, avars])), 1e-8)
+  start <- c(if (shared_mean) impl[[1]]$mean[avars] else unlist(lapply(impl, function(m) m$mean[avars])),
+             if (shared_cov) c(impl[[1]]$cov[1, 1], impl[[1]]$cov[1, 2]) else unlist(lapply(impl, function(m) c(m$cov[1, 1], m$cov[1, 2]))))
+  start <- unname(start)
+  f <- function(t) -cs_ll(t, shared_cov, shared_mean)
+  opt <- nlminb(start, f, function(t) numDeriv::grad(f, t), control = list(rel.tol = 1e-15, x.tol = 1e-15, iter.max = 500))
+  ll <- function(t) cs_ll(t, shared_cov, shared_mean)
+  for (it in 1:4) {   # Newton steps with numDeriv gradient and Hessian (nlminb stops early on this flat likelihood)
+    H <- numDeriv::hessian(ll, opt$par)
+    opt$par <- opt$par - solve(H, numDeriv::grad(ll, opt$par))
+  }
+  opt$objective <- f(opt$par)
+  H <- numDeriv::hessian(ll, opt$par)
+  o$exact_mle <- list(
+    command = "nlminb(<lavaan estimates>, -cs_ll, numDeriv::grad, rel.tol = 1e-15), then 4 Newton steps with numDeriv::grad and numDeriv::hessian: hand FIML log-likelihood (dmvnorm over each month's patterns); se = sqrt(diag(solve(-numDeriv::hessian)))",
+    layout = "means (4 per month in month order, or 4 if common), then (variance, covariance) per month or once if shared",
+    est = opt$par, se_observed = sqrt(diag(solve(-H))), logLik = -opt$objective,
+    max_abs_gradient = max(abs(numDeriv::grad(f, opt$par))))
+  add_check(paste0(key, ": lavaan logl <= exact logl (+1e-9)"), max(0, o$logLik - o$exact_mle$logLik - 1e-9), 0, 0)
+  add_check(paste0(key, ": lavaan logl == exact logl"), o$logLik, o$exact_mle$logLik, 1e-5)
+  check_rel(paste0(key, ": lavaan est == exact MLE"), start, opt$par, 1e-4)
+  list(out = o, fit = fit)
+}
+CS_ecov <- cs_fit("air_month_equal_cov_cs", "m_cs_equal_cov", TRUE, FALSE)
+CS_free <- cs_fit("air_month_free_cs", "m_cs_free", FALSE, FALSE)
+CS_emean <- cs_fit("air_month_equal_mean_cs", "m_cs_equal_mean", FALSE, TRUE)
+out$air_month_equal_cov_cs <- CS_ecov$out
+out$air_month_free_cs <- CS_free$out
+out$air_month_equal_mean_cs <- CS_emean$out
+out$air_month_equal_cov_cs$lr_test_vs_free <- lr_out(CS_ecov$fit, CS_free$fit, "fit_cs_equal_cov", "fit_cs_free")
+add_check("npar: cs equal_cov 22, cs free 30, cs equal_mean 14",
+          c(out$air_month_equal_cov_cs$npar, out$air_month_free_cs$npar, out$air_month_equal_mean_cs$npar), c(22, 30, 14), 0)
+
 out$checks <- checks
 write_ref(out, "groups.json")
 message("failed checks: ", sum(!sapply(checks, `[[`, "ok")))
