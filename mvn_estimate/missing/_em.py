@@ -38,7 +38,7 @@ from ..model import (
     enough_rows,
     fit_structure,
 )
-from ._conditional import e_step
+from ._conditional import e_step, observed_loglike
 from ._observed import information_matrix, score_and_information, score_vector
 from ._patterns import Patterns
 
@@ -158,7 +158,7 @@ def _newton(model: EMModel, pat: Patterns, mean: FloatArray, theta: FloatArray,
         if not model.structure.valid(new_theta):
             continue
         try:
-            value = e_step(pat, new_mean, model.structure.cov(new_theta))[1]
+            value = observed_loglike(pat, new_mean, model.structure.cov(new_theta))
         except NotPositiveDefiniteError:
             continue
         if value >= loglike - 1e-12 * abs(loglike):
@@ -257,11 +257,11 @@ def _iterate(model: EMModel, pat: Patterns, mean: FloatArray, cov: FloatArray, t
         change = _change(new_mean, new_cov, mean, cov)
         settled = abs(loglike - previous) <= tol * abs(loglike) and change <= tol
         if (pat.complete and model.saturated) or settled:
-            return EMFit(new_mean, new_cov, theta, e_step(pat, new_mean, new_cov)[1], it,
+            return EMFit(new_mean, new_cov, theta, observed_loglike(pat, new_mean, new_cov), it,
                          newton_steps, True, pat)
         mean, cov, previous = new_mean, new_cov, loglike
         if change <= switch:
-            loglike = e_step(pat, mean, cov)[1]
+            loglike = observed_loglike(pat, mean, cov)
             while newton_steps < max_iter:
                 found = _newton(model, pat, mean, theta, loglike)
                 if found is None:  # try again once EM has come ten times closer
@@ -280,7 +280,7 @@ def _iterate(model: EMModel, pat: Patterns, mean: FloatArray, cov: FloatArray, t
                     return EMFit(mean, cov, theta, loglike, it, newton_steps, True, pat)
             previous = loglike
     assert theta is not None
-    final = e_step(pat, mean, cov)[1]
+    final = observed_loglike(pat, mean, cov)
     last = _change(mean, cov, *model.m_step(e_step(pat, mean, cov)[0], theta)[::2])
     warn(
         f"EM stopped at {setting('max_iter', max_iter)} before reaching {setting('tol', tol)}: "

@@ -216,13 +216,13 @@ def _pattern_stats(x: FloatArray, w: FloatArray | None, rows: IntArray, mask: np
 
 def _groups(masks: np.ndarray, summary: IntArray, raw_pattern: IntArray) -> list[Group]:
     p = masks.shape[1]
-    cols = np.arange(p)
     missing = p - masks.sum(axis=1)
     out = []
     for m in np.unique(missing):
         ids = np.flatnonzero(missing == m)
-        mis = np.stack([cols[~masks[g]] for g in ids]).reshape(ids.size, m)
-        obs = np.stack([cols[masks[g]] for g in ids]).reshape(ids.size, p - m)
+        # np.nonzero runs row-major: each pattern's columns in increasing order
+        mis = np.nonzero(~masks[ids])[1].reshape(ids.size, m)
+        obs = np.nonzero(masks[ids])[1].reshape(ids.size, p - m)
         local = np.full(masks.shape[0], -1)
         local[ids] = np.arange(ids.size)
         summarised = np.flatnonzero(summary[ids] >= 0)
@@ -263,17 +263,13 @@ def build_patterns(ds: Dataset, w: FloatArray | None, *,
     summary = np.full(uniq.size, -1, dtype=np.intp)
     g_n, g_mean = np.zeros(uniq.size), np.zeros((uniq.size, p))
     scatters: list[FloatArray] = []
-    raw_parts = []
-    for g in range(uniq.size):
-        rows = order[starts[g]:starts[g + 1]]
-        if nrows[g] > limit:
-            stats = _pattern_stats(x, w, rows, masks[g], origin)
-            summary[g] = len(scatters)
-            scatters.append(stats.scatter)
-            g_n[g], g_mean[g] = stats.n, stats.mean
-        else:
-            raw_parts.append(rows)
-    raw_idx = np.concatenate(raw_parts) if raw_parts else np.zeros(0, np.intp)
+    big = nrows > limit
+    for g in np.flatnonzero(big):
+        stats = _pattern_stats(x, w, order[starts[g]:starts[g + 1]], masks[g], origin)
+        summary[g] = len(scatters)
+        scatters.append(stats.scatter)
+        g_n[g], g_mean[g] = stats.n, stats.mean
+    raw_idx = order[np.repeat(~big, nrows)]  # the rows of rare patterns, pattern by pattern
     raw_pattern = row_pattern[raw_idx]
     raw_mask = masks[raw_pattern]
     raw_x = np.where(raw_mask, x[raw_idx] - origin, 0.0)
