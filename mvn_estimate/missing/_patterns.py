@@ -156,7 +156,7 @@ def _scan(x: FloatArray, ds: Dataset) -> tuple[np.ndarray, np.ndarray, FloatArra
     for start in range(0, n, rows):
         chunk = x[start:start + rows]
         observed = ~np.isnan(chunk)
-        if np.isinf(chunk[observed]).any():
+        if np.isinf(chunk).any():  # NaN is not infinite: no need to mask
             locate_nonfinite(ds, allow_nan=True)
         keys.append(pattern_keys(observed))
         anyobs.append(observed.any(axis=1))
@@ -232,6 +232,18 @@ def _groups(masks: np.ndarray, summary: IntArray, raw_pattern: IntArray) -> list
     return out
 
 
+def _sorted_patterns(keys: np.ndarray) -> tuple[np.ndarray, IntArray, IntArray, IntArray]:
+    """``np.unique(keys, return_inverse=True, return_counts=True)`` and the stable order
+    that sorts the rows by pattern, from one sort."""
+    order = np.argsort(keys, kind="stable")
+    ranked = keys[order]
+    first = np.r_[True, ranked[1:] != ranked[:-1]] if ranked.size else np.zeros(0, bool)
+    starts = np.flatnonzero(first)
+    inverse = np.empty(keys.size, dtype=np.intp)
+    inverse[order] = np.cumsum(first) - 1
+    return ranked[first], inverse, np.diff(np.r_[starts, keys.size]), order
+
+
 def build_patterns(ds: Dataset, w: FloatArray | None, *,
                    summarise_above: int | None = None) -> Patterns:
     """Reduce ``ds`` (NaN = missing) to per-pattern statistics in one pass (plus the rows of
@@ -252,12 +264,12 @@ def build_patterns(ds: Dataset, w: FloatArray | None, *,
     keys, anyobs, origin = _scan(x, ds)
     origin = np.nan_to_num(origin)
     used = np.flatnonzero(anyobs)
-    uniq, inverse, nrows = np.unique(keys[used], return_inverse=True, return_counts=True)
+    uniq, inverse, nrows, order = _sorted_patterns(keys[used])
     masks = _masks_of(uniq, p)
     _identified(ds.labels, masks, nrows)
     row_pattern = np.full(x.shape[0], -1, dtype=np.intp)
-    row_pattern[used] = inverse.ravel()
-    order = used[np.argsort(inverse.ravel(), kind="stable")]
+    row_pattern[used] = inverse
+    order = used[order]
     starts = np.concatenate([[0], np.cumsum(nrows)])
     limit = p if summarise_above is None else summarise_above
     summary = np.full(uniq.size, -1, dtype=np.intp)
@@ -298,9 +310,9 @@ def chunk_summaries(x: FloatArray, w: FloatArray | None, origin: FloatArray,
     with nothing observed. Additive over chunks (:func:`merge_summaries`): what streaming
     files and Dask partitions compute."""
     observed = ~np.isnan(x)
-    if np.isinf(x[observed]).any():
+    if np.isinf(x).any():
         raise NonFiniteError(f"{arg(name)} must not hold infinite values; got "
-                             f"{int(np.isinf(x[observed]).sum())}. Replace them (they are not "
+                             f"{int(np.isinf(x).sum())}. Replace them (they are not "
                              "missing values).")
     keys = pattern_keys(observed)
     anyobs = observed.any(axis=1)
