@@ -30,6 +30,7 @@ from ._analysis import (
     sample_test,
     wald_test,
 )
+from ._incomplete import conditional_means, fraction_missing_information
 from ._summary import summary_html, summary_text, to_dict
 
 __all__ = ["EMInfo", "MVNResult"]
@@ -116,6 +117,10 @@ class MVNResult:
     shrinkage : ShrinkageResult or None
         For ``fit(..., shrinkage=...)``: the intensity, target and method (no standard
         errors then).
+    auxiliary : tuple of labels
+        For ``fit(..., auxiliary=[...])``: the auxiliary variables of the joint model (see
+        :func:`mvn_estimate.fit`); ``loglike``, ``nparams``, AIC and BIC are the joint
+        model's. Empty otherwise.
 
     Examples
     --------
@@ -140,6 +145,7 @@ class MVNResult:
     param_cov: ParamCovariance = field(repr=False, compare=False)
     data: Dataset | None = field(default=None, repr=False, compare=False)
     shrinkage: ShrinkageResult | None = field(default=None, repr=False, compare=False)
+    auxiliary: tuple[Any, ...] = field(default=(), repr=False)
 
     # -- derived from the fields (computed once) -------------------------------------------
     @property
@@ -171,7 +177,10 @@ class MVNResult:
     @property
     def nparams(self) -> int:
         """Number of parameters: ``p`` means plus the structure's (``p(p+1)/2``
-        unstructured)."""
+        unstructured); with auxiliary variables, the joint model's ``q + q(q+1)/2``."""
+        if self.auxiliary:
+            q = self.nvars + len(self.auxiliary)
+            return q + q * (q + 1) // 2
         return self.nvars + int(self.theta.size)
 
     @cached_property
@@ -227,6 +236,34 @@ class MVNResult:
     def corr(self) -> pd.DataFrame:
         """The correlation matrix of the fitted covariance."""
         return correlation(self)
+
+    @cached_property
+    def fmi(self) -> pd.Series:
+        """Fraction of missing information of each parameter (fits with ``missing="em"``).
+
+        ``fmi = 1 − se_complete² / se²``: how much of the information about a parameter the
+        missing values cost, with ``se`` the fit's standard error and ``se_complete`` the one
+        complete data of the same size would give at the estimates — ``√(σ̂ᵢᵢ/N)`` for a
+        mean, ``√((σ̂ᵢᵢσ̂ⱼⱼ + σ̂ᵢⱼ²)/N)`` for a covariance. This is lavaan's
+        ``parameterEstimates(fmi = TRUE)`` (validated against it on airquality). Exactly 0
+        for the parameters of fully observed columns, whose likelihood factor is the
+        complete-data one.
+
+        Raises
+        ------
+        InvalidOptionError
+            For a fit without ``missing="em"`` (there is no missing information to compare),
+            a structured model, or robust standard errors.
+
+        Examples
+        --------
+        >>> import pandas as pd, mvn_estimate as me
+        >>> air = pd.read_csv("data/airquality.csv")[["Ozone", "Solar.R", "Wind", "Temp"]]
+        >>> fmi = me.fit(air, missing="em").fmi
+        >>> round(float(fmi["mean[Ozone]"]), 4), float(fmi["mean[Wind]"])
+        (0.1187, 0.0)
+        """
+        return fraction_missing_information(self)
 
     # -- inference from the covariance of the estimates ------------------------------------
     def conf_int(self, level: float = 0.95, *, alpha: float | None = None) -> pd.DataFrame:
@@ -421,6 +458,35 @@ class MVNResult:
             available, else χ²) and ``outlier``.
         """
         return outliers(self, alpha, data)
+
+    def impute(self, data: Any = None) -> pd.DataFrame | FloatArray:
+        """``data`` with each missing value of the fitted columns replaced by its conditional
+        mean given the row's observed values under the fit: ``μ̂_m + Σ̂_mo Σ̂_oo⁻¹(x_o − μ̂_o)``.
+
+        A single imputation for prediction or display; it understates the spread of the
+        missing values (use :func:`mvn_estimate.impute` for multiple imputation).
+
+        Parameters
+        ----------
+        data : DataFrame or array-like, optional
+            Rows to complete; default the fitted rows. A DataFrame keeps its index and every
+            column (only the fitted ones are filled, matched by label); an array must have
+            the fitted columns, in order. Never modified.
+
+        Returns
+        -------
+        DataFrame or ndarray
+            A copy of ``data`` (a DataFrame for a DataFrame, an array for an array) with the
+            observed values unchanged. A row with nothing observed gets ``μ̂``.
+
+        Examples
+        --------
+        >>> import mvn_estimate as me
+        >>> res = me.fit(np.array([[1.0, 2.0], [2.0, 1.0], [4.0, 5.0], [3.0, 3.0]]))
+        >>> res.impute(np.array([[np.nan, 2.75]]))
+        array([[2.5 , 2.75]])
+        """
+        return conditional_means(self, data)
 
     # -- plots (matplotlib, the optional extra [plot]) ---------------------------------------
     def plot_qq(self, *, data: Any = None, alpha: float = 0.05, band: float = 0.95,

@@ -19,6 +19,7 @@ from ..guards import check_method
 from ..missing import MAX_ITER, TOL
 from ..model import CovarianceStructure, Unstructured, iterative, structure_of
 from ._covariances import Builder, builder_for
+from ._incomplete import check_auxiliary
 from ._registry import ESTIMATORS
 
 __all__ = ["FitSpec"]
@@ -45,6 +46,8 @@ class FitSpec:
         A shrinkage method or intensity.
     estimator : str
         The estimator's name in the registry (:data:`~mvn_estimate.estimation.ESTIMATORS`).
+    auxiliary : tuple of labels
+        Auxiliary variables of a ``missing="em"`` fit (saturated correlates, not reported).
 
     Examples
     --------
@@ -65,11 +68,13 @@ class FitSpec:
     structure: CovarianceStructure = field(default_factory=Unstructured)
     shrinkage: str | float | None = None
     estimator: str = "ml"
+    auxiliary: tuple[Any, ...] = ()
 
     @classmethod
     def of(cls, *, missing: Any = "raise", cov_type: Any = "classic", information: Any = None,
            weighted: bool = False, weights_kind: Any = "frequency", tol: Any = None,
-           max_iter: Any = None, structure: Any = None, shrinkage: Any = None) -> FitSpec:
+           max_iter: Any = None, structure: Any = None, shrinkage: Any = None,
+           auxiliary: Any = None) -> FitSpec:
         """Check every option and their combination; see :func:`mvn_estimate.fit`."""
         check_choice(missing, "missing", Missing)
         check_choice(cov_type, "cov_type", CovType)
@@ -83,7 +88,7 @@ class FitSpec:
             "ml" if isinstance(model, Unstructured) else "structured"
         spec = cls(missing, cov_type, information or (
             "observed" if missing == "em" else "expected"), weights_kind, bool(weighted),
-            tol_v, iters, model, method, name)
+            tol_v, iters, model, method, name, check_auxiliary(auxiliary, missing, model))
         ESTIMATORS[name].accepts(spec, given=_given(tol, max_iter, structure))
         spec.builder()  # a combination no builder covers is refused here
         return spec

@@ -34,6 +34,8 @@ def _header(res: MVNResult) -> list[tuple[str, str, str, str]]:
         rows.append(("Structure:", str(res.structure), "", ""))
     if res.at_bounds:
         rows.append(("At bounds:", ", ".join(res.at_bounds), "", ""))
+    if res.auxiliary:
+        rows.append(("Auxiliary:", ", ".join(map(str, res.auxiliary)), "", ""))
     if res.shrinkage is not None:
         rows.append(("Shrinkage:", res.shrinkage.method, "Intensity:",
                      f"{res.shrinkage.intensity:.4g}"))

@@ -136,13 +136,13 @@ def pattern_precisions(prec: FloatArray, g: Group, con: Conditional, sel: np.nda
     return out if full else np.take(out.reshape(sel.size, p * p), vech_flat(p), axis=1)
 
 
-def row_moments(x: FloatArray, local: np.ndarray, pat: Patterns, g: Group, con: Conditional,
-                mean: FloatArray, prec: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray,
-                                                            FloatArray]:
+def row_moments(x: FloatArray, local: np.ndarray, masks: np.ndarray, g: Group,
+                con: Conditional, mean: FloatArray,
+                prec: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """``(r̃, y, u, maha)`` of rows ``x`` (relative to the origin) whose patterns are the
     positions ``local`` of group ``g``: the residual ``r̃`` (zero where missing), ``y = Λr̃``,
     ``u = C y_m`` (``E[x_m | x_o] = μ_m − u``) and ``(x_o − μ_o)ᵀΣ_oo⁻¹(x_o − μ_o)``."""
-    mask = pat.masks[g.ids[local]]
+    mask = masks[g.ids[local]]
     resid = np.where(mask, x - mean, 0.0)
     y = resid @ prec
     maha = np.einsum("ri,ri->r", resid, y)
@@ -153,11 +153,11 @@ def row_moments(x: FloatArray, local: np.ndarray, pat: Patterns, g: Group, con: 
     return resid, y, u, maha - np.einsum("ri,ri->r", y_m, u)
 
 
-def row_scores(y: FloatArray, u: FloatArray, local: np.ndarray, pat: Patterns, g: Group,
+def row_scores(y: FloatArray, u: FloatArray, local: np.ndarray, masks: np.ndarray, g: Group,
                prec: FloatArray) -> FloatArray:
     """``z̃ = P̃_g r̃`` of each row, ``= (y − Λũ)∘o`` with ``ũ`` = ``u`` at the missing columns
     (the mean part of the row's observed-data score)."""
-    mask = pat.masks[g.ids[local]]
+    mask = masks[g.ids[local]]
     if not g.nmissing:
         return y * mask
     spread = np.zeros_like(y)
@@ -243,7 +243,8 @@ class _Completed:
 
     def add_raw(self, g: Group, con: Conditional, mean: FloatArray, prec: FloatArray) -> None:
         pat = self.pat
-        _, _, u, maha = row_moments(pat.raw_x[g.raw_rows], g.raw_local, pat, g, con, mean, prec)
+        _, _, u, maha = row_moments(pat.raw_x[g.raw_rows], g.raw_local, pat.masks, g, con,
+                                    mean, prec)
         self.loglike += _raw_loglike(pat, g, con, maha)
         filled = pat.raw_x[g.raw_rows].copy()
         self.rows.append(g.raw_rows)
@@ -301,7 +302,8 @@ def observed_loglike(pat: Patterns, mean: FloatArray, cov: FloatArray) -> float:
             n, d, s, _, lam = _summarised(pat, g, con, mean, prec, g.summarised)
             total += _summaries_loglike(pat, g, con, prec, n, d, s, lam)
         if g.raw_rows.size:
-            maha = row_moments(pat.raw_x[g.raw_rows], g.raw_local, pat, g, con, mean, prec)[3]
+            maha = row_moments(pat.raw_x[g.raw_rows], g.raw_local, pat.masks, g, con,
+                               mean, prec)[3]
             total += _raw_loglike(pat, g, con, maha)
     return total
 
@@ -377,8 +379,8 @@ def _raw_terms(pat: Patterns, g: Group, con: Conditional, mean: FloatArray, prec
         first = last
         rows = g.raw_rows[lo:hi]
         part, rank = np.unique(local[lo:hi], return_inverse=True)
-        _, y, u, _ = row_moments(pat.raw_x[rows], local[lo:hi], pat, g, con, mean, prec)
-        z_rows = row_scores(y, u, local[lo:hi], pat, g, prec)
+        _, y, u, _ = row_moments(pat.raw_x[rows], local[lo:hi], pat.masks, g, con, mean, prec)
+        z_rows = row_scores(y, u, local[lo:hi], pat.masks, g, prec)
         w = pat.raw_w[rows]
         n = np.bincount(rank, weights=w, minlength=part.size).astype(np.float64)
         z = segment_sums(z_rows, rank, w, part.size)

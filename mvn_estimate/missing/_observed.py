@@ -161,8 +161,8 @@ def row_terms(pat: Patterns, x: FloatArray, mean: FloatArray,
             idx = members[start:start + step]
             local = local_of[pat.row_pattern[idx]]
             rel = np.nan_to_num(x[idx] - pat.origin)
-            _, y, u, maha = row_moments(rel, local, pat, g, con, mean, prec)
-            z = row_scores(y, u, local, pat, g, prec)
+            _, y, u, maha = row_moments(rel, local, pat.masks, g, con, mean, prec)
+            z = row_scores(y, u, local, pat.masks, g, prec)
             present, rank = np.unique(local, return_inverse=True)
             pv = pattern_precisions(prec, g, con, present)[rank.ravel()]
             s = np.hstack([z, (z[:, rows_v] * z[:, cols_v] - pv) * half])
@@ -180,7 +180,7 @@ def row_mahalanobis(pat: Patterns, x: FloatArray, mean: FloatArray,
         con = conditional(g, prec, logdet)
         idx = np.flatnonzero(row_group == gi)
         local = _local_of(pat, g.ids)[pat.row_pattern[idx]]
-        _, _, _, maha = row_moments(np.nan_to_num(x[idx] - pat.origin), local, pat, g, con,
+        _, _, _, maha = row_moments(np.nan_to_num(x[idx] - pat.origin), local, pat.masks, g, con,
                                     mean, prec)
         yield idx, maha, np.full(idx.size, float(pat.p - g.nmissing))
 
