@@ -15,6 +15,8 @@ Public API
 :func:`validate_covariance`, :func:`check_covariance`, :func:`nearest_pd`,
 :func:`clip_eigenvalues`
     Covariance guards and explicit repair.
+:func:`impute`, :class:`Imputations`, :class:`PooledResult`
+    Multiple imputation (bootstrap EM or data augmentation) and Rubin's rules.
 :func:`lr_test`, :mod:`mvn_estimate.structures`
     Structured covariance models ``fit(data, structure=...)`` and likelihood-ratio tests.
 :class:`MVNModel`, :func:`objective`, :func:`pack`, :func:`unpack`
@@ -60,6 +62,13 @@ from .guards import (
     shrink_covariance,
     validate_covariance,
 )
+from .imputation import (
+    BootstrapDiagnostics,
+    ChainDiagnostics,
+    Imputations,
+    PooledResult,
+    impute,
+)
 from .inference import (
     HypothesisTest,
     ManovaResult,
@@ -92,17 +101,21 @@ from .model import (
 __version__ = "0.2.0"
 
 __all__ = [
+    "BootstrapDiagnostics",
+    "ChainDiagnostics",
     "CovarianceReport",
     "EMInfo",
     "FitSpec",
     "GroupedResult",
     "HypothesisTest",
+    "Imputations",
     "LittleResult",
     "MVNModel",
     "MVNResult",
     "ManovaResult",
     "MardiaResult",
     "Objective",
+    "PooledResult",
     "RepairInfo",
     "Score",
     "ShrinkageResult",
@@ -119,6 +132,7 @@ __all__ = [
     "fit_file",
     "henze_zirkler_test",
     "hotelling_test",
+    "impute",
     "independence_test",
     "io",
     "linalg",

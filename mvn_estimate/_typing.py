@@ -33,6 +33,7 @@ PlotKind: TypeAlias = Literal["qq", "ellipses", "corr"]
 StructureName: TypeAlias = Literal["unstructured", "diagonal", "spherical",
                                    "compound_symmetry", "ar1"]
 ShrinkMethod: TypeAlias = Literal["ledoit-wolf", "oas", "schafer-strimmer"]
+ImputeMethod: TypeAlias = Literal["bootstrap", "posterior"]
 Definiteness: TypeAlias = Literal[
     "positive definite",
     "positive semidefinite",

@@ -18,6 +18,7 @@ from typing import Any
 
 from ._typing import (
     CovType,
+    ImputeMethod,
     Information,
     Kind,
     Missing,
@@ -37,7 +38,7 @@ OPTIONS: dict[str, Any] = {
     "missing": Missing, "cov_type": CovType, "information": Information,
     "weights_kind": WeightsKind, "kind": Kind, "repair": Repair, "method": NearestMethod,
     "format": OutputFormat, "plot_kind": PlotKind, "structure": StructureName,
-    "shrinkage": ShrinkMethod,
+    "shrinkage": ShrinkMethod, "impute_method": ImputeMethod,
 }
 """Option name → its ``Literal`` type."""
 

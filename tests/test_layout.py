@@ -19,7 +19,7 @@ LAYERS = {"exceptions": 0, "_typing": 0, "_docs": 0, "_validate": 1, "_optional"
           "linalg": 2, "compat": 8, "io": 4,
           "data": 3, "model": 4, "guards": 4, "structures": 5, "missing": 5, "inference": 6,
           "plots": 6,
-          "estimation": 7,
+          "estimation": 7, "imputation": 8,
           "cli": 9, "__main__": 10}
 
 

@@ -28,8 +28,8 @@ from ..model import Unstructured
 if TYPE_CHECKING:
     from ._results import MVNResult
 
-__all__ = ["Selected", "check_auxiliary", "conditional_means", "fraction_missing_information", "joint_columns",
-           "restrict"]
+__all__ = ["Selected", "check_auxiliary", "conditional_means", "fraction_missing_information",
+           "joint_columns", "restrict"]
 
 
 def conditional_means(res: MVNResult, data: Any) -> pd.DataFrame | FloatArray:
@@ -38,8 +38,8 @@ def conditional_means(res: MVNResult, data: Any) -> pd.DataFrame | FloatArray:
     if data is None:
         if res.data is None:
             raise InvalidOptionError(
-                f"This fit kept no rows (it was fitted from a file, Dask partitions or "
-                f"statistics); pass them: result.impute(data).")
+                "This fit kept no rows (it was fitted from a file, Dask partitions or "
+                "statistics); pass them: result.impute(data).")
         ds = res.data
         frame: Any = pd.DataFrame(ds.values, index=ds.index, columns=ds.labels) \
             if ds.labelled else ds.values

@@ -57,7 +57,7 @@ class Conditional:
     """``C_g = Λ_mm⁻¹`` (the conditional covariance of the missing columns given the observed
     ones) and ``ln|Σ_oo|`` of each pattern of a group."""
 
-    cond: FloatArray
+    cond: np.ndarray
     logdet: FloatArray
 
 
@@ -69,6 +69,7 @@ def conditional(g: Group, prec: FloatArray, logdet: float) -> Conditional:
     if m == 0:
         return Conditional(np.zeros((g.ids.size, 0, 0)), np.full(g.ids.size, logdet))
     lam_mm = prec[g.mis[:, :, None], g.mis[:, None, :]]
+    cond: np.ndarray
     if g.ids.size >= SWEEP_PATTERNS * m:
         cond, logdet_mm = _sweep_inverse(lam_mm)
     else:

@@ -179,12 +179,15 @@ def _singular(pat: Patterns, it: int, exc: NotPositiveDefiniteError) -> Singular
 
 
 def em(pat: Patterns, *, tol: float = TOL, max_iter: int = MAX_ITER,
-       structure: CovarianceStructure | None = None) -> EMFit:
+       structure: CovarianceStructure | None = None,
+       start: tuple[FloatArray, FloatArray] | None = None) -> EMFit:
     """EM, then Newton, on clean patterns; returns the estimate relative to ``pat.origin``.
 
     ``structure`` (bound to the variables; default unstructured) changes the M-step — the
     structure's ML fit of the completed covariance — and the Newton steps, which run over
-    ``(μ, θ)`` by the chain rule.
+    ``(μ, θ)`` by the chain rule. ``start`` is a starting ``(μ, Σ)`` in the data's units
+    (default: the available-case means and variances) — a nearby estimate, such as the full
+    data's for a bootstrap sample, saves iterations.
 
     Raises
     ------
@@ -199,7 +202,7 @@ def em(pat: Patterns, *, tol: float = TOL, max_iter: int = MAX_ITER,
     _enough_rows(pat)
     model = EMModel(structure if structure is not None else Unstructured().bind(pat.labels),
                    tol, max_iter)
-    mean, cov = start_values(pat)
+    mean, cov = start_values(pat) if start is None else (start[0] - pat.origin, start[1])
     trace = [0]
     try:
         return _iterate(model, pat, mean, cov, tol, max_iter, trace)

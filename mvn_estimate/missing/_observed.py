@@ -56,7 +56,7 @@ def _score_from(p: int, terms: Iterable[Terms]) -> FloatArray:
         z_total += t.z.sum(axis=0)
         g += t.qv.sum(axis=0) - t.n @ t.pv
     rows, cols = vech_indices(p)
-    return np.concatenate([z_total, sym_score(unvech(g))[rows, cols]])
+    return np.concatenate([z_total, sym_score(np.asarray(unvech(g), dtype=float))[rows, cols]])
 
 
 @lru_cache(maxsize=8)
