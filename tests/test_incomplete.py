@@ -13,7 +13,7 @@ import pytest
 import mvn_estimate as me
 from mvn_estimate.exceptions import InvalidOptionError, LabelError
 
-from .conftest import lavaan_params, reference, reference_data
+from .conftest import reference, reference_data
 
 REF = reference("imputation")
 AIR4 = ["Ozone", "Solar.R", "Wind", "Temp"]

@@ -180,14 +180,17 @@ def _singular(pat: Patterns, it: int, exc: NotPositiveDefiniteError) -> Singular
 
 def em(pat: Patterns, *, tol: float = TOL, max_iter: int = MAX_ITER,
        structure: CovarianceStructure | None = None,
-       start: tuple[FloatArray, FloatArray] | None = None) -> EMFit:
+       start: tuple[FloatArray, FloatArray] | None = None,
+       switch: float | None = None) -> EMFit:
     """EM, then Newton, on clean patterns; returns the estimate relative to ``pat.origin``.
 
     ``structure`` (bound to the variables; default unstructured) changes the M-step — the
     structure's ML fit of the completed covariance — and the Newton steps, which run over
     ``(μ, θ)`` by the chain rule. ``start`` is a starting ``(μ, Σ)`` in the data's units
     (default: the available-case means and variances) — a nearby estimate, such as the full
-    data's for a bootstrap sample, saves iterations.
+    data's for a bootstrap sample, saves iterations; from such a start Newton steps may begin
+    earlier (``switch``, the relative EM step below which Newton takes over; default
+    :data:`NEWTON_SWITCH`).
 
     Raises
     ------
@@ -205,7 +208,8 @@ def em(pat: Patterns, *, tol: float = TOL, max_iter: int = MAX_ITER,
     mean, cov = start_values(pat) if start is None else (start[0] - pat.origin, start[1])
     trace = [0]
     try:
-        return _iterate(model, pat, mean, cov, tol, max_iter, trace)
+        return _iterate(model, pat, mean, cov, tol, max_iter, trace,
+                        NEWTON_SWITCH if switch is None else switch)
     except NotPositiveDefiniteError as exc:
         raise _singular(pat, trace[0], exc) from exc
 
@@ -248,8 +252,8 @@ def _collapsed(pat: Patterns, cov: FloatArray, start: FloatArray, it: int) -> No
 
 
 def _iterate(model: EMModel, pat: Patterns, mean: FloatArray, cov: FloatArray, tol: float,
-             max_iter: int, trace: list[int]) -> EMFit:
-    previous, newton_steps, switch = -np.inf, 0, NEWTON_SWITCH
+             max_iter: int, trace: list[int], switch: float) -> EMFit:
+    previous, newton_steps = -np.inf, 0
     start = np.diag(cov).copy()
     theta: FloatArray | None = None
     for it in range(1, max_iter + 1):

@@ -31,7 +31,7 @@ from .._docs import fill_doc
 from .._typing import FloatArray, Information, IntArray
 from .._validate import check_choice
 from ..data import as_dataset
-from ..linalg import unvech, vech_indices, vech_multiplicity
+from ..linalg import unvech, vech_multiplicity
 from ..model import LOG_2PI, checked_point, param_names, refuse_dense, sym_score
 from ._conditional import (
     Terms,
@@ -42,6 +42,7 @@ from ._conditional import (
     precision,
     row_moments,
     row_scores,
+    vech_pairs,
 )
 from ._patterns import Patterns, build_patterns
 
@@ -55,7 +56,7 @@ def _score_from(p: int, terms: Iterable[Terms]) -> FloatArray:
     for t in terms:
         z_total += t.z.sum(axis=0)
         g += t.qv.sum(axis=0) - t.n @ t.pv
-    rows, cols = vech_indices(p)
+    rows, cols = vech_pairs(p)
     return np.concatenate([z_total, sym_score(np.asarray(unvech(g), dtype=float))[rows, cols]])
 
 
@@ -63,7 +64,7 @@ def _score_from(p: int, terms: Iterable[Terms]) -> FloatArray:
 def _positions(p: int) -> tuple[IntArray, IntArray]:
     """``V[i, j]``: the ``vech`` position of entry ``(i, j)`` of a symmetric ``p×p`` matrix,
     and the vech rows ``(i, j)``."""
-    rows, cols = vech_indices(p)
+    rows, cols = vech_pairs(p)
     at = np.zeros((p, p), dtype=np.intp)
     at[rows, cols] = at[cols, rows] = np.arange(rows.size)
     return at, np.stack([rows, cols])
@@ -148,7 +149,7 @@ def row_terms(pat: Patterns, x: FloatArray, mean: FloatArray,
     contribute zero).
     """
     p = pat.p
-    rows_v, cols_v = vech_indices(p)
+    rows_v, cols_v = vech_pairs(p)
     half = 0.5 * vech_multiplicity(p)
     prec, logdet = precision(cov)
     step = max(16, (1 << 18) // (p + rows_v.size))
