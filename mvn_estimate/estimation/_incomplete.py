@@ -53,7 +53,7 @@ def conditional_means(res: MVNResult, data: Any) -> pd.DataFrame | FloatArray:
     if not isinstance(frame, pd.DataFrame):
         return filled
     out = frame.copy()
-    for j in np.flatnonzero(missing.any(axis=0)):  # only these change (others keep their dtype)
+    for j in np.flatnonzero(missing.any(axis=0)).tolist():  # only these change (dtypes kept)
         out.isetitem(out.columns.get_loc(ds.labels[j]), filled[:, j])
     return out
 
