@@ -53,8 +53,9 @@ def conditional_means(res: MVNResult, data: Any) -> pd.DataFrame | FloatArray:
     if not isinstance(frame, pd.DataFrame):
         return filled
     out = frame.copy()
+    at = out.columns.get_indexer(ds.labels)  # unique labels: checked when reading them
     for j in np.flatnonzero(missing.any(axis=0)).tolist():  # only these change (dtypes kept)
-        out.isetitem(out.columns.get_loc(ds.labels[j]), filled[:, j])
+        out.isetitem(int(at[j]), filled[:, j])
     return out
 
 
