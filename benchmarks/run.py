@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from . import cases
+from . import impute as impute_cases
 from . import scale as scale_cases
 
 
@@ -36,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller sizes (smoke run)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--only", help="comma-separated groups: fit, loglike, backend, nearest, "
-                                       "em, robust, cores, file, dask")
+                                       "em, robust, cores, file, dask, impute")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(12345)
     scale = 10 if args.quick else 1
@@ -62,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
         "file": [lambda: scale_cases.file_case(rng, 1_000_000 // scale, 20, max(3, rep // 2))],
         "dask": [lambda: scale_cases.dask_case(10_000_000 // scale, 20, max(3, rep // 2)),
                  lambda: scale_cases.em_dask_case(rng, 1_000_000 // scale, 20, rep)],
+        "impute": [lambda method=method: impute_cases.impute_case(rng, rep, 100_000 // scale,
+                                                                  method=method)
+                   for method in ("bootstrap", "posterior")],
     }
     chosen = args.only.split(",") if args.only else list(groups)
     unknown = [c for c in chosen if c not in groups]
