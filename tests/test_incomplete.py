@@ -141,6 +141,15 @@ def test_auxiliary_through_dask_equals_in_memory(air, aux_fit):
     np.testing.assert_allclose(res.std_errors, aux_fit.std_errors, rtol=1e-7)
 
 
+def test_auxiliary_from_a_file_equals_in_memory(aux_fit, request):
+    path = request.config.rootpath / "tests" / "reference" / "data" / "airquality.csv"
+    res = me.fit_file(str(path), columns=["Ozone", "Solar.R"], missing="em",
+                      auxiliary=["Wind", "Temp"], progress=False)
+    np.testing.assert_allclose(res.params, aux_fit.params, rtol=1e-9)
+    np.testing.assert_allclose(res.std_errors, aux_fit.std_errors, rtol=1e-7)
+    assert res.data is None and res.auxiliary == ("Wind", "Temp")
+
+
 def test_auxiliary_fmi_is_the_joint_fits(aux_fit, air_fit):
     np.testing.assert_allclose(aux_fit.fmi, air_fit.fmi[aux_fit.params.index], rtol=1e-9)
 
