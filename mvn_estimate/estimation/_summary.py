@@ -112,6 +112,8 @@ def to_dict(res: MVNResult) -> dict[str, Any]:
         "weights_kind": res.weights_kind, "structure": repr(res.structure),
         "at_bounds": list(res.at_bounds),
     }
+    if res.auxiliary:
+        out["auxiliary"] = [str(a) for a in res.auxiliary]
     if res.em is not None:
         out["em"] = {"iterations": res.em.iterations, "converged": res.em.converged,
                      "npatterns": res.em.npatterns, "information": res.em.information,
