@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .._typing import FloatArray, IntArray
-from ..data import Dataset, locate_nonfinite, select_columns, show_labels
+from ..data import Dataset, locate_nonfinite, powers_of_two, select_columns, show_labels
 from ..exceptions import InvalidOptionError, LabelError, arg, describe, ref, setting
 from ..inference import ParamCovariance, classic_variance
 from ..linalg import vech_indices
@@ -75,7 +75,7 @@ def fraction_missing_information(res: MVNResult) -> pd.Series:
             f"with classic (information) standard errors; this fit has {what}. Refit with "
             f"{setting('structure', 'unstructured')} and {setting('cov_type', 'classic')}.")
     cov = res.cov.to_numpy()
-    scale = np.exp2(np.round(np.log2(np.sqrt(np.diag(cov)))))
+    scale = powers_of_two(np.sqrt(np.diag(cov)))
     rows, cols = vech_indices(res.nvars)
     first = np.concatenate([scale, scale[rows]])
     second = np.concatenate([np.ones(res.nvars), scale[cols]])

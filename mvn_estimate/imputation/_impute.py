@@ -10,7 +10,7 @@ import pandas as pd
 
 from .._typing import FloatArray, ImputeMethod
 from .._validate import check_bool, check_choice, check_int
-from ..data import as_dataset, locate_nonfinite, show_labels
+from ..data import as_dataset, locate_nonfinite, one_blas_thread, powers_of_two, show_labels
 from ..estimation import check_auxiliary, fit, is_dask, joint_columns
 from ..exceptions import InvalidOptionError, LabelError, arg, describe, ref
 from ..missing import row_groups
@@ -110,7 +110,7 @@ def _work(data: Any, columns: Any, auxiliary: tuple[Any, ...], bounds: Any,
                 missing="em")
     p = ds.nvars - len(auxiliary)
     centre, cov = model.mean.to_numpy(), model.cov.to_numpy()
-    scale = np.exp2(np.round(np.log2(np.sqrt(np.diag(cov)))))
+    scale = powers_of_two(np.sqrt(np.diag(cov)))
     z = (ds.values - centre) / scale
     lower, upper = _bounds(bounds, ds.labels, p)
     frame = _frame(data, ds.labels)
@@ -227,10 +227,11 @@ def impute(data: Any, m: int = 20, *, columns: Any = None, method: ImputeMethod 
     work, model, frame = _work(data, columns, aux, bounds, max_redraws)
     redraws = np.zeros(work.z.shape[1], dtype=np.intp)
     diagnostics: BootstrapDiagnostics | ChainDiagnostics
-    if method == "bootstrap":
-        values, diagnostics = bootstrap(work, m, rng, show, redraws)
-    else:
-        values, diagnostics = posterior(work, m, rng, show, redraws, model, burn, thin)
+    with one_blas_thread():  # many small products: see data.one_blas_thread
+        if method == "bootstrap":
+            values, diagnostics = bootstrap(work, m, rng, show, redraws)
+        else:
+            values, diagnostics = posterior(work, m, rng, show, redraws, model, burn, thin)
     at = frame.columns.get_indexer(work.labels[:work.p])
     return Imputations._of(frame, work.labels[:work.p], work.rows, at[work.cols], values,
                            method, diagnostics,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._typing import FloatArray
-from ..data import SufficientStats
+from ..data import SufficientStats, one_blas_thread
 from ..exceptions import (
     ConvergenceWarning,
     MVNEstimateError,
@@ -120,11 +120,12 @@ def chained(model: EMModel, pat: Patterns, mean: FloatArray, theta: FloatArray,
             kind: str) -> tuple[FloatArray, FloatArray]:
     """Observed-data score and information over ``(μ, θ)`` by the chain rule."""
     cov = model.structure.cov(theta)
-    if kind == "observed":
-        score, info = score_and_information(pat, mean, cov)
-    else:
-        score = score_vector(pat, mean, cov)
-        info = information_matrix(pat, mean, cov, "expected")
+    with one_blas_thread():  # many small products: see data.one_blas_thread
+        if kind == "observed":
+            score, info = score_and_information(pat, mean, cov)
+        else:
+            score = score_vector(pat, mean, cov)
+            info = information_matrix(pat, mean, cov, "expected")
     if model.saturated:
         return score, info
     return chain_score_information(model.structure, theta, score, info, kind == "observed")
@@ -208,8 +209,9 @@ def em(pat: Patterns, *, tol: float = TOL, max_iter: int = MAX_ITER,
     mean, cov = start_values(pat) if start is None else (start[0] - pat.origin, start[1])
     trace = [0]
     try:
-        return _iterate(model, pat, mean, cov, tol, max_iter, trace,
-                        NEWTON_SWITCH if switch is None else switch)
+        with one_blas_thread():  # many small products: see data.one_blas_thread
+            return _iterate(model, pat, mean, cov, tol, max_iter, trace,
+                            NEWTON_SWITCH if switch is None else switch)
     except NotPositiveDefiniteError as exc:
         raise _singular(pat, trace[0], exc) from exc
 

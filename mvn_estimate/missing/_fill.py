@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._typing import FloatArray, IntArray
+from ..data import powers_of_two
 from ..linalg import PDFactor
 from ._conditional import conditional, row_moments
 from ._patterns import Group, _groups, _masks_of, _sorted_patterns, pattern_keys
@@ -64,7 +65,7 @@ def row_groups(observed: np.ndarray) -> RowGroups:
 def _units(cov: FloatArray) -> tuple[FloatArray, FloatArray, float]:
     """Powers of two near the standard deviations, and ``Λ``, ``ln|Σ|`` of the standardised
     covariance."""
-    scale = np.exp2(np.round(np.log2(np.sqrt(np.diag(cov)))))
+    scale = powers_of_two(np.sqrt(np.diag(cov)))
     fac = PDFactor.of(cov / scale[:, None] / scale[None, :], name="cov")
     return scale, fac.inverse(), fac.logdet
 
