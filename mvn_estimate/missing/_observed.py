@@ -31,7 +31,7 @@ from .._docs import fill_doc
 from .._typing import FloatArray, Information, IntArray
 from .._validate import check_choice
 from ..data import as_dataset
-from ..linalg import unvech, vech_multiplicity
+from ..linalg import vech_multiplicity
 from ..model import LOG_2PI, checked_point, param_names, refuse_dense, sym_score
 from ._conditional import (
     Terms,
@@ -50,6 +50,14 @@ __all__ = ["information", "information_matrix", "loglike", "robust_meat", "row_m
            "row_terms", "score", "score_and_information", "score_vector"]
 
 
+def _unvech(v: FloatArray, p: int) -> FloatArray:
+    out = np.zeros((p, p))
+    rows, cols = vech_pairs(p)
+    out[rows, cols] = v
+    out[cols, rows] = v
+    return out
+
+
 def _score_from(p: int, terms: Iterable[Terms]) -> FloatArray:
     z_total = np.zeros(p)
     g = np.zeros(p * (p + 1) // 2)
@@ -57,7 +65,13 @@ def _score_from(p: int, terms: Iterable[Terms]) -> FloatArray:
         z_total += t.z.sum(axis=0)
         g += t.qv.sum(axis=0) - t.n @ t.pv
     rows, cols = vech_pairs(p)
-    return np.concatenate([z_total, sym_score(np.asarray(unvech(g), dtype=float))[rows, cols]])
+    return np.concatenate([z_total, sym_score(_unvech(g, p))[rows, cols]])
+
+
+@lru_cache(maxsize=8)
+def _multiplicity(p: int) -> FloatArray:
+    """``vech_multiplicity(p)``, computed once per ``p``."""
+    return vech_multiplicity(p)
 
 
 @lru_cache(maxsize=8)
@@ -80,7 +94,7 @@ def _sandwich_from(cv: FloatArray, p: int) -> FloatArray:
     ri, rj, ci, cj = i[:, None], j[:, None], i[None, :], j[None, :]
     total = (cv[at[rj, cj], at[ri, ci]] + cv[at[rj, ci], at[ri, cj]]
              + cv[at[ri, cj], at[rj, ci]] + cv[at[ri, ci], at[rj, cj]])
-    mult = vech_multiplicity(p)
+    mult = _multiplicity(p)
     return total * np.outer(mult, mult) / 4.0
 
 
@@ -98,10 +112,10 @@ def _information_from(p: int, terms: Iterable[Terms], kind: str) -> FloatArray:
             ev += t.pv.T @ t.z
     if kind == "observed":
         e3 = ev[at]  # e3[a, b, l] = Σ_g P̃_g[a, b] z̃_g[l]
-        cross = (e3[:, rows, cols] + e3[:, cols, rows]) * (vech_multiplicity(p) / 2)
+        cross = (e3[:, rows, cols] + e3[:, cols, rows]) * (_multiplicity(p) / 2)
     else:
         cross = np.zeros((p, k))
-    out = np.block([[unvech(mu_v), cross], [cross.T, _sandwich_from(cv, p)]])
+    out = np.block([[_unvech(mu_v, p), cross], [cross.T, _sandwich_from(cv, p)]])
     return (out + out.T) / 2
 
 
@@ -150,7 +164,7 @@ def row_terms(pat: Patterns, x: FloatArray, mean: FloatArray,
     """
     p = pat.p
     rows_v, cols_v = vech_pairs(p)
-    half = 0.5 * vech_multiplicity(p)
+    half = 0.5 * _multiplicity(p)
     prec, logdet = precision(cov)
     step = max(16, (1 << 18) // (p + rows_v.size))
     row_group = _row_groups(pat)
