@@ -103,8 +103,10 @@ def test_the_callers_frame_is_not_touched(air):
 def test_an_array_gives_labelled_frames(rng):
     x = rng.standard_normal((80, 3))
     x[rng.random(x.shape) < 0.2] = np.nan
+    x[5] = np.nan  # nothing observed: drawn from the fitted marginal
     imps = me.impute(x, m=3, random_state=1)
     assert list(imps[0].columns) == ["x0", "x1", "x2"] and len(imps) == imps.m == 3
+    assert not imps[0].isna().any().any()
     np.testing.assert_array_equal(imps[1].to_numpy()[~np.isnan(x)], x[~np.isnan(x)])
 
 

@@ -58,6 +58,11 @@ def _bound(value: Any, label: Any, which: str) -> float:
     return float(value)
 
 
+def _key(label: Any) -> tuple[type, Any]:
+    """A label with its type: ``1`` and ``1.0`` (or ``"1"``) are different labels."""
+    return type(label), label
+
+
 def _bounds(bounds: Any, labels: pd.Index, p: int) -> tuple[FloatArray, FloatArray]:
     """``bounds`` as lower and upper arrays over the modelled columns (``±inf`` for none)."""
     lower, upper = np.full(len(labels), -np.inf), np.full(len(labels), np.inf)
@@ -68,7 +73,8 @@ def _bounds(bounds: Any, labels: pd.Index, p: int) -> tuple[FloatArray, FloatArr
             f"{arg('bounds')} must be a dict {{column: (lower, upper)}} with None for no "
             f"bound; got {describe(bounds)}.")
     imputed = list(labels[:p])
-    absent = [c for c in bounds if not any(c is lab or c == lab for lab in imputed)]
+    position = {_key(lab): j for j, lab in enumerate(imputed)}  # labels compared as objects
+    absent = [c for c in bounds if _key(c) not in position]
     if absent:
         raise LabelError(
             f"{arg('bounds')} names {show_labels(absent)}, which are not imputed columns; "
@@ -84,7 +90,7 @@ def _bounds(bounds: Any, labels: pd.Index, p: int) -> tuple[FloatArray, FloatArr
             raise InvalidOptionError(
                 f"{arg('bounds')} must have lower < upper; got ({low:g}, {high:g}) for "
                 f"{label!r}.")
-        j = imputed.index(label)
+        j = position[_key(label)]
         lower[j], upper[j] = low, high
     return lower, upper
 
