@@ -13,7 +13,13 @@ Everything is zero-padded to ``p`` columns (zeros at the missing entries) and re
 patterns' ``origin``; ``μ`` passed here is relative to it too.
 
 Speed (issue 21). Data with many small patterns (``n = 10⁴``, ``p = 20``, 20% missing: 6490
-patterns, most with one row) made the per-pattern work dominate. What is batched here:
+patterns, most with one row) made the per-pattern work dominate. A fit with standard errors
+ran 11 E-steps, 3 log-likelihoods (Newton's step checks) and 3 observed informations (two
+Newton steps, one for the standard errors); profiled, an E-step took 15–17 ms (half of it
+``np.linalg.solve`` on the stacks of ``Λ_mm``) and an information 107–140 ms (segment sums
+of ``p×p`` outer products by ``np.add.reduceat`` 21 ms, the ``p²×p²`` product 28 ms, the
+padded precisions 15 ms): about 0.6 s in all. Now an E-step takes about 10 ms and an
+information about 45 ms (0.3 s in all, rough figures on a shared machine). What is batched:
 
 * the patterns with the same number ``m`` of missing columns form one group (:class:`Group`),
   and each group is one stack: one batched Cholesky (``ln|Λ_mm|``) and one batched inverse
