@@ -239,21 +239,13 @@ class MVNResult:
 
     @cached_property
     def fmi(self) -> pd.Series:
-        """Fraction of missing information of each parameter (fits with ``missing="em"``).
-
-        ``fmi = 1 − se_complete² / se²``: how much of the information about a parameter the
-        missing values cost, with ``se`` the fit's standard error and ``se_complete`` the one
-        complete data of the same size would give at the estimates — ``√(σ̂ᵢᵢ/N)`` for a
-        mean, ``√((σ̂ᵢᵢσ̂ⱼⱼ + σ̂ᵢⱼ²)/N)`` for a covariance. This is lavaan's
-        ``parameterEstimates(fmi = TRUE)`` (validated against it on airquality). Exactly 0
-        for the parameters of fully observed columns, whose likelihood factor is the
-        complete-data one.
-
-        Raises
-        ------
-        InvalidOptionError
-            For a fit without ``missing="em"`` (there is no missing information to compare),
-            a structured model, or robust standard errors.
+        """Fraction of missing information of each parameter (``missing="em"`` fits):
+        ``1 − se_complete²/se²``, with ``se_complete`` what complete data of the same size
+        would give at the estimates (``√(σ̂ᵢᵢ/N)`` for a mean, ``√((σ̂ᵢᵢσ̂ⱼⱼ + σ̂ᵢⱼ²)/N)`` for a
+        covariance): lavaan's ``parameterEstimates(fmi = TRUE)``, validated against it.
+        Exactly 0 for the parameters of fully observed columns. Refused
+        (:class:`~mvn_estimate.exceptions.InvalidOptionError`) for other fits, structured
+        models and robust standard errors.
 
         Examples
         --------
@@ -460,24 +452,14 @@ class MVNResult:
         return outliers(self, alpha, data)
 
     def impute(self, data: Any = None) -> pd.DataFrame | FloatArray:
-        """``data`` with each missing value of the fitted columns replaced by its conditional
-        mean given the row's observed values under the fit: ``μ̂_m + Σ̂_mo Σ̂_oo⁻¹(x_o − μ̂_o)``.
+        """A copy of ``data`` (default: the fitted rows) with each missing value of the fitted
+        columns replaced by its conditional mean given the row's observed values,
+        ``μ̂_m + Σ̂_mo Σ̂_oo⁻¹(x_o − μ̂_o)`` (``μ̂`` for a row with nothing observed).
 
-        A single imputation for prediction or display; it understates the spread of the
-        missing values (use :func:`mvn_estimate.impute` for multiple imputation).
-
-        Parameters
-        ----------
-        data : DataFrame or array-like, optional
-            Rows to complete; default the fitted rows. A DataFrame keeps its index and every
-            column (only the fitted ones are filled, matched by label); an array must have
-            the fitted columns, in order. Never modified.
-
-        Returns
-        -------
-        DataFrame or ndarray
-            A copy of ``data`` (a DataFrame for a DataFrame, an array for an array) with the
-            observed values unchanged. A row with nothing observed gets ``μ̂``.
+        A DataFrame keeps its index and every column (the fitted ones matched by label,
+        only they are filled); an array must have the fitted columns, in order, and an array
+        comes back. One imputation understates the spread of the missing values: for
+        inference use :func:`mvn_estimate.impute`.
 
         Examples
         --------
