@@ -54,7 +54,7 @@ def p_step(z: FloatArray, rng: np.random.Generator) -> tuple[FloatArray, FloatAr
     bartlett = np.zeros((q, q))
     bartlett[np.tril_indices(q, -1)] = rng.standard_normal(q * (q - 1) // 2)
     bartlett[np.diag_indices(q)] = np.sqrt(rng.chisquare(n - 1 - np.arange(q)))
-    factor = sla.solve_triangular(bartlett, low.T, lower=True, check_finite=False).T
+    factor = np.linalg.solve(bartlett, low.T).T  # B = L A⁻ᵀ (A is well conditioned)
     cov = factor @ factor.T
     mean = centre + factor @ rng.standard_normal(q) / np.sqrt(n)
     return mean, (cov + cov.T) / 2
