@@ -15,6 +15,7 @@ import numpy as np
 
 from . import cases, regression
 from . import groups as group_cases
+from . import impute as impute_cases
 from . import scale as scale_cases
 
 
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller sizes (smoke run)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--only", help="comma-separated groups: fit, loglike, backend, nearest, "
-                                       "em, robust, cores, file, dask, regress, groups")
+                                       "em, robust, cores, file, dask, regress, groups, impute")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(12345)
     scale = 10 if args.quick else 1
@@ -66,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
         "regress": [lambda: regression.regress_case(rng, 100_000 // scale,
                                                      repeat=max(3, rep // 2))],
         "groups": [lambda: group_cases.equal_cov_case(rep)],
+        "impute": [lambda method=method: impute_cases.impute_case(rng, rep, 100_000 // scale,
+                                                                  method=method)
+                   for method in ("bootstrap", "posterior")],
     }
     chosen = args.only.split(",") if args.only else list(groups)
     unknown = [c for c in chosen if c not in groups]

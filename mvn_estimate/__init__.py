@@ -15,6 +15,8 @@ Public API
 :func:`validate_covariance`, :func:`check_covariance`, :func:`nearest_pd`,
 :func:`clip_eigenvalues`
     Covariance guards and explicit repair.
+:func:`impute`, :class:`Imputations`, :class:`PooledResult`
+    Multiple imputation (bootstrap EM or data augmentation) and Rubin's rules.
 :func:`lr_test`, :mod:`mvn_estimate.structures`
     Structured covariance models ``fit(data, structure=...)`` and likelihood-ratio tests.
 :class:`MVNModel`, :func:`objective`, :func:`pack`, :func:`unpack`
@@ -62,6 +64,13 @@ from .guards import (
     shrink_covariance,
     validate_covariance,
 )
+from .imputation import (
+    BootstrapDiagnostics,
+    ChainDiagnostics,
+    Imputations,
+    PooledResult,
+    impute,
+)
 from .inference import (
     HypothesisTest,
     ManovaResult,
@@ -95,12 +104,15 @@ from .regression import ConditionalNormal, RegressionResult
 __version__ = "0.2.0"
 
 __all__ = [
+    "BootstrapDiagnostics",
+    "ChainDiagnostics",
     "ConditionalNormal",
     "CovarianceReport",
     "EMInfo",
     "FitSpec",
     "GroupedResult",
     "HypothesisTest",
+    "Imputations",
     "JointInfo",
     "LittleResult",
     "MVNModel",
@@ -108,6 +120,7 @@ __all__ = [
     "ManovaResult",
     "MardiaResult",
     "Objective",
+    "PooledResult",
     "RegressionResult",
     "RepairInfo",
     "Score",
@@ -125,6 +138,7 @@ __all__ = [
     "fit_file",
     "henze_zirkler_test",
     "hotelling_test",
+    "impute",
     "independence_test",
     "io",
     "linalg",

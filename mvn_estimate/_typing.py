@@ -35,6 +35,7 @@ StructureName: TypeAlias = Literal["unstructured", "diagonal", "spherical",
 SurMethod: TypeAlias = Literal["ml", "two-step"]
 ShrinkMethod: TypeAlias = Literal["ledoit-wolf", "oas", "schafer-strimmer"]
 Equal: TypeAlias = Literal["mean", "cov"]
+ImputeMethod: TypeAlias = Literal["bootstrap", "posterior"]
 Definiteness: TypeAlias = Literal[
     "positive definite",
     "positive semidefinite",

@@ -19,6 +19,7 @@ from typing import Any
 from ._typing import (
     CovType,
     Equal,
+    ImputeMethod,
     Information,
     Kind,
     Missing,
@@ -38,7 +39,7 @@ OPTIONS: dict[str, Any] = {
     "missing": Missing, "cov_type": CovType, "information": Information,
     "weights_kind": WeightsKind, "kind": Kind, "repair": Repair, "method": NearestMethod,
     "format": OutputFormat, "plot_kind": PlotKind, "structure": StructureName,
-    "shrinkage": ShrinkMethod, "equal": Equal,
+    "shrinkage": ShrinkMethod, "equal": Equal, "impute_method": ImputeMethod,
 }
 """Option name → its ``Literal`` type."""
 

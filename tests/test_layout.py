@@ -16,11 +16,11 @@ STABLE = ["fit", "loglike", "loglike_obs", "loglike_stats", "score", "score_obs"
           "SufficientStats", "MVNResult", "linalg", "exceptions"]
 
 LAYERS = {"exceptions": 0, "_typing": 0, "_docs": 0, "_validate": 1, "_optional": 1, "options": 1,
-          "linalg": 2, "compat": 9, "io": 4,
+          "linalg": 2, "compat": 10, "io": 4,
           "data": 3, "model": 4, "guards": 4, "structures": 5, "missing": 5, "inference": 6,
           "plots": 6,
-          "regression": 7, "estimation": 8,
-          "cli": 10, "__main__": 11}
+          "regression": 7, "estimation": 8, "imputation": 9,
+          "cli": 11, "__main__": 12}
 
 
 def test_stable_names_stay_at_the_top_level():

@@ -20,6 +20,7 @@ from ._dataset import (
 from ._groups import Groups, split_groups
 from ._policy import FIT_ADVICE, DataPolicy
 from ._rows import HEAD_ROWS, Chunk, Chunked, Rows, add
+from ._segments import one_blas_thread
 from ._source import Source, dataset_source, memory_source
 from ._stats import CHUNK_ELEMENTS, SufficientStats, stats_of
 from ._tally import Tally
@@ -59,6 +60,7 @@ __all__ = [
     "memory_source",
     "needs_scale",
     "normalise_weights",
+    "one_blas_thread",
     "open_table",
     "powers_of_two",
     "read_table",

@@ -21,6 +21,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -30,8 +31,8 @@ from threadpoolctl import ThreadpoolController
 from .._typing import FloatArray
 from ._rows import Chunk, add
 
-__all__ = ["Segmented", "Window", "byte_ranges", "in_parallel", "prefetch", "quote_free",
-           "workers"]
+__all__ = ["Segmented", "Window", "byte_ranges", "in_parallel", "one_blas_thread", "prefetch",
+           "quote_free", "workers"]
 
 SEGMENT_BYTES = (8 << 20, 64 << 20)
 """Smallest and largest CSV segment."""
@@ -80,6 +81,23 @@ def in_parallel(jobs: Sequence[Callable[[], Any]], threads: int) -> Iterator[Any
         finally:
             for future in futures:
                 future.cancel()
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """BLAS limited to one thread meanwhile — from the main thread only, as
+    :func:`in_parallel` (elsewhere nothing changes).
+
+    For work made of many small products, such as EM over missingness patterns: BLAS threads
+    gain nothing there (measured: n = 10⁴, p = 20, 6490 patterns, 0.29 s with one thread or
+    two on a quiet 2-core machine), and while another process keeps a core busy OpenBLAS's
+    threads wait for it (the same fit took 2.3 s with two threads, 0.34 s with one).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    with _blas().limit(limits=1, user_api="blas"):
+        yield
 
 
 def quote_free(path: str) -> bool:

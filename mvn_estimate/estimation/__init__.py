@@ -2,9 +2,11 @@
 
 from ._compare import lr_test
 from ._covariances import BUILDERS, Builder
+from ._dask import is_dask
 from ._estimate import Estimate, Estimator
 from ._fit import fit
 from ._grouped import GroupedResult
+from ._incomplete import check_auxiliary, joint_columns
 from ._joint_fit import JointInfo
 from ._objective import Objective, objective
 from ._pipeline import fit_rows
@@ -17,3 +19,6 @@ from ._stream import fit_file
 __all__ = ["BUILDERS", "ESTIMATORS", "Builder", "EMInfo", "Estimate", "Estimator", "FitSpec",
            "GroupedResult", "JointInfo", "MVNResult", "Objective", "fit", "fit_file", "fit_rows",
            "lr_test", "objective", "regress"]
+
+# Doors for the layers above (imputation): not public API.
+__all__ += ["check_auxiliary", "is_dask", "joint_columns"]

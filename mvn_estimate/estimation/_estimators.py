@@ -23,7 +23,7 @@ from ..exceptions import (
     warn,
 )
 from ..guards import ShrinkageResult, shrink_stats, unscaled
-from ..inference import score_meat
+from ..inference import ParamCovariance, score_meat
 from ..linalg import PDFactor
 from ..missing import EMModel, chained, em, robust_meat
 from ..model import (
@@ -38,9 +38,10 @@ from ..model import (
     structure_information,
 )
 from ._digest import data_digest
-from ._estimate import Estimate, Estimator
+from ._estimate import Estimate, Estimator, assemble
+from ._incomplete import restrict
 from ._reduce import Complete, reduce_complete, reduce_patterns
-from ._results import EMInfo
+from ._results import EMInfo, MVNResult
 from ._scaling import Units
 
 if TYPE_CHECKING:
@@ -199,6 +200,13 @@ class ExpectationMaximisation(Estimator):
         return Estimate(out.mean + pat.origin, out.cov, out.theta, structure, out.loglike,
                         pat.total, inc.units, digest, pat.excluded, None, source.dataset,
                         information, meat, em=info, what="the observed data", observed=counts)
+
+    def result(self, source: Source, spec: FitSpec, estimate: Estimate,
+               covariance: ParamCovariance) -> MVNResult:
+        """The assembled result, reduced to the modelled columns when the fit had auxiliary
+        variables (:func:`~._incomplete.restrict`)."""
+        out = assemble(source, spec, estimate, covariance)
+        return restrict(out, spec.auxiliary) if spec.auxiliary else out
 
 
 class Shrinkage(Estimator):

@@ -13,6 +13,7 @@ from .._typing import CovType, Information, Missing, WeightsKind
 from ..data import memory_source
 from ._dask import dask_source, is_dask
 from ._grouped import GroupedResult, fit_groups
+from ._incomplete import joint_columns
 from ._pipeline import fit_rows
 from ._results import MVNResult
 from ._spec import FitSpec
@@ -25,7 +26,7 @@ def fit(data: Any, *, columns: Any = ..., missing: Missing = ..., weights: Any =
         weights_kind: WeightsKind = ..., cov_type: CovType = ...,
         information: Information | None = ..., tol: float | None = ...,
         max_iter: int | None = ..., structure: Any = ..., shrinkage: Any = ...,
-        by: None = ..., equal: Any = ...) -> MVNResult: ...
+        by: None = ..., equal: Any = ..., auxiliary: Any = ...) -> MVNResult: ...
 
 
 @overload
@@ -33,14 +34,15 @@ def fit(data: Any, *, columns: Any = ..., missing: Missing = ..., weights: Any =
         weights_kind: WeightsKind = ..., cov_type: CovType = ...,
         information: Information | None = ..., tol: float | None = ...,
         max_iter: int | None = ..., structure: Any = ..., shrinkage: Any = ...,
-        by: Any, equal: Any = ...) -> GroupedResult: ...
+        by: Any, equal: Any = ..., auxiliary: Any = ...) -> GroupedResult: ...
 
 
 def fit(data: Any, *, columns: Any = None, missing: Missing = "raise", weights: Any = None,
         weights_kind: WeightsKind = "frequency", cov_type: CovType = "classic",
         information: Information | None = None, tol: float | None = None,
         max_iter: int | None = None, structure: Any = None, shrinkage: Any = None,
-        by: Any = None, equal: Any = None) -> MVNResult | GroupedResult:
+        by: Any = None, equal: Any = None, auxiliary: Any = None
+        ) -> MVNResult | GroupedResult:
     """Maximum-likelihood fit of a multivariate normal to the rows of ``data``.
 
     Parameters
@@ -104,6 +106,15 @@ def fit(data: Any, *, columns: Any = None, missing: Missing = "raise", weights: 
         joint information (expected for complete data, observed with ``missing="em"``, as
         for one group); a shared parameter appears once in ``params``. Default: each group
         on its own.
+    auxiliary : list of labels, optional
+        With ``missing="em"``: DataFrame columns that inform the fit without being reported
+        — saturated correlates (semTools ``auxiliary()``). The joint unstructured model of
+        ``columns + auxiliary`` is fitted; the result holds the ``columns`` (estimates,
+        standard errors and the covariance of the estimates are the joint fit's sub-blocks),
+        while ``loglike``, ``nparams``, AIC and BIC are the joint model's, as semTools
+        reports them (compare them only with fits that have the same auxiliaries). With
+        ``columns`` left out, every other column is modelled. An auxiliary correlated with
+        the missing values makes MAR more plausible and recovers information.
 
     Returns
     -------
@@ -146,7 +157,9 @@ def fit(data: Any, *, columns: Any = None, missing: Missing = "raise", weights: 
     spec = FitSpec.of(missing=missing, cov_type=cov_type, information=information,
                       weighted=weights is not None, weights_kind=weights_kind, tol=tol,
                       max_iter=max_iter, structure=structure, shrinkage=shrinkage,
-                      equal=equal, grouped=by is not None)
+                      equal=equal, grouped=by is not None, auxiliary=auxiliary)
+    if spec.auxiliary:
+        columns = joint_columns(data, columns, spec.auxiliary, weights)
     if is_dask(data):
         return fit_rows(dask_source(data, columns, weights, by), spec)
     if by is not None:

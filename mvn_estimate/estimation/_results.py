@@ -30,6 +30,7 @@ from ._analysis import (
     sample_test,
     wald_test,
 )
+from ._incomplete import conditional_means, fraction_missing_information
 from ._marginal import marginal
 from ._summary import summary_html, summary_text, to_dict
 
@@ -117,6 +118,10 @@ class MVNResult:
     shrinkage : ShrinkageResult or None
         For ``fit(..., shrinkage=...)``: the intensity, target and method (no standard
         errors then).
+    auxiliary : tuple of labels
+        For ``fit(..., auxiliary=[...])``: the auxiliary variables of the joint model (see
+        :func:`mvn_estimate.fit`); ``loglike``, ``nparams``, AIC and BIC are the joint
+        model's. Empty otherwise.
 
     Examples
     --------
@@ -141,6 +146,7 @@ class MVNResult:
     param_cov: ParamCovariance = field(repr=False, compare=False)
     data: Dataset | None = field(default=None, repr=False, compare=False)
     shrinkage: ShrinkageResult | None = field(default=None, repr=False, compare=False)
+    auxiliary: tuple[Any, ...] = field(default=(), repr=False)
 
     # -- derived from the fields (computed once) -------------------------------------------
     @property
@@ -172,7 +178,10 @@ class MVNResult:
     @property
     def nparams(self) -> int:
         """Number of parameters: ``p`` means plus the structure's (``p(p+1)/2``
-        unstructured)."""
+        unstructured); with auxiliary variables, the joint model's ``q + q(q+1)/2``."""
+        if self.auxiliary:
+            q = self.nvars + len(self.auxiliary)
+            return q + q * (q + 1) // 2
         return self.nvars + int(self.theta.size)
 
     @cached_property
@@ -227,6 +236,26 @@ class MVNResult:
     def corr(self) -> pd.DataFrame:
         """The correlation matrix of the fitted covariance."""
         return correlation(self)
+
+    @cached_property
+    def fmi(self) -> pd.Series:
+        """Fraction of missing information of each parameter (``missing="em"`` fits):
+        ``1 − se_complete²/se²``, with ``se_complete`` what complete data of the same size
+        would give at the estimates (``√(σ̂ᵢᵢ/N)`` for a mean, ``√((σ̂ᵢᵢσ̂ⱼⱼ + σ̂ᵢⱼ²)/N)`` for a
+        covariance): lavaan's ``parameterEstimates(fmi = TRUE)``, validated against it.
+        Exactly 0 for the parameters of fully observed columns. Refused
+        (:class:`~mvn_estimate.exceptions.InvalidOptionError`) for other fits, structured
+        models and robust standard errors.
+
+        Examples
+        --------
+        >>> import pandas as pd, mvn_estimate as me
+        >>> air = pd.read_csv("data/airquality.csv")[["Ozone", "Solar.R", "Wind", "Temp"]]
+        >>> fmi = me.fit(air, missing="em").fmi
+        >>> round(float(fmi["mean[Ozone]"]), 4), float(fmi["mean[Wind]"])
+        (0.1187, 0.0)
+        """
+        return fraction_missing_information(self)
 
     # -- inference from the covariance of the estimates ------------------------------------
     def conf_int(self, level: float = 0.95, *, alpha: float | None = None) -> pd.DataFrame:
@@ -412,6 +441,25 @@ class MVNResult:
             available, else χ²) and ``outlier``.
         """
         return outliers(self, alpha, data)
+
+    def impute(self, data: Any = None) -> pd.DataFrame | FloatArray:
+        """A copy of ``data`` (default: the fitted rows) with each missing value of the fitted
+        columns replaced by its conditional mean given the row's observed values,
+        ``μ̂_m + Σ̂_mo Σ̂_oo⁻¹(x_o − μ̂_o)`` (``μ̂`` for a row with nothing observed).
+
+        A DataFrame keeps its index and every column (the fitted ones matched by label,
+        only they are filled); an array must have the fitted columns, in order, and an array
+        comes back. One imputation understates the spread of the missing values: for
+        inference use :func:`mvn_estimate.impute`.
+
+        Examples
+        --------
+        >>> import mvn_estimate as me
+        >>> res = me.fit(np.array([[1.0, 2.0], [2.0, 1.0], [4.0, 5.0], [3.0, 3.0]]))
+        >>> res.impute(np.array([[np.nan, 2.75]]))
+        array([[2.5 , 2.75]])
+        """
+        return conditional_means(self, data)
 
     # -- plots (matplotlib, the optional extra [plot]) ---------------------------------------
     def plot_qq(self, *, data: Any = None, alpha: float = 0.05, band: float = 0.95,

@@ -19,6 +19,7 @@ from ..guards import check_method
 from ..missing import MAX_ITER, TOL
 from ..model import CovarianceStructure, Unstructured, iterative, structure_of
 from ._covariances import Builder, builder_for
+from ._incomplete import check_auxiliary
 from ._registry import ESTIMATORS
 
 __all__ = ["FitSpec"]
@@ -48,6 +49,8 @@ class FitSpec:
     equal : tuple of str
         The parameters the groups of ``by`` share (``"mean"``, ``"cov"``, in that order);
         empty when each group has its own.
+    auxiliary : tuple of labels
+        Auxiliary variables of a ``missing="em"`` fit (saturated correlates, not reported).
 
     Examples
     --------
@@ -71,12 +74,13 @@ class FitSpec:
     shrinkage: str | float | None = None
     estimator: str = "ml"
     equal: tuple[str, ...] = ()
+    auxiliary: tuple[Any, ...] = ()
 
     @classmethod
     def of(cls, *, missing: Any = "raise", cov_type: Any = "classic", information: Any = None,
            weighted: bool = False, weights_kind: Any = "frequency", tol: Any = None,
            max_iter: Any = None, structure: Any = None, shrinkage: Any = None,
-           equal: Any = None, grouped: bool = False) -> FitSpec:
+           equal: Any = None, grouped: bool = False, auxiliary: Any = None) -> FitSpec:
         """Check every option and their combination; see :func:`mvn_estimate.fit`
         (``grouped``: whether ``by`` was given)."""
         check_choice(missing, "missing", Missing)
@@ -92,7 +96,13 @@ class FitSpec:
             "ml" if isinstance(model, Unstructured) else "structured"
         spec = cls(missing, cov_type, information or (
             "observed" if missing == "em" else "expected"), weights_kind, bool(weighted),
-            tol_v, iters, model, method, name, shared)
+            tol_v, iters, model, method, name, shared,
+            check_auxiliary(auxiliary, missing, model))
+        if spec.equal and spec.auxiliary:
+            raise InvalidOptionError(
+                f"{arg('auxiliary')} is for a single fit; groups that share parameters "
+                f"({setting('equal', list(spec.equal))}) take no auxiliary variables. Fit "
+                "each group with its auxiliaries, or add them to the columns.")
         ESTIMATORS[name].accepts(spec, given=_given(tol, max_iter, structure))
         spec.builder()  # a combination no builder covers is refused here
         return spec

@@ -25,6 +25,7 @@ from ..data import (
     weights_column,
 )
 from ..exceptions import FileFormatError, FileTerms, LabelError, MVNEstimateError, arg, describe
+from ._incomplete import joint_columns
 from ._pipeline import fit_rows
 from ._results import MVNResult
 from ._spec import FitSpec
@@ -72,7 +73,7 @@ def fit_file(path: str | Table, *, columns: Any = None, missing: Missing = "rais
              tol: float | None = None,
              max_iter: int | None = None, structure: Any = None, chunksize: int | None = None,
              progress: bool | None = None, sep: str | None = None, decimal: str | None = None,
-             index_col: Any = "auto", na_values: Any = None) -> MVNResult:
+             index_col: Any = "auto", na_values: Any = None, auxiliary: Any = None) -> MVNResult:
     """Fit a multivariate normal to a CSV or Parquet file, streamed in chunks.
 
     Parameters
@@ -84,7 +85,7 @@ def fit_file(path: str | Table, *, columns: Any = None, missing: Missing = "rais
         :func:`mvn_estimate.io.open_table`.
     columns : list of str, optional
         Columns to fit (default: every column but ``weights``; they must be numeric).
-    missing, weights_kind, cov_type, information, tol, max_iter, structure
+    missing, weights_kind, cov_type, information, tol, max_iter, structure, auxiliary
         As in :func:`mvn_estimate.fit`; ``weights`` is a column name. ``missing="em"`` reads
         the file once into per-pattern statistics; its robust standard errors are not
         available from a stream.
@@ -117,10 +118,12 @@ def fit_file(path: str | Table, *, columns: Any = None, missing: Missing = "rais
     """
     spec = FitSpec.of(missing=missing, cov_type=cov_type, information=information,
                       weighted=weights is not None, weights_kind=weights_kind, tol=tol,
-                      max_iter=max_iter, structure=structure)
+                      max_iter=max_iter, structure=structure, auxiliary=auxiliary)
     table = path if isinstance(path, Table) else \
         open_table(path, sep=sep, decimal=decimal, index_col=index_col,
                    na_values=na_values)[0]
+    if spec.auxiliary:
+        columns = joint_columns(table.prototype, columns, spec.auxiliary, weights)
     try:
         return fit_rows(table_source(table, columns, weights, chunksize, progress), spec)
     except MVNEstimateError as exc:

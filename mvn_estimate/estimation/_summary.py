@@ -32,6 +32,8 @@ def _header(res: MVNResult) -> list[tuple[str, str, str, str]]:
         rows.append(("Structure:", str(res.structure), "", ""))
     if res.at_bounds:
         rows.append(("At bounds:", ", ".join(res.at_bounds), "", ""))
+    if res.auxiliary:
+        rows.append(("Auxiliary:", ", ".join(map(str, res.auxiliary)), "", ""))
     if res.shrinkage is not None:
         rows.append(("Shrinkage:", res.shrinkage.method, "Intensity:",
                      f"{res.shrinkage.intensity:.4g}"))
@@ -98,6 +100,8 @@ def to_dict(res: MVNResult) -> dict[str, Any]:
         "weights_kind": res.weights_kind, "structure": repr(res.structure),
         "at_bounds": list(res.at_bounds),
     }
+    if res.auxiliary:
+        out["auxiliary"] = [str(a) for a in res.auxiliary]
     if res.em is not None:
         out["em"] = {"iterations": res.em.iterations, "converged": res.em.converged,
                      "npatterns": res.em.npatterns, "information": res.em.information,

@@ -26,6 +26,11 @@ from ._em import EMModel as EMModel
 from ._em import chained as chained
 from ._em import em as em
 from ._em import start_values as start_values
+from ._fill import Bounded as Bounded
+from ._fill import RowGroups as RowGroups
+from ._fill import fill as fill
+from ._fill import fill_bounded as fill_bounded
+from ._fill import row_groups as row_groups
 from ._little import LittleResult, little_mcar_test
 from ._observed import information, loglike, score
 from ._observed import information_matrix as information_matrix

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._typing import FloatArray
-from ..data import SufficientStats
+from ..data import SufficientStats, one_blas_thread
 from ..exceptions import (
     ConvergenceWarning,
     MVNEstimateError,
@@ -38,7 +38,7 @@ from ..model import (
     enough_rows,
     fit_structure,
 )
-from ._conditional import e_step
+from ._conditional import e_step, observed_loglike
 from ._observed import information_matrix, score_and_information, score_vector
 from ._patterns import Patterns
 
@@ -120,11 +120,12 @@ def chained(model: EMModel, pat: Patterns, mean: FloatArray, theta: FloatArray,
             kind: str) -> tuple[FloatArray, FloatArray]:
     """Observed-data score and information over ``(μ, θ)`` by the chain rule."""
     cov = model.structure.cov(theta)
-    if kind == "observed":
-        score, info = score_and_information(pat, mean, cov)
-    else:
-        score = score_vector(pat, mean, cov)
-        info = information_matrix(pat, mean, cov, "expected")
+    with one_blas_thread():  # many small products: see data.one_blas_thread
+        if kind == "observed":
+            score, info = score_and_information(pat, mean, cov)
+        else:
+            score = score_vector(pat, mean, cov)
+            info = information_matrix(pat, mean, cov, "expected")
     if model.saturated:
         return score, info
     return chain_score_information(model.structure, theta, score, info, kind == "observed")
@@ -158,7 +159,7 @@ def _newton(model: EMModel, pat: Patterns, mean: FloatArray, theta: FloatArray,
         if not model.structure.valid(new_theta):
             continue
         try:
-            value = e_step(pat, new_mean, model.structure.cov(new_theta))[1]
+            value = observed_loglike(pat, new_mean, model.structure.cov(new_theta))
         except NotPositiveDefiniteError:
             continue
         if value >= loglike - 1e-12 * abs(loglike):
@@ -179,12 +180,18 @@ def _singular(pat: Patterns, it: int, exc: NotPositiveDefiniteError) -> Singular
 
 
 def em(pat: Patterns, *, tol: float = TOL, max_iter: int = MAX_ITER,
-       structure: CovarianceStructure | None = None) -> EMFit:
+       structure: CovarianceStructure | None = None,
+       start: tuple[FloatArray, FloatArray] | None = None,
+       switch: float | None = None) -> EMFit:
     """EM, then Newton, on clean patterns; returns the estimate relative to ``pat.origin``.
 
     ``structure`` (bound to the variables; default unstructured) changes the M-step — the
     structure's ML fit of the completed covariance — and the Newton steps, which run over
-    ``(μ, θ)`` by the chain rule.
+    ``(μ, θ)`` by the chain rule. ``start`` is a starting ``(μ, Σ)`` in the data's units
+    (default: the available-case means and variances) — a nearby estimate, such as the full
+    data's for a bootstrap sample, saves iterations; from such a start Newton steps may begin
+    earlier (``switch``, the relative EM step below which Newton takes over; default
+    :data:`NEWTON_SWITCH`).
 
     Raises
     ------
@@ -199,10 +206,12 @@ def em(pat: Patterns, *, tol: float = TOL, max_iter: int = MAX_ITER,
     _enough_rows(pat)
     model = EMModel(structure if structure is not None else Unstructured().bind(pat.labels),
                    tol, max_iter)
-    mean, cov = start_values(pat)
+    mean, cov = start_values(pat) if start is None else (start[0] - pat.origin, start[1])
     trace = [0]
     try:
-        return _iterate(model, pat, mean, cov, tol, max_iter, trace)
+        with one_blas_thread():  # many small products: see data.one_blas_thread
+            return _iterate(model, pat, mean, cov, tol, max_iter, trace,
+                            NEWTON_SWITCH if switch is None else switch)
     except NotPositiveDefiniteError as exc:
         raise _singular(pat, trace[0], exc) from exc
 
@@ -245,8 +254,8 @@ def _collapsed(pat: Patterns, cov: FloatArray, start: FloatArray, it: int) -> No
 
 
 def _iterate(model: EMModel, pat: Patterns, mean: FloatArray, cov: FloatArray, tol: float,
-             max_iter: int, trace: list[int]) -> EMFit:
-    previous, newton_steps, switch = -np.inf, 0, NEWTON_SWITCH
+             max_iter: int, trace: list[int], switch: float) -> EMFit:
+    previous, newton_steps = -np.inf, 0
     start = np.diag(cov).copy()
     theta: FloatArray | None = None
     for it in range(1, max_iter + 1):
@@ -257,11 +266,11 @@ def _iterate(model: EMModel, pat: Patterns, mean: FloatArray, cov: FloatArray, t
         change = _change(new_mean, new_cov, mean, cov)
         settled = abs(loglike - previous) <= tol * abs(loglike) and change <= tol
         if (pat.complete and model.saturated) or settled:
-            return EMFit(new_mean, new_cov, theta, e_step(pat, new_mean, new_cov)[1], it,
+            return EMFit(new_mean, new_cov, theta, observed_loglike(pat, new_mean, new_cov), it,
                          newton_steps, True, pat)
         mean, cov, previous = new_mean, new_cov, loglike
         if change <= switch:
-            loglike = e_step(pat, mean, cov)[1]
+            loglike = observed_loglike(pat, mean, cov)
             while newton_steps < max_iter:
                 found = _newton(model, pat, mean, theta, loglike)
                 if found is None:  # try again once EM has come ten times closer
@@ -280,7 +289,7 @@ def _iterate(model: EMModel, pat: Patterns, mean: FloatArray, cov: FloatArray, t
                     return EMFit(mean, cov, theta, loglike, it, newton_steps, True, pat)
             previous = loglike
     assert theta is not None
-    final = e_step(pat, mean, cov)[1]
+    final = observed_loglike(pat, mean, cov)
     last = _change(mean, cov, *model.m_step(e_step(pat, mean, cov)[0], theta)[::2])
     warn(
         f"EM stopped at {setting('max_iter', max_iter)} before reaching {setting('tol', tol)}: "

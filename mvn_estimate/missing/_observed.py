@@ -21,25 +21,28 @@ matrix product per batch of patterns. The ``observed`` information is valid unde
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .._docs import fill_doc
-from .._typing import FloatArray, Information
+from .._typing import FloatArray, Information, IntArray
 from .._validate import check_choice
 from ..data import as_dataset
-from ..linalg import duplication_sandwich_sum, vech_indices, vech_multiplicity
+from ..linalg import vech_multiplicity
 from ..model import LOG_2PI, checked_point, param_names, refuse_dense, sym_score
 from ._conditional import (
     Terms,
     conditional,
-    e_step,
     group_terms,
+    observed_loglike,
+    pattern_precisions,
     precision,
-    precisions,
     row_moments,
+    row_scores,
+    vech_pairs,
 )
 from ._patterns import Patterns, build_patterns
 
@@ -47,34 +50,72 @@ __all__ = ["information", "information_matrix", "loglike", "robust_meat", "row_m
            "row_terms", "score", "score_and_information", "score_vector"]
 
 
+def _unvech(v: FloatArray, p: int) -> FloatArray:
+    out = np.zeros((p, p))
+    rows, cols = vech_pairs(p)
+    out[rows, cols] = v
+    out[cols, rows] = v
+    return out
+
+
 def _score_from(p: int, terms: Iterable[Terms]) -> FloatArray:
     z_total = np.zeros(p)
-    g = np.zeros((p, p))
+    g = np.zeros(p * (p + 1) // 2)
     for t in terms:
         z_total += t.z.sum(axis=0)
-        g += t.q.sum(axis=0) - np.einsum("g,gij->ij", t.n, t.prec)
-    rows, cols = vech_indices(p)
-    return np.concatenate([z_total, sym_score(g)[rows, cols]])
+        g += t.qv.sum(axis=0) - t.n @ t.pv
+    rows, cols = vech_pairs(p)
+    return np.concatenate([z_total, sym_score(_unvech(g, p))[rows, cols]])
+
+
+@lru_cache(maxsize=8)
+def _multiplicity(p: int) -> FloatArray:
+    """``vech_multiplicity(p)``, computed once per ``p``."""
+    return vech_multiplicity(p)
+
+
+@lru_cache(maxsize=8)
+def _positions(p: int) -> tuple[IntArray, IntArray]:
+    """``V[i, j]``: the ``vech`` position of entry ``(i, j)`` of a symmetric ``p×p`` matrix,
+    and the vech rows ``(i, j)``."""
+    rows, cols = vech_pairs(p)
+    at = np.zeros((p, p), dtype=np.intp)
+    at[rows, cols] = at[cols, rows] = np.arange(rows.size)
+    return at, np.stack([rows, cols])
+
+
+def _sandwich_from(cv: FloatArray, p: int) -> FloatArray:
+    """``Σ_g D_pᵀ(A_g⊗B_g)D_p`` from ``cv = Σ_g vech(A_g) vech(B_g)ᵀ`` (``A_g``, ``B_g``
+    symmetric): entry ``((i,j),(k,l))`` is ``(m_ij m_kl / 4)(c_jl,ik + c_jk,il + c_il,jk +
+    c_ik,jl)`` with ``c_ab,cd = Σ_g A_g[a,b] B_g[c,d] = cv[V(a,b), V(c,d)]`` — the formula of
+    :func:`~mvn_estimate.linalg.duplication_sandwich_sum` read off a product over half-vectors
+    (a quarter of the flops)."""
+    at, (i, j) = _positions(p)
+    ri, rj, ci, cj = i[:, None], j[:, None], i[None, :], j[None, :]
+    total = (cv[at[rj, cj], at[ri, ci]] + cv[at[rj, ci], at[ri, cj]]
+             + cv[at[ri, cj], at[rj, ci]] + cv[at[ri, ci], at[rj, cj]])
+    mult = _multiplicity(p)
+    return total * np.outer(mult, mult) / 4.0
 
 
 def _information_from(p: int, terms: Iterable[Terms], kind: str) -> FloatArray:
-    rows, cols = vech_indices(p)
+    at, (rows, cols) = _positions(p)
     k = rows.size
-    mu_block = np.zeros((p, p))
-    sigma = np.zeros((k, k))
-    e = np.zeros((p * p, p))
+    mu_v = np.zeros(k)
+    cv = np.zeros((k, k))
+    ev = np.zeros((k, p))
     for t in terms:
-        mu_block += np.einsum("g,gij->ij", t.n, t.prec)
-        half = 0.5 * t.n[:, None, None] * t.prec
-        sigma += duplication_sandwich_sum(t.prec, t.q - half if kind == "observed" else half)
+        mu_v += t.n @ t.pv
+        half = 0.5 * t.n[:, None] * t.pv
+        cv += t.pv.T @ (t.qv - half if kind == "observed" else half)
         if kind == "observed":
-            e += t.prec.reshape(len(t.n), p * p).T @ t.z
+            ev += t.pv.T @ t.z
     if kind == "observed":
-        e3 = e.reshape(p, p, p)
-        cross = (e3[:, rows, cols] + e3[:, cols, rows]) * (vech_multiplicity(p) / 2)
+        e3 = ev[at]  # e3[a, b, l] = Σ_g P̃_g[a, b] z̃_g[l]
+        cross = (e3[:, rows, cols] + e3[:, cols, rows]) * (_multiplicity(p) / 2)
     else:
         cross = np.zeros((p, k))
-    out = np.block([[mu_block, cross], [cross.T, sigma]])
+    out = np.block([[_unvech(mu_v, p), cross], [cross.T, _sandwich_from(cv, p)]])
     return (out + out.T) / 2
 
 
@@ -99,6 +140,20 @@ def score_and_information(pat: Patterns, mean: FloatArray,
     return _score_from(pat.p, terms), _information_from(pat.p, terms, "observed")
 
 
+def _row_groups(pat: Patterns) -> IntArray:
+    """The group of every data row (−1 for rows with nothing observed)."""
+    group_of = np.full(pat.npatterns, -1)
+    for gi, g in enumerate(pat.groups):
+        group_of[g.ids] = gi
+    return np.where(pat.row_pattern >= 0, group_of[pat.row_pattern], -1)
+
+
+def _local_of(pat: Patterns, ids: IntArray) -> IntArray:
+    local_of = np.full(pat.npatterns, -1)
+    local_of[ids] = np.arange(ids.size)
+    return local_of
+
+
 def row_terms(pat: Patterns, x: FloatArray, mean: FloatArray,
               cov: FloatArray) -> Iterator[tuple[np.ndarray, FloatArray, FloatArray]]:
     """Per-row observed-data log-density and score over ``(μ, vech Σ)``, in row chunks.
@@ -108,29 +163,24 @@ def row_terms(pat: Patterns, x: FloatArray, mean: FloatArray,
     contribute zero).
     """
     p = pat.p
-    rows_v, cols_v = vech_indices(p)
-    half = 0.5 * vech_multiplicity(p)
+    rows_v, cols_v = vech_pairs(p)
+    half = 0.5 * _multiplicity(p)
     prec, logdet = precision(cov)
-    k = p + rows_v.size
-    group_of = np.full(pat.npatterns, -1)
+    step = max(16, (1 << 18) // (p + rows_v.size))
+    row_group = _row_groups(pat)
     for gi, g in enumerate(pat.groups):
-        group_of[g.ids] = gi
-    row_group = np.where(pat.row_pattern >= 0, group_of[pat.row_pattern], -1)
-    step = max(16, (1 << 18) // k)
-    for gi, g in enumerate(pat.groups):
-        con = conditional(g, pat.masks, prec, logdet)
-        local_of = np.full(pat.npatterns, -1)
-        local_of[g.ids] = np.arange(g.ids.size)
+        con = conditional(g, prec, logdet)
+        local_of = _local_of(pat, g.ids)
         members = np.flatnonzero(row_group == gi)
         for start in range(0, members.size, step):
             idx = members[start:start + step]
             local = local_of[pat.row_pattern[idx]]
             rel = np.nan_to_num(x[idx] - pat.origin)
-            _, _, z, maha = row_moments(rel, local, pat, g, con, mean, prec)
+            _, y, u, maha = row_moments(rel, local, pat.masks, g, con, mean, prec)
+            z = row_scores(y, u, local, pat.masks, g, prec)
             present, rank = np.unique(local, return_inverse=True)
-            mask = pat.masks[g.ids[present]].astype(float)
-            pp = precisions(prec, con, present, mask)[rank.ravel()]
-            s = np.hstack([z, (z[:, rows_v] * z[:, cols_v] - pp[:, rows_v, cols_v]) * half])
+            pv = pattern_precisions(prec, g, con, present)[rank.ravel()]
+            s = np.hstack([z, (z[:, rows_v] * z[:, cols_v] - pv) * half])
             kk = p - g.nmissing
             yield idx, -0.5 * (kk * LOG_2PI + con.logdet[local] + maha), s
 
@@ -140,17 +190,12 @@ def row_mahalanobis(pat: Patterns, x: FloatArray, mean: FloatArray,
     """``(rows, d², k)``: each row's squared Mahalanobis distance over its ``k`` observed
     entries, ``(x_o − μ_o)ᵀΣ_oo⁻¹(x_o − μ_o)`` (``mean`` relative to ``pat.origin``)."""
     prec, logdet = precision(cov)
-    group_of = np.full(pat.npatterns, -1)
+    row_group = _row_groups(pat)
     for gi, g in enumerate(pat.groups):
-        group_of[g.ids] = gi
-    row_group = np.where(pat.row_pattern >= 0, group_of[pat.row_pattern], -1)
-    for gi, g in enumerate(pat.groups):
-        con = conditional(g, pat.masks, prec, logdet)
-        local_of = np.full(pat.npatterns, -1)
-        local_of[g.ids] = np.arange(g.ids.size)
+        con = conditional(g, prec, logdet)
         idx = np.flatnonzero(row_group == gi)
-        local = local_of[pat.row_pattern[idx]]
-        _, _, _, maha = row_moments(np.nan_to_num(x[idx] - pat.origin), local, pat, g, con,
+        local = _local_of(pat, g.ids)[pat.row_pattern[idx]]
+        _, _, _, maha = row_moments(np.nan_to_num(x[idx] - pat.origin), local, pat.masks, g, con,
                                     mean, prec)
         yield idx, maha, np.full(idx.size, float(pat.p - g.nmissing))
 
@@ -200,7 +245,7 @@ def loglike(data: Any, mean: Any, cov: Any) -> float:
     -3.756816
     """
     pat, mu, sigma, _ = _prepared(data, mean, cov)
-    return e_step(pat, mu, sigma)[1]
+    return observed_loglike(pat, mu, sigma)
 
 
 def score(data: Any, mean: Any, cov: Any) -> FloatArray | pd.Series:

@@ -156,7 +156,7 @@ def _scan(x: FloatArray, ds: Dataset) -> tuple[np.ndarray, np.ndarray, FloatArra
     for start in range(0, n, rows):
         chunk = x[start:start + rows]
         observed = ~np.isnan(chunk)
-        if np.isinf(chunk[observed]).any():
+        if np.isinf(chunk).any():  # NaN is not infinite: no need to mask
             locate_nonfinite(ds, allow_nan=True)
         keys.append(pattern_keys(observed))
         anyobs.append(observed.any(axis=1))
@@ -216,13 +216,13 @@ def _pattern_stats(x: FloatArray, w: FloatArray | None, rows: IntArray, mask: np
 
 def _groups(masks: np.ndarray, summary: IntArray, raw_pattern: IntArray) -> list[Group]:
     p = masks.shape[1]
-    cols = np.arange(p)
     missing = p - masks.sum(axis=1)
     out = []
     for m in np.unique(missing):
         ids = np.flatnonzero(missing == m)
-        mis = np.stack([cols[~masks[g]] for g in ids]).reshape(ids.size, m)
-        obs = np.stack([cols[masks[g]] for g in ids]).reshape(ids.size, p - m)
+        # np.nonzero runs row-major: each pattern's columns in increasing order
+        mis = np.nonzero(~masks[ids])[1].reshape(ids.size, m)
+        obs = np.nonzero(masks[ids])[1].reshape(ids.size, p - m)
         local = np.full(masks.shape[0], -1)
         local[ids] = np.arange(ids.size)
         summarised = np.flatnonzero(summary[ids] >= 0)
@@ -230,6 +230,18 @@ def _groups(masks: np.ndarray, summary: IntArray, raw_pattern: IntArray) -> list
         out.append(Group(ids, mis, obs, summarised, summary[ids[summarised]], raw_rows,
                          local[raw_pattern[raw_rows]]))
     return out
+
+
+def _sorted_patterns(keys: np.ndarray) -> tuple[np.ndarray, IntArray, IntArray, IntArray]:
+    """``np.unique(keys, return_inverse=True, return_counts=True)`` and the stable order
+    that sorts the rows by pattern, from one sort."""
+    order = np.argsort(keys, kind="stable")
+    ranked = keys[order]
+    first = np.r_[True, ranked[1:] != ranked[:-1]] if ranked.size else np.zeros(0, bool)
+    starts = np.flatnonzero(first)
+    inverse = np.empty(keys.size, dtype=np.intp)
+    inverse[order] = np.cumsum(first) - 1
+    return ranked[first], inverse, np.diff(np.r_[starts, keys.size]), order
 
 
 def build_patterns(ds: Dataset, w: FloatArray | None, *,
@@ -252,28 +264,24 @@ def build_patterns(ds: Dataset, w: FloatArray | None, *,
     keys, anyobs, origin = _scan(x, ds)
     origin = np.nan_to_num(origin)
     used = np.flatnonzero(anyobs)
-    uniq, inverse, nrows = np.unique(keys[used], return_inverse=True, return_counts=True)
+    uniq, inverse, nrows, order = _sorted_patterns(keys[used])
     masks = _masks_of(uniq, p)
     _identified(ds.labels, masks, nrows)
     row_pattern = np.full(x.shape[0], -1, dtype=np.intp)
-    row_pattern[used] = inverse.ravel()
-    order = used[np.argsort(inverse.ravel(), kind="stable")]
+    row_pattern[used] = inverse
+    order = used[order]
     starts = np.concatenate([[0], np.cumsum(nrows)])
     limit = p if summarise_above is None else summarise_above
     summary = np.full(uniq.size, -1, dtype=np.intp)
     g_n, g_mean = np.zeros(uniq.size), np.zeros((uniq.size, p))
     scatters: list[FloatArray] = []
-    raw_parts = []
-    for g in range(uniq.size):
-        rows = order[starts[g]:starts[g + 1]]
-        if nrows[g] > limit:
-            stats = _pattern_stats(x, w, rows, masks[g], origin)
-            summary[g] = len(scatters)
-            scatters.append(stats.scatter)
-            g_n[g], g_mean[g] = stats.n, stats.mean
-        else:
-            raw_parts.append(rows)
-    raw_idx = np.concatenate(raw_parts) if raw_parts else np.zeros(0, np.intp)
+    big = nrows > limit
+    for g in np.flatnonzero(big):
+        stats = _pattern_stats(x, w, order[starts[g]:starts[g + 1]], masks[g], origin)
+        summary[g] = len(scatters)
+        scatters.append(stats.scatter)
+        g_n[g], g_mean[g] = stats.n, stats.mean
+    raw_idx = order[np.repeat(~big, nrows)]  # the rows of rare patterns, pattern by pattern
     raw_pattern = row_pattern[raw_idx]
     raw_mask = masks[raw_pattern]
     raw_x = np.where(raw_mask, x[raw_idx] - origin, 0.0)
@@ -302,9 +310,9 @@ def chunk_summaries(x: FloatArray, w: FloatArray | None, origin: FloatArray,
     with nothing observed. Additive over chunks (:func:`merge_summaries`): what streaming
     files and Dask partitions compute."""
     observed = ~np.isnan(x)
-    if np.isinf(x[observed]).any():
+    if np.isinf(x).any():
         raise NonFiniteError(f"{arg(name)} must not hold infinite values; got "
-                             f"{int(np.isinf(x[observed]).sum())}. Replace them (they are not "
+                             f"{int(np.isinf(x).sum())}. Replace them (they are not "
                              "missing values).")
     keys = pattern_keys(observed)
     anyobs = observed.any(axis=1)
