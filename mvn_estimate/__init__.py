@@ -76,6 +76,7 @@ from .inference import (
     sphericity_test,
 )
 from .missing import LittleResult, little_mcar_test
+from .robust import Hyperplane, MCDResult, mcd
 from .model import (
     Score,
     expected_information,
@@ -100,7 +101,9 @@ __all__ = [
     "FitSpec",
     "GroupedResult",
     "HypothesisTest",
+    "Hyperplane",
     "LittleResult",
+    "MCDResult",
     "MVNModel",
     "MVNResult",
     "ManovaResult",
@@ -132,6 +135,7 @@ __all__ = [
     "loglike_stats",
     "lr_test",
     "manova",
+    "mcd",
     "mardia_test",
     "missing",
     "nearest_pd",

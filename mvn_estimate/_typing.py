@@ -34,6 +34,9 @@ StructureName: TypeAlias = Literal["unstructured", "diagonal", "spherical",
                                    "compound_symmetry", "ar1"]
 SurMethod: TypeAlias = Literal["ml", "two-step"]
 ShrinkMethod: TypeAlias = Literal["ledoit-wolf", "oas", "schafer-strimmer"]
+MCDMethod: TypeAlias = Literal["deterministic", "fast"]
+ScaledTest: TypeAlias = Literal["satorra-bentler", "yuan-bentler"]
+OutlierMethod: TypeAlias = Literal["mvn", "mcd"]
 Definiteness: TypeAlias = Literal[
     "positive definite",
     "positive semidefinite",
