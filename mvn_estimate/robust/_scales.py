@@ -188,7 +188,7 @@ def tau2_scale(x: FloatArray, c1: float = 4.5, c2: float = 3.0) -> FloatArray:
     norm = n * _erho(c2 * float(sps.norm.ppf(0.75)))
     step = max(1, TAU_BLOCK // max(n, 1))
     for start in range(0, m, step):  # blocks of columns that stay in cache
-        xs = np.ascontiguousarray(x[:, start:start + step].T)
+        xs = np.array(x[:, start:start + step].T, order="C")  # a copy: worked on in place
         mu0 = np.median(xs, axis=1, keepdims=True)
         dev = np.abs(xs - mu0)
         s0 = np.median(dev, axis=1, keepdims=True)
