@@ -45,6 +45,9 @@ class FitSpec:
         A shrinkage method or intensity.
     estimator : str
         The estimator's name in the registry (:data:`~mvn_estimate.estimation.ESTIMATORS`).
+    nu : float or None
+        The degrees of freedom of :func:`~mvn_estimate.fit_t`'s multivariate t (None:
+        estimated); unused by the normal estimators.
 
     Examples
     --------
@@ -65,6 +68,7 @@ class FitSpec:
     structure: CovarianceStructure = field(default_factory=Unstructured)
     shrinkage: str | float | None = None
     estimator: str = "ml"
+    nu: float | None = None
 
     @classmethod
     def of(cls, *, missing: Any = "raise", cov_type: Any = "classic", information: Any = None,

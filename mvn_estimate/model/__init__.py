@@ -45,6 +45,14 @@ from ._params import (
 from ._singular import check_nonsingular, collinear, enough_rows, factor_or_explain
 from ._structure_base import vech_position
 from ._structured import StructuredFit, fit_structure, iterative, structure_information
+from ._student import (
+    TGroup,
+    t_information,
+    t_logdensity,
+    t_nu_derivatives,
+    t_score,
+    t_weights,
+)
 from ._structures import (
     AR1,
     BUILTIN,
@@ -74,6 +82,7 @@ __all__ = [
     "Score",
     "Spherical",
     "StructuredFit",
+    "TGroup",
     "Unstructured",
     "chain_matrix",
     "chain_score_information",
@@ -110,6 +119,11 @@ __all__ = [
     "structure_information",
     "structure_of",
     "sym_score",
+    "t_information",
+    "t_logdensity",
+    "t_nu_derivatives",
+    "t_score",
+    "t_weights",
     "unpack",
     "vech_position",
     "vech_score",
