@@ -32,6 +32,7 @@ from ._analysis import (
     wald_test,
 )
 from ._marginal import marginal
+from ._scaled import ScoreMoments
 from ._summary import summary_html, summary_text, to_dict
 
 __all__ = ["EMInfo", "MVNResult"]
@@ -118,6 +119,10 @@ class MVNResult:
     shrinkage : ShrinkageResult or None
         For ``fit(..., shrinkage=...)``: the intensity, target and method (no standard
         errors then).
+    scores : ScoreMoments or None
+        What a scaled :func:`lr_test` reads (the information and per-row score outer
+        products of the free parameters, and the trace of the ADF ``Γ``), computed from the
+        rows only when a scaled test asks (see :func:`lr_test` for the memory it takes).
 
     Examples
     --------
@@ -142,6 +147,7 @@ class MVNResult:
     param_cov: ParamCovariance = field(repr=False, compare=False)
     data: Dataset | None = field(default=None, repr=False, compare=False)
     shrinkage: ShrinkageResult | None = field(default=None, repr=False, compare=False)
+    scores: ScoreMoments | None = field(default=None, repr=False, compare=False)
 
     # -- derived from the fields (computed once) -------------------------------------------
     @property
