@@ -319,3 +319,17 @@ def test_summary_and_str():
     text = str(m)
     assert text.startswith("Minimum Covariance Determinant (deterministic, h = 39 of 75")
     assert "X1" in text
+
+
+# ------------------------------------------------------------------------- MVNResult.outliers
+def test_mvn_outliers_against_the_mcd():
+    """hbk's 14 leverage points mask each other in the normal fit; the MCD shows them."""
+    hbk = _hbk3()
+    res = me.fit(hbk)
+    robust = res.outliers(method="mcd")
+    direct = me.mcd(hbk).outliers()
+    pd.testing.assert_frame_equal(robust, direct)
+    assert robust["outlier"].iloc[:14].all() and not robust["outlier"].iloc[14:].any()
+    assert res.outliers()["outlier"].sum() < 14
+    new = res.outliers(method="mcd", data=hbk.iloc[:3], alpha=0.01)
+    assert new["outlier"].all()

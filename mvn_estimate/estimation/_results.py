@@ -15,7 +15,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from .. import plots
-from .._typing import FloatArray
+from .._typing import FloatArray, OutlierMethod
 from .._validate import check_tail
 from ..data import ROW_ADVICE, Dataset, locate_nonfinite, select_columns
 from ..guards import ShrinkageResult
@@ -398,7 +398,8 @@ class MVNResult:
             locate_nonfinite(ds, advice=ROW_ADVICE)
         return pd.Series(d2, index=ds.index, name="mahalanobis") if ds.labelled else d2
 
-    def outliers(self, alpha: float = 0.05, *, data: Any = None) -> pd.DataFrame:
+    def outliers(self, alpha: float = 0.05, *, data: Any = None,
+                 method: OutlierMethod = "mvn") -> pd.DataFrame:
         """Squared Mahalanobis distances of the rows, with χ² and exact Beta p-values.
 
         Parameters
@@ -408,6 +409,11 @@ class MVNResult:
             rate over ``n`` rows use ``alpha / n``).
         data : DataFrame or array, optional
             Rows to judge; default the fitted rows (kept by the fit).
+        method : {"mvn", "mcd"}, default "mvn"
+            ``"mvn"``: distances to this fit, which the outliers themselves pull towards
+            them (masking). ``"mcd"``: distances to the MCD of the fitted rows (complete,
+            unweighted, in memory), with its finite-sample calibrated reference — see
+            :meth:`mvn_estimate.MCDResult.outliers`.
 
         Returns
         -------
@@ -417,9 +423,18 @@ class MVNResult:
             reference), ``pvalue_beta`` (for the fitted rows themselves:
             ``d²/(n−1) ~ Beta(p/2, (n−p−1)/2)`` exactly under normality — Wilks, 1962;
             NaN for new rows, incomplete rows or weighted fits), ``pvalue`` (Beta when
-            available, else χ²) and ``outlier``.
+            available, else χ²) and ``outlier``. With ``method="mcd"``: ``distance`` (to the
+            reweighted MCD), ``pvalue`` and ``outlier``.
+
+        Examples
+        --------
+        >>> import pandas as pd, mvn_estimate as me
+        >>> hbk = pd.read_csv("tests/reference/data/hbk.csv")[["X1", "X2", "X3"]]
+        >>> res = me.fit(hbk)
+        >>> int(res.outliers().outlier.sum()), int(res.outliers(method="mcd").outlier.sum())  # masking
+        (2, 14)
         """
-        return outliers(self, alpha, data)
+        return outliers(self, alpha, data, method)
 
     # -- plots (matplotlib, the optional extra [plot]) ---------------------------------------
     def plot_qq(self, *, data: Any = None, alpha: float = 0.05, band: float = 0.95,
