@@ -45,8 +45,8 @@ from .estimation import (
     GroupedResult,
     MVNResult,
     Objective,
-    fit,
     TResult,
+    fit,
     fit_file,
     fit_t,
     lr_test,
@@ -78,7 +78,6 @@ from .inference import (
     sphericity_test,
 )
 from .missing import LittleResult, little_mcar_test
-from .robust import Hyperplane, MCDResult, mcd
 from .model import (
     Score,
     expected_information,
@@ -93,6 +92,7 @@ from .model import (
     unpack,
 )
 from .regression import ConditionalNormal, RegressionResult
+from .robust import Hyperplane, MCDResult, mcd
 
 __version__ = "0.2.0"
 
@@ -102,8 +102,8 @@ __all__ = [
     "EMInfo",
     "FitSpec",
     "GroupedResult",
-    "HypothesisTest",
     "Hyperplane",
+    "HypothesisTest",
     "LittleResult",
     "MCDResult",
     "MVNModel",
@@ -139,8 +139,8 @@ __all__ = [
     "loglike_stats",
     "lr_test",
     "manova",
-    "mcd",
     "mardia_test",
+    "mcd",
     "missing",
     "nearest_pd",
     "objective",

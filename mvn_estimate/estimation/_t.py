@@ -26,17 +26,18 @@ from ..exceptions import (
     BoundaryWarning,
     ConvergenceWarning,
     SingularCovarianceError,
+    TooLargeError,
     ref,
     setting,
     warn,
 )
 from ..inference import ParamCovariance
 from ..missing import em
-from ..model import CovarianceStructure, check_nonsingular, refuse_dense
+from ..model import DENSE_PARAM_LIMIT, CovarianceStructure, check_nonsingular, nparams
 from ._digest import data_digest
 from ._estimate import Estimate, Estimator
-from ._results import EMInfo
 from ._reduce import reduce_complete, reduce_patterns
+from ._results import EMInfo
 from ._scaling import Units
 from ._t_passes import TTally, estep, information
 from ._t_result import t_result
@@ -150,6 +151,16 @@ def _bound(nu: float, free: bool) -> str | None:
     return None
 
 
+def _refuse_large(p: int) -> None:
+    """The standard errors need the dense observed information over ``(μ, vech Σ, ν)``."""
+    k = nparams(p) + 1
+    if k > DENSE_PARAM_LIMIT:
+        raise TooLargeError(
+            f"fit_t's standard errors need the {k}×{k} observed information of p = {p} "
+            f"variables ({k * k * 8 / 2**30:.2f} GiB), above the limit of {DENSE_PARAM_LIMIT} "
+            "parameters. Fit at most 98 columns at once.")
+
+
 class StudentT(Estimator):
     """The multivariate-t MLE by ECME (see the module notes); ``spec.nu`` fixes ``ν``."""
 
@@ -157,7 +168,7 @@ class StudentT(Estimator):
 
     def estimate(self, source: Source, spec: FitSpec,
                  structure: CovarianceStructure) -> Estimate:
-        refuse_dense(source.nvars, "information matrix of the t fit")
+        _refuse_large(source.nvars)
         if spec.missing == "em":
             return self._incomplete(source, spec, structure)
         red = reduce_complete(source, spec, common=False)

@@ -45,14 +45,6 @@ from ._params import (
 from ._singular import check_nonsingular, collinear, enough_rows, factor_or_explain
 from ._structure_base import vech_position
 from ._structured import StructuredFit, fit_structure, iterative, structure_information
-from ._student import (
-    TGroup,
-    t_information,
-    t_logdensity,
-    t_nu_derivatives,
-    t_score,
-    t_weights,
-)
 from ._structures import (
     AR1,
     BUILTIN,
@@ -65,6 +57,14 @@ from ._structures import (
     Unstructured,
     resolve_structure,
     structure_of,
+)
+from ._student import (
+    TGroup,
+    t_information,
+    t_logdensity,
+    t_nu_derivatives,
+    t_score,
+    t_weights,
 )
 
 __all__ = [

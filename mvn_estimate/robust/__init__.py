@@ -4,8 +4,8 @@
 :class:`MCDResult`; exact fits are reported with the :class:`Hyperplane` they lie on.
 """
 
-from ._mcd import mcd
 from ._cutoff import cerioli_pvalues, screening_cutoff, wishart_df
+from ._mcd import mcd
 from ._result import Hyperplane, MCDResult, Reference
 from ._scales import qn_scale, tau2_scale
 

@@ -34,7 +34,7 @@ class Subset:
     whitener: FloatArray
 
 
-class OnHyperplane(Exception):  # noqa: N818 - a signal caught inside the package, not an error
+class OnHyperplane(Exception):
     """A subset whose covariance is singular: the rows lie on the plane ``aᵀx = offset``."""
 
     def __init__(self, rows: IntArray, normal: FloatArray, offset: float) -> None:

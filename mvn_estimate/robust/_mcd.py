@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from .._typing import FloatArray, IntArray, MCDMethod
-from .._validate import check_bool, check_choice, check_real
+from .._validate import check_bool, check_choice, check_int, check_real
 from ..data import Dataset, Table, as_dataset, is_dask, locate_nonfinite, show_labels
 from ..exceptions import (
     ExactFitWarning,
@@ -26,8 +26,8 @@ from ..exceptions import (
     warn,
 )
 from ._csteps import OnHyperplane, Subset, distances, on_plane, subset_fit
-from ._detmcd import detmcd, robust_scales
 from ._cutoff import screening_cutoff
+from ._detmcd import detmcd, robust_scales
 from ._factors import consistency, small_sample, subset_size
 from ._fastmcd import fastmcd
 from ._result import Hyperplane, MCDResult, Reference
@@ -106,12 +106,22 @@ class _Standardised:
         return (out + out.T) / 2
 
 
-def _search(z: FloatArray, h: int, method: str, random_state: Any
+def _generator(random_state: Any) -> np.random.Generator:
+    """numpy's generator for ``random_state`` (None, a non-negative integer or a
+    Generator)."""
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if random_state is None:
+        return np.random.default_rng()
+    return np.random.default_rng(check_int(random_state, "random_state", minimum=0))
+
+
+def _search(z: FloatArray, h: int, method: str, rng: np.random.Generator | None
             ) -> tuple[Subset, tuple[int, ...], tuple[int, ...]]:
     if h == z.shape[0]:
         return subset_fit(z, np.arange(h)), (), ()
-    if method == "fast":
-        return fastmcd(z, h, np.random.default_rng(random_state)), (), ()
+    if rng is not None:
+        return fastmcd(z, h, rng), (), ()
     best, which, steps = detmcd(z, h)
     return best, tuple(which), tuple(steps)
 
@@ -189,11 +199,12 @@ def mcd(data: Any, *, support_fraction: float | None = None, method: MCDMethod =
         raise InvalidOptionError(
             f"{arg('random_state')} seeds {setting('method', 'fast')}; the deterministic "
             f"method has no randomness. Remove it, or pass {setting('method', 'fast')}.")
+    rng = _generator(random_state) if method == "fast" else None
     n, p = ds.values.shape
     alpha, h = _subset_size(support_fraction, n, p, ds.labels)
     std = _Standardised.of(ds.values)
     try:
-        best, which, steps = _search(std.z, h, method, random_state)
+        best, which, steps = _search(std.z, h, method, rng)
     except OnHyperplane as plane:
         return _exact(ds, std, plane, alpha, h, method, reweight)
     return _estimate(ds, std, best, alpha, h, method, reweight, which, steps)

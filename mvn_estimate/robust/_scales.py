@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats as sps
 
-from .._typing import FloatArray
+from .._typing import FloatArray, IntArray
 
 __all__ = ["QN_ROWS", "kth_pair_distance", "qn_scale", "robust_scale", "tau2_scale",
            "zero_scale_fallback"]
@@ -56,7 +56,7 @@ def _brute(ys: FloatArray, k: int) -> FloatArray:
     return out
 
 
-def _positions(ys: FloatArray, t: FloatArray) -> FloatArray:
+def _positions(ys: FloatArray, t: FloatArray) -> IntArray:
     """For each row and each ``i``: one past the last ``j`` with ``yⱼ ≤ yᵢ + t`` (at least
     ``i + 1``). Where ``yᵢ + t`` rounds, a pair whose difference is within one unit in the
     last place of ``t`` may be counted on the other side: the order statistic found is then
@@ -69,7 +69,7 @@ def _positions(ys: FloatArray, t: FloatArray) -> FloatArray:
     return np.maximum(pos, np.arange(1, n + 1))
 
 
-def _count(pos: FloatArray) -> FloatArray:
+def _count(pos: IntArray) -> IntArray:
     n = pos.shape[1]
     return pos.sum(axis=1) - (n * (n + 1)) // 2
 
@@ -118,8 +118,8 @@ def kth_pair_distance(ys: FloatArray, k: int) -> FloatArray:
     return _select(ys, k, c_lo, p_lo, p_hi)
 
 
-def _select(ys: FloatArray, k: int, c_lo: FloatArray, p_lo: FloatArray,
-            p_hi: FloatArray) -> FloatArray:
+def _select(ys: FloatArray, k: int, c_lo: IntArray, p_lo: IntArray,
+            p_hi: IntArray) -> FloatArray:
     """The ``(k − c_lo)``-th smallest of the pairs between the two thresholds of each row:
     each row's candidates after enough places of −inf that one partition at a common
     position selects every row's."""
