@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import cases, regression
+from . import cases, regression, robust_t
 from . import scale as scale_cases
 
 
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller sizes (smoke run)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--only", help="comma-separated groups: fit, loglike, backend, nearest, "
-                                       "em, robust, cores, file, dask, regress")
+                                       "em, robust, cores, file, dask, regress, robust2")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(12345)
     scale = 10 if args.quick else 1
@@ -64,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
                  lambda: scale_cases.em_dask_case(rng, 1_000_000 // scale, 20, rep)],
         "regress": [lambda: regression.regress_case(rng, 100_000 // scale,
                                                      repeat=max(3, rep // 2))],
+        "robust2": [lambda: robust_t.t_case(rng, 100_000 // scale, repeat=max(3, rep // 2)),
+                    lambda: robust_t.mcd_case(rng, 100_000 // scale, repeat=max(3, rep // 2)),
+                    lambda: robust_t.mcd_wide_case(rng)],
     }
     chosen = args.only.split(",") if args.only else list(groups)
     unknown = [c for c in chosen if c not in groups]

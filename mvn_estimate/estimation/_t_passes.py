@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import linalg as sla
 
 from .._typing import FloatArray
 from ..model import TGroup, t_information, t_logdensity, t_nu_derivatives, t_weights
@@ -75,7 +74,7 @@ def _complete(x: FloatArray, c: FloatArray | None, mean: FloatArray, cov: FloatA
     """The E-step of complete rows, in blocks (the whitened residuals by one product)."""
     p = mean.size
     low = np.linalg.cholesky(cov)
-    whitener = sla.solve_triangular(low, np.eye(p), lower=True).T
+    whitener = np.linalg.solve(low, np.eye(p)).T  # numpy's LAPACK: no second BLAS pool
     logdet = 2.0 * float(np.log(np.diag(low)).sum())
     first, scatter = np.zeros(p), np.zeros((p, p))
     sw = loglike = score = curve = q2 = n = 0.0
@@ -111,9 +110,10 @@ def estep(x: FloatArray, c: FloatArray | None, mean: FloatArray, cov: FloatArray
     for rows, o in observed_groups(x):
         m = np.setdiff1d(np.arange(p), o)
         k = float(o.size)
-        fac = sla.cho_factor(cov[np.ix_(o, o)], lower=True)
+        low = np.linalg.cholesky(cov[np.ix_(o, o)])
+        inv_low = np.linalg.solve(low, np.eye(o.size))
         d = x[np.ix_(rows, o)] - mean[o]
-        z = sla.cho_solve(fac, d.T).T
+        z = d @ (inv_low.T @ inv_low)
         q = np.einsum("ij,ij->i", d, z)
         cb = np.ones(rows.size) if c is None else c[rows]
         cw = cb * t_weights(q, k, nu)
@@ -121,13 +121,14 @@ def estep(x: FloatArray, c: FloatArray | None, mean: FloatArray, cov: FloatArray
         resid[:, o] = d
         if m.size:
             resid[:, m] = z @ cov[np.ix_(o, m)]
-            cond = cov[np.ix_(m, m)] - cov[np.ix_(m, o)] @ sla.cho_solve(fac, cov[np.ix_(o, m)])
+            half = inv_low @ cov[np.ix_(o, m)]
+            cond = cov[np.ix_(m, m)] - half.T @ half
             scatter[np.ix_(m, m)] += float(cb.sum()) * (cond + cond.T) / 2
         sw += float(cw.sum())
         n += float(cb.sum())
         first += cw @ resid
         scatter += (resid * cw[:, None]).T @ resid
-        logdet = 2.0 * float(np.log(np.diag(fac[0])).sum())
+        logdet = 2.0 * float(np.log(np.diag(low)).sum())
         loglike += float(cb @ t_logdensity(q, k, nu)) - 0.5 * logdet * float(cb.sum())
         if with_nu:
             s1, s2 = t_nu_derivatives(q, k, nu, cb)
@@ -143,9 +144,8 @@ def information(x: FloatArray, c: FloatArray | None, mean: FloatArray, cov: Floa
     out: FloatArray | None = None
     for rows, o in observed_groups(x):
         prec = np.zeros((p, p))  # the observed block's precision, padded: the matrix is needed
-        fac = sla.cho_factor(cov[np.ix_(o, o)], lower=True)
-        block = sla.cho_solve(fac, np.eye(o.size))
-        prec[np.ix_(o, o)] = (block + block.T) / 2
+        inv_low = np.linalg.solve(np.linalg.cholesky(cov[np.ix_(o, o)]), np.eye(o.size))
+        prec[np.ix_(o, o)] = inv_low.T @ inv_low
         d = np.where(np.isnan(x[rows]), 0.0, x[rows] - mean)
         z = d @ prec
         q = np.einsum("ij,ij->i", d, z)

@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import linalg as sla
 
 from .._typing import FloatArray, IntArray
 from ..linalg import PDFactor
@@ -55,8 +54,7 @@ def subset_fit(z: FloatArray, rows: IntArray) -> Subset:
     if fac is None:
         normal = np.linalg.eigh(cov)[1][:, 0]
         raise OnHyperplane(rows, normal, float(mean @ normal))
-    whitener = sla.solve_triangular(fac.lower, np.eye(cov.shape[0]), lower=True).T
-    return Subset(rows, mean, cov, fac.logdet, whitener)
+    return Subset(rows, mean, cov, fac.logdet, fac.whitener())
 
 
 def distances(z: FloatArray, fit: Subset) -> FloatArray:
