@@ -6,7 +6,8 @@
 #   (3) scaled likelihood-ratio tests in lavaan (Satorra-Bentler, Yuan-Bentler, Mplus variant,
 #       scaled difference tests), with the scaling factors recomputed by hand.
 # Writes tests/reference/robust.json and tests/reference/data/{t_n200_p3, t_n200_p3_missing,
-# hbk, stackloss, wood, mcd_exact_fit, mcd_exact_fit_spread, holzinger_x1_x9}.csv.
+# hbk, stackloss, wood, mcd_exact_fit, mcd_exact_fit_spread, holzinger_x1_x9, scales_y15, scales_t2001,
+# mcd_n10_p3, mcd_n1200_p3, mcd_n60_p25}.csv.
 #
 #   Rscript tests/reference/robust.R        (run from the repository root)
 
