@@ -254,3 +254,18 @@ def test_coverage_of_the_df_interval_by_simulation():
         ci = res.conf_int(0.9).loc["df"]
         hits.append(ci["lower"] <= 5 <= ci["upper"])
     assert 0.78 <= np.mean(hits) <= 0.98
+
+
+def test_streamed_incomplete_rows_with_analytic_weights(tmp_path):
+    """Analytic weights of a stream with missing values are rescaled as in memory."""
+    xm = reference_data(MISSING).assign(w=np.linspace(0.5, 2.0, 200))
+    path = tmp_path / "w.csv"
+    xm.to_csv(path, index=False)
+    options = {"missing": "em", "weights": "w", "weights_kind": "analytic"}
+    base = me.fit_t(xm, columns=["a", "b", "c"], **options)
+    streamed = me.fit_t(str(path), **options)
+    np.testing.assert_allclose(streamed.params, base.params, rtol=1e-9)
+    np.testing.assert_allclose(streamed.loglike, base.loglike, rtol=1e-11)
+    dd = pytest.importorskip("dask.dataframe")
+    lazy = me.fit_t(dd.from_pandas(xm, npartitions=3), columns=["a", "b", "c"], **options)
+    np.testing.assert_allclose(lazy.params, base.params, rtol=1e-9)

@@ -34,12 +34,14 @@ print(pd.DataFrame({"normal": normal.mean, "t": heavy.mean, "MCD": robust.mean})
 print(f"estimated ν = {heavy.df:.3f} (standard error {heavy.std_errors['df']:.3f})")
 
 # %%
-# The ellipses of each fit
-# ------------------------
-# The 97.5% regions in the plane of ``X1`` and ``X2``: the normal's and the MCD's
-# ``(x − μ)ᵀΣ⁻¹(x − μ) ≤ χ²₂(0.975)``; the t's marginal is a bivariate t, whose region is
-# ``Q/2 ≤ F₂,ᵥ(0.975)`` with its scatter. The normal's ellipse is stretched to cover the
-# leverage points; the MCD's fits the bulk.
+# The regions of each fit
+# -----------------------
+# In the plane of ``X1`` and ``X2``: the normal's and the MCD's regions
+# ``(x − μ)ᵀΣ⁻¹(x − μ) ≤ χ²₂(level)``; the t's marginal is a bivariate t, whose region is
+# ``Q/2 ≤ F₂,ᵥ(level)`` with its scatter. The normal's ellipse is stretched to cover the
+# leverage points and the MCD's fits the bulk. The t's 97.5% region is the widest of all —
+# with ``ν̂ ≈ 1.4`` its tails are very heavy — but its half-probability region, its core,
+# sits on the bulk, as the MCD's does.
 
 
 def ellipse(mean: pd.Series, shape: pd.DataFrame, radius2: float) -> np.ndarray:
@@ -50,24 +52,26 @@ def ellipse(mean: pd.Series, shape: pd.DataFrame, radius2: float) -> np.ndarray:
     return (low @ circle).T + mean[cols].to_numpy()
 
 
-chi2 = stats.chi2.ppf(0.975, 2)
-fig = Figure(figsize=(6.4, 4.8), layout="constrained")  # no pyplot state
-ax = fig.subplots()
+fig = Figure(figsize=(9.6, 4.4), layout="constrained")  # no pyplot state
 bad = np.arange(len(hbk)) < 14
-ax.scatter(hbk.loc[~bad, "X1"], hbk.loc[~bad, "X2"], s=12, color="0.4", label="rows 15–75")
-ax.scatter(hbk.loc[bad, "X1"], hbk.loc[bad, "X2"], s=18, color="C3",
-           label="rows 1–14 (leverage points)")
-for label, (mean, shape, r2), color in [
-        ("normal", (normal.mean, normal.cov, chi2), "C0"),
-        (f"t (ν = {heavy.df:.2f})", (heavy.mean, heavy.scatter,
-                                     2 * stats.f.ppf(0.975, 2, heavy.df)), "C2"),
-        ("MCD (reweighted)", (robust.mean, robust.cov, chi2), "C1")]:
-    xy = ellipse(mean, shape, r2)
-    ax.plot(xy[:, 0], xy[:, 1], color=color, lw=2, label=label)
-ax.set_xlabel("X1")
-ax.set_ylabel("X2")
-ax.set_title("97.5% regions of three fits of the hbk data")
+for ax, level in zip(fig.subplots(1, 2), (0.975, 0.5), strict=True):
+    ax.scatter(hbk.loc[~bad, "X1"], hbk.loc[~bad, "X2"], s=10, color="0.4",
+               label="rows 15–75")
+    ax.scatter(hbk.loc[bad, "X1"], hbk.loc[bad, "X2"], s=16, color="C3",
+               label="rows 1–14 (leverage points)")
+    chi2 = stats.chi2.ppf(level, 2)
+    for label, (mean, shape, r2), color in [
+            ("normal", (normal.mean, normal.cov, chi2), "C0"),
+            (f"t (ν = {heavy.df:.2f})", (heavy.mean, heavy.scatter,
+                                         2 * stats.f.ppf(level, 2, heavy.df)), "C2"),
+            ("MCD (reweighted)", (robust.mean, robust.cov, chi2), "C1")]:
+        xy = ellipse(mean, shape, r2)
+        ax.plot(xy[:, 0], xy[:, 1], color=color, lw=2, label=label)
+    ax.set_xlabel("X1")
+    ax.set_ylabel("X2")
+    ax.set_title(f"{level:.1%} regions")
 ax.legend(loc="upper left", frameon=False, fontsize=8)
+fig.suptitle("Three fits of the hbk data")
 
 # %%
 # Which rows are outliers?

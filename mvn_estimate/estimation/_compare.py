@@ -87,12 +87,14 @@ def lr_test(restricted: Any, full: Any, *, scaled: ScaledTest | None = None) -> 
     Holzinger–Swineford.
 
     **What the fits keep.** Every fit keeps a reference to its rows (the in-memory array —
-    not a copy; for a file, its path, read again; for Dask, the collection; for
-    ``missing="em"``, the per-pattern summaries it already holds). A scaled test makes one
-    pass over them per fit, ``O(n k²)`` time, and keeps the ``k×k`` information and score
-    outer products (``k`` the fit's free parameters: ``8k²`` bytes each, 8.5 MB at
-    ``p = 20`` unstructured; a structured model's ``k`` is much smaller). For complete data
-    the unstructured model needs neither matrix: its trace is one ``O(np²)`` pass.
+    not a copy, unless the data had to be rescaled to stay within float64's range; for a
+    file, its path, read again; for Dask, the collection; for ``missing="em"``, the
+    per-pattern summaries it already holds). A scaled test makes one pass over them per
+    fit, ``O(n k²)`` time, and computes the ``k×k`` information and score outer products
+    (``k`` the fit's free parameters: ``8k²`` bytes each, 8.5 MB at ``p = 20``
+    unstructured; a structured model's ``k`` is much smaller), keeping only the traces. For
+    complete data the unstructured model needs neither matrix: its trace is one ``O(np²)``
+    pass.
 
     Examples
     --------
