@@ -16,7 +16,11 @@ Public API
 :func:`clip_eigenvalues`
     Covariance guards and explicit repair.
 :func:`lr_test`, :mod:`mvn_estimate.structures`
-    Structured covariance models ``fit(data, structure=...)`` and likelihood-ratio tests.
+    Structured covariance models ``fit(data, structure=...)`` and likelihood-ratio tests
+    (scaled as lavaan's MLM and MLR for non-normal data).
+:func:`fit_t`, :func:`mcd`
+    Robust companions: the multivariate t (``TResult``) and the minimum covariance
+    determinant (``MCDResult``), with finite-sample calibrated outliers.
 :class:`MVNModel`, :func:`objective`, :func:`pack`, :func:`unpack`
     A statsmodels model and an optimiser-ready objective, for library authors.
 :mod:`mvn_estimate.linalg`, :mod:`mvn_estimate.exceptions`

@@ -5,9 +5,10 @@ Each iteration is one pass over the rows (:mod:`._t_passes`) at ``(μ, Σ, ν)``
 weights ``w = (ν + k)/(ν + Q)`` give ``μ ← μ + Σcw(x̂ − μ)/Σcw`` and ``Σ ←`` the completed
 weighted scatter over ``Σcw`` (the PX-EM step, which converges much faster than dividing by
 ``n``), and, when ``ν`` is estimated, the same pass's first and second derivatives of the
-observed-data log-likelihood in ``ν`` give a Newton step in ``ln ν`` (a conditional
-maximisation: ECME). A step that lowers the likelihood keeps the old ``ν`` (the EM step
-alone never lowers it) and damps later ``ν`` steps. The fit works in the units and about the
+observed-data log-likelihood in ``ν`` give a Newton step in ``ln ν`` towards its conditional
+maximum (ECME, with that maximisation done one Newton step per pass). A step that lowers the
+likelihood keeps the old ``ν`` (the EM step alone never lowers it) and damps later ``ν``
+steps. The fit works in the units and about the
 origin of :mod:`._reduce`, so data at any scale or offset keep their accuracy.
 """
 
@@ -238,25 +239,30 @@ def _weighted_rows(rows: Rows, spec: FitSpec) -> Rows:
     observed value and a non-zero weight (as in memory); other rows as they are."""
     if not (spec.weighted and spec.weights_kind == "analytic"):
         return rows
-
-    def count(x: FloatArray, w: FloatArray | None) -> tuple[float, float]:
-        seen = ~np.isnan(x).all(axis=1)
-        assert w is not None
-        return float(np.count_nonzero(w[seen])), float(w[seen].sum())
-
-    nonzero, total = rows.total(count)
+    nonzero, total = rows.total(_count_weights)
     return _Scaled(rows, nonzero / total if total > 0 else 1.0)
 
 
+def _count_weights(x: FloatArray, w: FloatArray | None) -> tuple[float, float]:
+    """Rows with an observed value and a non-zero weight, and their total weight."""
+    seen = ~np.isnan(x).all(axis=1)
+    assert w is not None
+    return float(np.count_nonzero(w[seen])), float(w[seen].sum())
+
+
+def _times(fn: Any, factor: float, x: FloatArray, w: FloatArray | None) -> Any:
+    return fn(x, None if w is None else w * factor)
+
+
 class _Scaled:
-    """Rows whose weights are multiplied by ``factor``."""
+    """Rows whose weights are multiplied by ``factor`` (in the task that reads each
+    chunk)."""
 
     def __init__(self, rows: Rows, factor: float) -> None:
         self.rows, self.factor = rows, factor
 
     def total(self, fn: Any, merge: Any = add, check: Any = None) -> Any:
-        return self.rows.total(lambda x, w: fn(x, None if w is None else w * self.factor),
-                               merge=merge, check=check)
+        return self.rows.total(partial(_times, fn, self.factor), merge=merge, check=check)
 
     def head(self) -> Any:
         return self.rows.head()
