@@ -191,3 +191,13 @@ def test_labels_carry_through_pandas(orthodont):
     test = me.lr_test(cs, un, scaled="satorra-bentler")
     assert "Satorra–Bentler" in str(test) and "scaling_factor" in str(test)
     assert isinstance(pd.Series(dict(test.details)), pd.Series)
+
+
+def test_fits_stay_picklable_and_a_copy_refuses_the_scaled_test(orthodont):
+    import pickle
+
+    cs, un = (pickle.loads(pickle.dumps(f)) for f in orthodont)
+    assert cs.loglike == orthodont[0].loglike
+    assert me.lr_test(cs, un).statistic == me.lr_test(*orthodont).statistic
+    with pytest.raises(InvalidOptionError, match="a copy made by pickle"):
+        me.lr_test(cs, un, scaled="yuan-bentler")

@@ -269,3 +269,14 @@ def test_streamed_incomplete_rows_with_analytic_weights(tmp_path):
     dd = pytest.importorskip("dask.dataframe")
     lazy = me.fit_t(dd.from_pandas(xm, npartitions=3), columns=["a", "b", "c"], **options)
     np.testing.assert_allclose(lazy.params, base.params, rtol=1e-9)
+
+
+def test_results_pickle(x):
+    import pickle
+
+    res = me.fit_t(x)
+    back = pickle.loads(pickle.dumps(res))
+    pd.testing.assert_series_equal(back.params, res.params)
+    pd.testing.assert_series_equal(back.std_errors, res.std_errors)
+    m = me.mcd(x)
+    pd.testing.assert_frame_equal(pickle.loads(pickle.dumps(m)).outliers(), m.outliers())

@@ -83,6 +83,14 @@ class ScoreMoments:
             self._cache[kind] = value
         return self._cache[kind]
 
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        """A pickled copy keeps what was computed, not the rows: a scaled test on it says so
+        (results stay picklable)."""
+        why = self.unavailable or ("it is a copy made by pickle, which does not carry the "
+                                   "rows its per-row scores are read from; refit the model")
+        return (ScoreMoments, (self.nparams, self.complete, self.saturated, None, None, None,
+                               why, dict(self._cache)))
+
     def h1(self) -> float:
         """``h = tr(A(Σ̂)Γ)`` (cached)."""
         if "h1" not in self._cache:
