@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import cases, regression
+from . import cases, regression, robust_t
 from . import groups as group_cases
 from . import impute as impute_cases
 from . import scale as scale_cases
@@ -38,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller sizes (smoke run)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--only", help="comma-separated groups: fit, loglike, backend, nearest, "
-                                       "em, robust, cores, file, dask, regress, groups, impute")
+                                       "em, robust, cores, file, dask, regress, groups, impute, "
+                                       "robust2")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(12345)
     scale = 10 if args.quick else 1
@@ -70,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         "impute": [lambda method=method: impute_cases.impute_case(rng, rep, 100_000 // scale,
                                                                   method=method)
                    for method in ("bootstrap", "posterior")],
+        "robust2": [lambda: robust_t.t_case(rng, 100_000 // scale, repeat=max(3, rep // 2)),
+                    lambda: robust_t.mcd_case(rng, 100_000 // scale, repeat=max(3, rep // 2)),
+                    lambda: robust_t.mcd_wide_case(rng)],
     }
     chosen = args.only.split(",") if args.only else list(groups)
     unknown = [c for c in chosen if c not in groups]

@@ -18,7 +18,11 @@ Public API
 :func:`impute`, :class:`Imputations`, :class:`PooledResult`
     Multiple imputation (bootstrap EM or data augmentation) and Rubin's rules.
 :func:`lr_test`, :mod:`mvn_estimate.structures`
-    Structured covariance models ``fit(data, structure=...)`` and likelihood-ratio tests.
+    Structured covariance models ``fit(data, structure=...)`` and likelihood-ratio tests
+    (scaled as lavaan's MLM and MLR for non-normal data).
+:func:`fit_t`, :func:`mcd`
+    Robust companions: the multivariate t (``TResult``) and the minimum covariance
+    determinant (``MCDResult``), with finite-sample calibrated outliers.
 :class:`MVNModel`, :func:`objective`, :func:`pack`, :func:`unpack`
     A statsmodels model and an optimiser-ready objective, for library authors.
 :mod:`mvn_estimate.linalg`, :mod:`mvn_estimate.exceptions`
@@ -48,8 +52,10 @@ from .estimation import (
     JointInfo,
     MVNResult,
     Objective,
+    TResult,
     fit,
     fit_file,
+    fit_t,
     lr_test,
     objective,
     regress,
@@ -100,6 +106,7 @@ from .model import (
     unpack,
 )
 from .regression import ConditionalNormal, RegressionResult
+from .robust import Hyperplane, MCDResult, mcd
 
 __version__ = "0.2.0"
 
@@ -111,10 +118,12 @@ __all__ = [
     "EMInfo",
     "FitSpec",
     "GroupedResult",
+    "Hyperplane",
     "HypothesisTest",
     "Imputations",
     "JointInfo",
     "LittleResult",
+    "MCDResult",
     "MVNModel",
     "MVNResult",
     "ManovaResult",
@@ -126,6 +135,7 @@ __all__ = [
     "Score",
     "ShrinkageResult",
     "SufficientStats",
+    "TResult",
     "__version__",
     "box_m_test",
     "check_covariance",
@@ -136,6 +146,7 @@ __all__ = [
     "expected_information",
     "fit",
     "fit_file",
+    "fit_t",
     "henze_zirkler_test",
     "hotelling_test",
     "impute",
@@ -149,6 +160,7 @@ __all__ = [
     "lr_test",
     "manova",
     "mardia_test",
+    "mcd",
     "missing",
     "nearest_pd",
     "objective",

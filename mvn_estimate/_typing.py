@@ -36,6 +36,9 @@ SurMethod: TypeAlias = Literal["ml", "two-step"]
 ShrinkMethod: TypeAlias = Literal["ledoit-wolf", "oas", "schafer-strimmer"]
 Equal: TypeAlias = Literal["mean", "cov"]
 ImputeMethod: TypeAlias = Literal["bootstrap", "posterior"]
+MCDMethod: TypeAlias = Literal["deterministic", "fast"]
+ScaledTest: TypeAlias = Literal["satorra-bentler", "yuan-bentler"]
+OutlierMethod: TypeAlias = Literal["mvn", "mcd"]
 Definiteness: TypeAlias = Literal[
     "positive definite",
     "positive semidefinite",

@@ -31,6 +31,7 @@ __all__ = [
     "ConvergenceWarning",
     "DroppedRowsWarning",
     "DtypeError",
+    "ExactFitWarning",
     "FileFormatError",
     "FileTerms",
     "InfeasibleError",
@@ -337,6 +338,11 @@ class BoundaryWarning(MVNEstimateWarning):
 
 class ConvergenceWarning(MVNEstimateWarning):
     """An iterative algorithm stopped at its iteration limit before meeting its tolerance."""
+
+
+class ExactFitWarning(MVNEstimateWarning):
+    """A robust fit found at least ``h`` rows on a hyperplane (an "exact fit"): its covariance
+    is singular, and the rows off the plane are outliers."""
 
 
 def describe(value: Any) -> str:

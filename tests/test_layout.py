@@ -18,7 +18,7 @@ STABLE = ["fit", "loglike", "loglike_obs", "loglike_stats", "score", "score_obs"
 LAYERS = {"exceptions": 0, "_typing": 0, "_docs": 0, "_validate": 1, "_optional": 1, "options": 1,
           "linalg": 2, "compat": 10, "io": 4,
           "data": 3, "model": 4, "guards": 4, "structures": 5, "missing": 5, "inference": 6,
-          "plots": 6,
+          "plots": 6, "robust": 6,
           "regression": 7, "estimation": 8, "imputation": 9,
           "cli": 11, "__main__": 12}
 
@@ -82,7 +82,7 @@ def test_imports_point_down():
 
 def test_implementation_modules_are_private():
     for sub in ("data", "model", "missing", "inference", "estimation", "guards",
-                "regression"):
+                "regression", "robust"):
         for path in (PACKAGE / sub).glob("*.py"):
             assert path.name == "__init__.py" or path.name.startswith("_"), path
 

@@ -15,10 +15,12 @@ from ._regress import regress
 from ._results import EMInfo, MVNResult
 from ._spec import FitSpec
 from ._stream import fit_file
+from ._t_fit import fit_t
+from ._t_result import TResult
 
 __all__ = ["BUILDERS", "ESTIMATORS", "Builder", "EMInfo", "Estimate", "Estimator", "FitSpec",
-           "GroupedResult", "JointInfo", "MVNResult", "Objective", "fit", "fit_file", "fit_rows",
-           "lr_test", "objective", "regress"]
+           "GroupedResult", "JointInfo", "MVNResult", "Objective", "TResult", "fit", "fit_file",
+           "fit_rows", "fit_t", "lr_test", "objective", "regress"]
 
 # Doors for the layers above (imputation): not public API.
 __all__ += ["check_auxiliary", "is_dask", "joint_columns"]

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from .._typing import FloatArray
+from .._typing import FloatArray, OutlierMethod
 from .._validate import check_choice, check_real, check_tail
 from ..data import Dataset, SufficientStats, select_columns
 from ..exceptions import InvalidOptionError, setting
@@ -28,6 +28,7 @@ from ..inference import (
 )
 from ..linalg import PDFactor, vech_indices
 from ..missing import build_patterns, row_mahalanobis
+from ._mcd_outliers import mcd_outliers
 
 if TYPE_CHECKING:
     from ._results import MVNResult
@@ -147,10 +148,12 @@ def sample_test(res: MVNResult, test: str, argument: Any = None) -> HypothesisTe
     return cov_test_from_stats(stats, aligned_matrix(argument, ds, "cov0"), ds)
 
 
-def outliers(res: MVNResult, alpha: float, data: Any) -> pd.DataFrame:
-    """Squared Mahalanobis distances of the rows with χ² and exact Beta p-values (see
-    :meth:`MVNResult.outliers`)."""
+def outliers(res: MVNResult, alpha: float, data: Any, method: str = "mvn") -> pd.DataFrame:
+    """Squared Mahalanobis distances of the rows with χ² and exact Beta p-values, or against
+    the MCD (see :meth:`MVNResult.outliers`)."""
     a = check_real(alpha, "alpha", low=0.0, high=1.0)
+    if check_choice(method, "method", OutlierMethod) == "mcd":
+        return mcd_outliers(res, a, data)
     fitted = data is None
     ds = _outlier_data(res, data)
     d2, k = _distances(res, ds)

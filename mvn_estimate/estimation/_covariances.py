@@ -13,6 +13,7 @@ family             cov_type    estimator of ``Cov(θ̂)``                       
 ``em``             classic     inverse observed (or expected) information       no           yes
 ``em``             robust      sandwich with per-row observed-data scores       yes          no
 ``shrinkage``      classic     none: a shrinkage estimate is not the MLE        no           yes
+``t``              classic     inverse observed information of the t (with ν)   yes          yes
 =================  ==========  ===============================================  ===========  =======
 """
 
@@ -87,6 +88,7 @@ BUILDERS: dict[tuple[str, str], Builder] = {(b.family, b.cov_type): b for b in (
     Builder("em", "robust", _sandwich, second_pass=True, streams=False,
             needs="every row's observed-data score"),
     Builder("shrinkage", "classic", _none),
+    Builder("t", "classic", _information, second_pass=True),
 )}
 """The builders by ``(family, cov_type)`` (see the module notes)."""
 

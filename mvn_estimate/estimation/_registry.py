@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ._estimate import Estimator
 from ._estimators import ClosedForm, ExpectationMaximisation, Shrinkage, Structured
+from ._t import StudentT
 
 __all__ = ["ESTIMATORS"]
 
@@ -12,6 +13,7 @@ ESTIMATORS: dict[str, Estimator] = {
     "structured": Structured(),
     "em": ExpectationMaximisation(),
     "shrinkage": Shrinkage(),
+    "t": StudentT(),
 }
 """The estimators by name: :class:`~mvn_estimate.FitSpec` chooses one from the options (or a
 front door such as ``fit_t`` names its own)."""

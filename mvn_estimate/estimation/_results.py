@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .. import plots
-from .._typing import FloatArray
+from .._typing import FloatArray, OutlierMethod
 from ..data import ROW_ADVICE, Dataset, locate_nonfinite, select_columns
 from ..guards import ShrinkageResult
 from ..inference import HypothesisTest, ParamCovariance, wald_pvalues
@@ -32,6 +32,7 @@ from ._analysis import (
 )
 from ._incomplete import conditional_means, fraction_missing_information
 from ._marginal import marginal
+from ._scaled import ScoreMoments
 from ._summary import summary_html, summary_text, to_dict
 
 __all__ = ["EMInfo", "MVNResult"]
@@ -122,6 +123,10 @@ class MVNResult:
         For ``fit(..., auxiliary=[...])``: the auxiliary variables of the joint model (see
         :func:`mvn_estimate.fit`); ``loglike``, ``nparams``, AIC and BIC are the joint
         model's. Empty otherwise.
+    scores : ScoreMoments or None
+        What a scaled :func:`lr_test` reads (the information and per-row score outer
+        products of the free parameters, and the trace of the ADF ``Γ``), computed from the
+        rows only when a scaled test asks (see :func:`lr_test` for the memory it takes).
 
     Examples
     --------
@@ -147,6 +152,7 @@ class MVNResult:
     data: Dataset | None = field(default=None, repr=False, compare=False)
     shrinkage: ShrinkageResult | None = field(default=None, repr=False, compare=False)
     auxiliary: tuple[Any, ...] = field(default=(), repr=False)
+    scores: ScoreMoments | None = field(default=None, repr=False, compare=False)
 
     # -- derived from the fields (computed once) -------------------------------------------
     @property
@@ -419,7 +425,8 @@ class MVNResult:
             locate_nonfinite(ds, advice=ROW_ADVICE)
         return pd.Series(d2, index=ds.index, name="mahalanobis") if ds.labelled else d2
 
-    def outliers(self, alpha: float = 0.05, *, data: Any = None) -> pd.DataFrame:
+    def outliers(self, alpha: float = 0.05, *, data: Any = None,
+                 method: OutlierMethod = "mvn") -> pd.DataFrame:
         """Squared Mahalanobis distances of the rows, with χ² and exact Beta p-values.
 
         Parameters
@@ -429,6 +436,11 @@ class MVNResult:
             rate over ``n`` rows use ``alpha / n``).
         data : DataFrame or array, optional
             Rows to judge; default the fitted rows (kept by the fit).
+        method : {"mvn", "mcd"}, default "mvn"
+            ``"mvn"``: distances to this fit, which the outliers themselves pull towards
+            them (masking). ``"mcd"``: distances to the MCD of the fitted rows (complete,
+            unweighted, in memory), with its finite-sample calibrated reference — see
+            :meth:`mvn_estimate.MCDResult.outliers`.
 
         Returns
         -------
@@ -438,9 +450,18 @@ class MVNResult:
             reference), ``pvalue_beta`` (for the fitted rows themselves:
             ``d²/(n−1) ~ Beta(p/2, (n−p−1)/2)`` exactly under normality — Wilks, 1962;
             NaN for new rows, incomplete rows or weighted fits), ``pvalue`` (Beta when
-            available, else χ²) and ``outlier``.
+            available, else χ²) and ``outlier``. With ``method="mcd"``: ``distance`` (to the
+            reweighted MCD), ``pvalue`` and ``outlier``.
+
+        Examples
+        --------
+        >>> import pandas as pd, mvn_estimate as me
+        >>> hbk = pd.read_csv("tests/reference/data/hbk.csv")[["X1", "X2", "X3"]]
+        >>> res = me.fit(hbk)  # its 14 leverage points mask each other in the normal fit
+        >>> int(res.outliers().outlier.sum()), int(res.outliers(method="mcd").outlier.sum())
+        (2, 14)
         """
-        return outliers(self, alpha, data)
+        return outliers(self, alpha, data, method)
 
     def impute(self, data: Any = None) -> pd.DataFrame | FloatArray:
         """A copy of ``data`` (default: the fitted rows) with each missing value of the fitted

@@ -51,6 +51,9 @@ class FitSpec:
         empty when each group has its own.
     auxiliary : tuple of labels
         Auxiliary variables of a ``missing="em"`` fit (saturated correlates, not reported).
+    nu : float or None
+        The degrees of freedom of :func:`~mvn_estimate.fit_t`'s multivariate t (None:
+        estimated); unused by the normal estimators.
 
     Examples
     --------
@@ -75,6 +78,7 @@ class FitSpec:
     estimator: str = "ml"
     equal: tuple[str, ...] = ()
     auxiliary: tuple[Any, ...] = ()
+    nu: float | None = None
 
     @classmethod
     def of(cls, *, missing: Any = "raise", cov_type: Any = "classic", information: Any = None,

@@ -58,6 +58,14 @@ from ._structures import (
     resolve_structure,
     structure_of,
 )
+from ._student import (
+    TGroup,
+    t_information,
+    t_logdensity,
+    t_nu_derivatives,
+    t_score,
+    t_weights,
+)
 
 __all__ = [
     "AR1",
@@ -74,6 +82,7 @@ __all__ = [
     "Score",
     "Spherical",
     "StructuredFit",
+    "TGroup",
     "Unstructured",
     "chain_matrix",
     "chain_score_information",
@@ -110,6 +119,11 @@ __all__ = [
     "structure_information",
     "structure_of",
     "sym_score",
+    "t_information",
+    "t_logdensity",
+    "t_nu_derivatives",
+    "t_score",
+    "t_weights",
     "unpack",
     "vech_position",
     "vech_score",

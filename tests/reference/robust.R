@@ -6,7 +6,8 @@
 #   (3) scaled likelihood-ratio tests in lavaan (Satorra-Bentler, Yuan-Bentler, Mplus variant,
 #       scaled difference tests), with the scaling factors recomputed by hand.
 # Writes tests/reference/robust.json and tests/reference/data/{t_n200_p3, t_n200_p3_missing,
-# hbk, stackloss, wood, mcd_exact_fit, mcd_exact_fit_spread, holzinger_x1_x9}.csv.
+# hbk, stackloss, wood, mcd_exact_fit, mcd_exact_fit_spread, holzinger_x1_x9, scales_y15, scales_t2001,
+# mcd_n10_p3, mcd_n1200_p3, mcd_n60_p25}.csv.
 #
 #   Rscript tests/reference/robust.R        (run from the repository root)
 
@@ -347,6 +348,9 @@ mcd_cnp2_hand <- function(p, n, alpha, rew = FALSE) {   # Pison, Van Aelst & Wil
     }
     f500 <- fp(c500); f875 <- fp(c875)
   } else stop("p <= 2 not needed here")
+  # for alpha = 1/2 and the smallest n, robustbase replaces f500 by its simulated table
+  sim <- robustbase:::MCDcnp2s[[if (rew) "sim.rew" else "sim.0"]](p, n)
+  if (alpha == 0.5 && !is.na(sim)) f500 <- 1 / sim
   fa <- if (alpha <= 0.875) f500 + (f875 - f500) / 0.375 * (alpha - 0.5) else f875 + (1 - f875) / 0.125 * (alpha - 0.875)
   1 / fa
 }
@@ -380,7 +384,7 @@ mcd_out <- function(r, x, label) {
   add_check(paste(label, "center == colMeans(x[raw.weights == 1, ])"), m$center, colMeans(x[w, , drop = FALSE]), 1e-12)
   add_check(paste(label, "cov == cnp2[1] * cnp2[2] * cov(x[raw.weights == 1, ]) (divisor sum(w)-1)"), m$cov, prod(m$cnp2) * cov(x[w, , drop = FALSE]), 1e-11)
   add_check(paste(label, "cnp2[1] == consistency factor at sum(w)/n"), m$cnp2[1], mcd_cons(p, sw / n), 1e-13)
-  add_check(paste(label, "cnp2[2] == hand .MCDcnp2.rew(p, n, alpha)"), m$cnp2[2], mcd_cnp2_hand(p, n, m$alpha, rew = TRUE), 1e-13)
+  add_check(paste(label, "cnp2[2] == hand .MCDcnp2.rew(p, n, alpha) (1 when every row is kept)"), m$cnp2[2], if (sw == n) 1 else mcd_cnp2_hand(p, n, m$alpha, rew = TRUE), 1e-13)
   d_fin <- mahalanobis(x, m$center, m$cov)
   add_check(paste(label, "mah == mahalanobis(x, center, cov)"), m$mah, d_fin, 1e-9)
   add_check(paste(label, "mcd.wt == (mah < qchisq(0.975, p))"), m$mcd.wt, as.numeric(d_fin < cutoff), 0)
@@ -468,6 +472,59 @@ out$timing_mcd <- list(
   command = sprintf("system.time(%s)", r$command), elapsed = unname(tm["elapsed"]),
   quan = r$value$quan, warnings = r$warnings,
   note = "informational only (this machine, reference BLAS); n >= 1000 so the standardisation uses scaleTau2 instead of Qn")
+
+# ---------------------------------------------------------------------------------------
+# (2b) the robust scales DetMCD standardises with, and MCD cases the data sets above miss:
+#      robustbase's small-sample table (n = 10, p = 3), the scaleTau2 path (n >= 1000),
+#      p near n/2, and the fraction alpha = 0.9 (the small-sample factor's upper branch)
+# ---------------------------------------------------------------------------------------
+set.seed(20261208)
+sc_y <- round(rnorm(15), 6)
+sc_ties <- c(1, 1, 1, 2, 2, 3, 5, 5, 5, 5, 8, 13, 13)
+sc_big <- round(rt(2001, df = 3), 6)
+write.csv(data.frame(y = sc_y), file.path(DATA_DIR, "scales_y15.csv"), row.names = FALSE)
+write.csv(data.frame(y = sc_big), file.path(DATA_DIR, "scales_t2001.csv"), row.names = FALSE)
+sc_y <- read.csv(file.path(DATA_DIR, "scales_y15.csv"))$y
+sc_big <- read.csv(file.path(DATA_DIR, "scales_t2001.csv"))$y
+scale_case <- function(x, label) list(
+  label = label, n = length(x), Qn = robustbase::Qn(x), scaleTau2 = robustbase::scaleTau2(x),
+  Qn_raw_order_statistic = robustbase::Qn(x, constant = 1, finite.corr = FALSE))
+out$scales <- list(
+  command = "robustbase::Qn(x); robustbase::scaleTau2(x); robustbase::Qn(x, constant = 1, finite.corr = FALSE)",
+  note = "Qn = 2.21914 * k-th smallest |x_i - x_j| (i < j), k = choose(n %/% 2 + 1, 2), times the finite-sample factor (a table for n <= 12, else 1/Qn.finite.c(n)); scaleTau2 with c1 = 4.5, c2 = 3, consistency = TRUE, one step from the MAD",
+  cases = list(scale_case(c(1, 2, 4, 7, 11), "c(1, 2, 4, 7, 11)"),
+               scale_case(sc_y, "scales_y15.csv"), scale_case(sc_y[1:12], "scales_y15.csv rows 1-12"),
+               scale_case(sc_y[1:13], "scales_y15.csv rows 1-13"), scale_case(sc_y[1:14], "scales_y15.csv rows 1-14"),
+               scale_case(sc_ties, "c(1, 1, 1, 2, 2, 3, 5, 5, 5, 5, 8, 13, 13)"),
+               scale_case(sc_big, "scales_t2001.csv"), scale_case(hbk3[, 1], "hbk X1")))
+
+set.seed(20261209)
+mcd_small <- round(matrix(rnorm(30), 10, 3), 4)
+colnames(mcd_small) <- c("a", "b", "c")
+write.csv(as.data.frame(mcd_small), file.path(DATA_DIR, "mcd_n10_p3.csv"), row.names = FALSE)
+mcd_small <- as.matrix(read.csv(file.path(DATA_DIR, "mcd_n10_p3.csv")))
+r <- run_w('robustbase::covMcd(mcd_small, nsamp = "deterministic")')
+out$mcd_n10_p3 <- mcd_out(r, mcd_small, "n = 10, p = 3 det (simulated small-sample table):")
+
+set.seed(20261210)
+mcd_big <- matrix(rnorm(1200 * 3), 1200, 3) %*% chol(matrix(c(1, .5, .2, .5, 1, .3, .2, .3, 1), 3))
+mcd_big[1:120, ] <- mcd_big[1:120, ] + rep(c(5, -4, 6), each = 120)
+mcd_big <- round(mcd_big, 5); colnames(mcd_big) <- c("u", "v", "w")
+write.csv(as.data.frame(mcd_big), file.path(DATA_DIR, "mcd_n1200_p3.csv"), row.names = FALSE)
+mcd_big <- as.matrix(read.csv(file.path(DATA_DIR, "mcd_n1200_p3.csv")))
+r <- run_w('robustbase::covMcd(mcd_big, nsamp = "deterministic")')
+out$mcd_n1200_p3 <- mcd_out(r, mcd_big, "n = 1200, p = 3 det (scaleTau2 standardisation):")
+
+set.seed(20261211)
+mcd_wide <- round(matrix(rnorm(60 * 25), 60, 25), 4)
+colnames(mcd_wide) <- sprintf("v%02d", 1:25)
+write.csv(as.data.frame(mcd_wide), file.path(DATA_DIR, "mcd_n60_p25.csv"), row.names = FALSE)
+mcd_wide <- as.matrix(read.csv(file.path(DATA_DIR, "mcd_n60_p25.csv")))
+r <- run_w('robustbase::covMcd(mcd_wide, nsamp = "deterministic")')
+out$mcd_n60_p25 <- mcd_out(r, mcd_wide, "n = 60, p = 25 det (p near n/2):")
+
+r <- run_w('robustbase::covMcd(hbk3, nsamp = "deterministic", alpha = 0.9)')
+out$mcd_hbk_x123_alpha090 <- mcd_out(r, hbk3, "hbk X1..X3 det alpha=0.9:")
 
 # =======================================================================================
 # (3) scaled likelihood-ratio tests (lavaan)
