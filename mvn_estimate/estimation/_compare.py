@@ -12,7 +12,7 @@ from ..exceptions import DtypeError, InvalidOptionError, NotNestedError, arg, de
 from ..inference import HypothesisTest
 from ._grouped import GroupedResult, grouped_nesting, model_text
 from ._results import MVNResult
-from ._scaled import scaling
+from ._scaled import ScoreMoments, scaling
 
 __all__ = ["lr_test"]
 
@@ -143,20 +143,26 @@ def lr_test(restricted: Any, full: Any, *, scaled: ScaledTest | None = None) -> 
     return _scaled_test(restricted, full, scaled, statistic, df, null)
 
 
-def _scaled_test(restricted: MVNResult, full: MVNResult, method: str, statistic: float,
-                 df: int, null: str) -> HypothesisTest:
-    """The Satorra–Bentler (2001) scaled difference (see :func:`lr_test`)."""
-    for name, fit in (("restricted", restricted), ("full", full)):
-        if isinstance(fit, GroupedResult):
-            raise InvalidOptionError(
-                f"{setting('scaled', method)} is not available for grouped fits yet; got "
-                f"{arg(name)} fitted by groups. Use the unscaled test.")
-        if fit.scores is None:
+def _moments(fit: MVNResult | GroupedResult, name: str, method: str) -> list[ScoreMoments]:
+    """What the scaling reads from a fit: its own, the joint model's (groups sharing
+    parameters), or each group's (groups on their own, whose ``r·c`` add up)."""
+    if isinstance(fit, GroupedResult) and fit.joint is not None:
+        return [fit.joint.scores]
+    parts = list(fit.groups.values()) if isinstance(fit, GroupedResult) else [fit]
+    for part in parts:
+        if part.scores is None:
             raise InvalidOptionError(
                 f"{arg(name)} carries no per-row scores (it was not made by fit or fit_file), "
                 f"so {setting('scaled', method)} cannot be computed. Refit it.")
-    assert restricted.scores is not None and full.scores is not None
-    factor = (scaling(restricted.scores, method)[0] - scaling(full.scores, method)[0]) / df
+    return [part.scores for part in parts if part.scores is not None]
+
+
+def _scaled_test(restricted: MVNResult | GroupedResult, full: MVNResult | GroupedResult,
+                 method: str, statistic: float, df: int, null: str) -> HypothesisTest:
+    """The Satorra–Bentler (2001) scaled difference (see :func:`lr_test`)."""
+    rc = [sum(scaling(m, method)[0] for m in _moments(fit, name, method))
+          for name, fit in (("restricted", restricted), ("full", full))]
+    factor = (rc[0] - rc[1]) / df
     if not factor > 0:
         raise NotNestedError(
             f"The scaling factor of the difference is not positive (c = {factor:.4g}): the "
