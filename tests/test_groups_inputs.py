@@ -116,7 +116,29 @@ RESULTS = [
          "1.5"),
 ]
 
-CASES = OPTIONS + DATA + RESULTS
+_EM = _with(hole=(slice(0, 4), 0, np.nan))
+SCALED = [
+    case("lr-scaled-grouped-against-single",
+         lambda: me.lr_test(SHARED, me.fit(X), scaled="satorra-bentler"), NotNestedError,
+         "both be grouped fits", "same by="),
+    case("lr-scaled-grouped-sb-missing",
+         lambda: me.lr_test(_fit(_EM, missing="em", equal=["cov"]), _fit(_EM, missing="em"),
+                            scaled="satorra-bentler"),
+         InvalidOptionError, "scaled='satorra-bentler'", "complete data",
+         "scaled='yuan-bentler'"),
+    case("lr-scaled-grouped-sb-missing-free-side",
+         lambda: me.lr_test(_fit(_EM, missing="em", equal=["mean", "cov"]),
+                            _fit(_EM, missing="em", equal=["cov"]), scaled="satorra-bentler"),
+         InvalidOptionError, "scaled='satorra-bentler'", "complete data"),
+    case("lr-scaled-grouped-unknown", lambda: me.lr_test(SHARED, _fit(), scaled="MLR"),
+         InvalidOptionError, "'scaled'", "'satorra-bentler', 'yuan-bentler'", "MLR"),
+    case("lr-scaled-grouped-shrinkage",
+         lambda: me.lr_test(_fit(structure="compound_symmetry"), _fit(shrinkage="ledoit-wolf"),
+                            scaled="yuan-bentler"),
+         InvalidOptionError, "scaled='yuan-bentler'", "shrinkage"),
+]
+
+CASES = OPTIONS + DATA + RESULTS + SCALED
 
 
 @pytest.mark.parametrize(("call", "error", "match"), CASES)

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._typing import FloatArray
-from ..data import SufficientStats
+from ..data import Chunked, SufficientStats
 from ..exceptions import (
     ConvergenceWarning,
     MVNEstimateError,
@@ -43,9 +43,18 @@ from ..exceptions import (
     warn,
 )
 from ..linalg import PDFactor
-from ..missing import EMModel, Patterns, chained, e_step, robust_meat, start_values
+from ..missing import (
+    EMModel,
+    Patterns,
+    chained,
+    e_step,
+    robust_meat,
+    score_vector,
+    start_values,
+)
 from ..model import CovarianceStructure, chain_matrix, factor_or_explain
 from ._layout import Layout
+from ._scaled import gamma_trace
 
 __all__ = ["GroupData", "JointEstimate", "JointModel"]
 
@@ -176,18 +185,35 @@ class JointModel:
         """The ``kind`` information at ``phi``."""
         return self.score_information(phi, kind)[1]
 
-    def meat(self, phi: FloatArray) -> FloatArray:
-        """``B = Σᵢ wᵢsᵢsᵢᵀ`` from every row's score over ``phi`` (one pass over the rows)."""
+    def meat(self, phi: FloatArray, centred: bool = False) -> FloatArray:
+        """``B = Σᵢ wᵢsᵢsᵢᵀ`` from every row's score over ``phi`` (one pass over the rows).
+
+        ``centred``: Satorra–Bentler's ``Σ_g n_gΔ_gᵀA_gΓ_gA_gΔ_g`` instead (complete data),
+        each group's scores at its sample mean and ``Σ_g(φ)``, centred within the group (see
+        :mod:`._scaled`).
+        """
         size = self.layout.size
         out = np.zeros((size, size))
         means, thetas = self.unpack(phi)
         for d, pos, mean, theta in zip(self.groups, self.layout.positions, means, thetas,
                                        strict=True):
-            full = robust_meat(d.patterns, d.values, d.weights, mean - d.shift,
-                               self.structure.cov(theta))
+            cov = self.structure.cov(theta)
+            at = _sample_mean(d.patterns) if centred else mean - d.shift
+            full = robust_meat(d.patterns, d.values, d.weights, at, cov)
+            if centred:
+                total = score_vector(d.patterns, at, cov)
+                full -= np.outer(total, total) / d.patterns.total
             t = chain_matrix(self.structure, theta, self.p)
             out[np.ix_(pos, pos)] += t.T @ full @ t
         return out
+
+    def gamma_trace(self, phi: FloatArray) -> float:
+        """``h = Σ_g tr(A(Σ̂_g)Γ_g)``, ``Γ_g`` about group ``g``'s sample mean (complete data;
+        one pass over the rows)."""
+        _, covs = self.unpack_moments(phi)
+        return float(sum(gamma_trace(Chunked.of(d.values, d.weights),
+                                     _sample_mean(d.patterns) + d.patterns.origin, cov)
+                         for d, cov in zip(self.groups, covs, strict=True)))
 
     # -- the fit ---------------------------------------------------------------------------------
     def fit(self) -> JointEstimate:
@@ -357,6 +383,12 @@ class JointModel:
                     f"columns {cols} collapses towards zero, so the likelihood is unbounded. Too "
                     "few rows observe them with the other columns; drop them or use fewer "
                     "columns.", columns=cols)
+
+
+def _sample_mean(pat: Patterns) -> FloatArray:
+    """The rows' mean relative to ``pat.origin`` (complete data: every pattern observes
+    every column)."""
+    return np.asarray(pat.n @ pat.mean / pat.n.sum(), dtype=float)
 
 
 def _observed_rows(pat: Patterns) -> FloatArray:

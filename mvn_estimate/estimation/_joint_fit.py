@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from ._joint import GroupData, JointEstimate, JointModel
 from ._layout import Layout, Selected
 from ._reduce import Incomplete, reduce_patterns
 from ._results import EMInfo, MVNResult
+from ._scaled import ScoreMoments
 from ._scaling import Units, units_of
 from ._spec import FitSpec
 
@@ -56,6 +58,9 @@ class JointInfo:
     meat : callable
         ``meat()``: ``B = Σᵢ wᵢsᵢsᵢᵀ`` from every row's score over the parameters (one pass
         over the rows; what a sandwich or a scaled test needs besides the information).
+    scores : ScoreMoments
+        What a scaled likelihood-ratio test reads from the joint model (see
+        :func:`~mvn_estimate.lr_test`).
 
     Examples
     --------
@@ -72,6 +77,7 @@ class JointInfo:
     information: str
     information_matrix: Callable[[str], FloatArray] = dataclasses.field(repr=False)
     meat: Callable[[], FloatArray] = dataclasses.field(repr=False)
+    scores: ScoreMoments = dataclasses.field(repr=False)
 
 
 @dataclass(frozen=True, eq=False)
@@ -169,11 +175,22 @@ def fit_shared(ds: Dataset, w: FloatArray | None, groups: Groups,
     covariance.diag()
     info = JointInfo(est.iterations, est.newton_steps, est.converged, spec.information,
                      lambda kind: model.information(est.phi, kind),
-                     lambda: model.meat(est.phi))
+                     lambda: model.meat(est.phi), _score_moments(model, est, spec))
     fits = {label: _group_result(prep, g, est, structure, origin, spec, info,
                                  Selected(covariance, layout.positions[g]))
             for g, label in enumerate(groups.labels)}
     return fits, layout, covariance, info
+
+
+def _score_moments(model: JointModel, est: JointEstimate, spec: FitSpec) -> ScoreMoments:
+    """What a scaled test reads from the joint model (nothing is computed until one asks;
+    Satorra–Bentler's pieces only for complete data)."""
+    complete = spec.missing != "em"
+    return ScoreMoments(
+        model.layout.size, complete, False, partial(model.information, est.phi),
+        partial(model.meat, est.phi),
+        partial(model.gamma_trace, est.phi) if complete else None,
+        centred_meat=partial(model.meat, est.phi, centred=True) if complete else None)
 
 
 def _covariance(model: JointModel, est: JointEstimate, spec: FitSpec) -> ParamCovariance:

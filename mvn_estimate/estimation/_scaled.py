@@ -21,7 +21,17 @@ Two nested models (``r₀ > r₁``, ``m = r₀ − r₁``) give the Satorra–Be
 difference: ``c_d = (r₀c₀ − r₁c₁)/m`` and ``T = 2(ℓ₁ − ℓ₀)/c_d`` on ``m`` degrees of freedom —
 for Yuan–Bentler the saturated term cancels, ``m c_d = tr(I₁⁻¹B₁) − tr(I₀⁻¹B₀)``. Everything
 above is a property of one fit (its information, its score outer products, its ``h``), so a
-fit of any kind that supplies them — several groups with shared parameters too — can enter.
+fit of any kind that supplies them can enter.
+
+Several groups (lavaan's ``group=``): ``h = Σ_g tr(A(Σ̂_g)Γ_g)`` with each group's ``Γ_g``
+about its own sample mean, and ``I``, ``B`` the joint model's over its parameters (a shared
+one once), the groups' terms added. Satorra–Bentler's ``B`` is then
+``Σ_g n_gΔ_gᵀA_gΓ_gA_gΔ_g``: each group's scores taken at its sample mean and centred within
+the group (``centred_meat``). At the MLE of one group, or of groups sharing nothing, this is
+the plain score outer product; when groups share parameters a group's scores need not sum to
+zero, and lavaan's ``MLM`` uses ``Γ_g`` (validated in ``tests/reference/groups_scaled.R``).
+Yuan–Bentler's ``B`` stays the uncentred score outer product at the model (lavaan's
+first-order information ``B0``).
 """
 
 from __future__ import annotations
@@ -43,7 +53,7 @@ if TYPE_CHECKING:
     from ._estimate import Estimate
     from ._spec import FitSpec
 
-__all__ = ["ScoreMoments", "scaling", "score_moments"]
+__all__ = ["ScoreMoments", "gamma_trace", "scaling", "score_moments"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,9 +62,11 @@ class ScoreMoments:
     request and cached (see the module notes).
 
     ``information(kind)`` and ``meat()`` are the totals over rows; ``gamma_trace()`` is
-    ``h = tr(A(Σ̂)Γ)`` (complete data); ``saturated`` fits have ``r·c = 0`` for
-    Satorra–Bentler and ``tr(I⁻¹B) = h`` for complete data, without ``k×k`` matrices.
-    ``unavailable`` says why a scaled test cannot use this fit (None when it can).
+    ``h = tr(A(Σ̂)Γ)`` (complete data); ``centred_meat()``, where given, is Satorra–Bentler's
+    ``B`` when it differs from ``meat()`` (groups sharing parameters). ``saturated`` fits
+    have ``r·c = 0`` for Satorra–Bentler and ``tr(I⁻¹B) = h`` for complete data, without
+    ``k×k`` matrices. ``unavailable`` says why a scaled test cannot use this fit (None when
+    it can).
     """
 
     nparams: int
@@ -64,24 +76,30 @@ class ScoreMoments:
     meat: Callable[[], FloatArray] | None = None
     gamma_trace: Callable[[], float] | None = None
     unavailable: str | None = None
+    centred_meat: Callable[[], FloatArray] | None = None
     _cache: dict[str, float] = field(default_factory=dict, repr=False)
 
-    def trace(self, kind: str) -> float:
-        """``tr(I_kind⁻¹B)`` over the free parameters (cached)."""
-        if kind not in self._cache:
+    def trace(self, method: str) -> float:
+        """``tr(I⁻¹B)`` over the free parameters (cached): for ``"satorra-bentler"`` the
+        expected information and Satorra–Bentler's ``B``, for ``"yuan-bentler"`` the
+        observed information and the score outer products."""
+        if method not in self._cache:
             if self.saturated and self.complete and self.gamma_trace is not None:
                 value = self.gamma_trace()  # at Σ̂ = S both informations are A(S)
             else:
-                assert self.information is not None and self.meat is not None
+                kind = "expected" if method == "satorra-bentler" else "observed"
+                meat = self.centred_meat if kind == "expected" and self.centred_meat \
+                    else self.meat
+                assert self.information is not None and meat is not None
                 fac = PDFactor.maybe(self.information(kind), name="information")
                 if fac is None:
                     raise NotIdentifiedError(
                         f"The {kind} information of a fit in the scaled test is not positive "
                         "definite: some parameters are not identified, so the scaling "
                         "factor is not defined.")
-                value = float(np.trace(fac.solve(self.meat())))
-            self._cache[kind] = value
-        return self._cache[kind]
+                value = float(np.trace(fac.solve(meat())))
+            self._cache[method] = value
+        return self._cache[method]
 
     def __reduce__(self) -> tuple[type, tuple[object, ...]]:
         """A pickled copy keeps what was computed, not the rows: a scaled test on it says so
@@ -89,7 +107,7 @@ class ScoreMoments:
         why = self.unavailable or ("it is a copy made by pickle, which does not carry the "
                                    "rows its per-row scores are read from; refit the model")
         return (ScoreMoments, (self.nparams, self.complete, self.saturated, None, None, None,
-                               why, dict(self._cache)))
+                               why, None, dict(self._cache)))
 
     def h1(self) -> float:
         """``h = tr(A(Σ̂)Γ)`` (cached)."""
@@ -115,8 +133,9 @@ def _fourth(x: FloatArray, w: FloatArray | None, mean: FloatArray, whitener: Flo
     return q2, scatter, total
 
 
-def _gamma_trace(rows: Rows, mean: FloatArray, cov: FloatArray) -> float:
-    """``tr(A(Σ̂)Γ) = tr(PS) + ½[Σwq²/n − tr((PS)²)]`` in one pass over ``rows``."""
+def gamma_trace(rows: Rows, mean: FloatArray, cov: FloatArray) -> float:
+    """``tr(A(Σ̂)Γ) = tr(PS) + ½[Σwq²/n − tr((PS)²)]`` in one pass over ``rows``, ``Σ̂ = cov``
+    and ``Γ`` about ``mean`` (the rows' sample mean)."""
     fac = PDFactor.of(cov, name="cov")
     step = max(64, (1 << 18) // mean.size)
     q2, scatter, n = rows.total(partial(_fourth, mean=mean, whitener=fac.whitener(),
@@ -134,7 +153,7 @@ def score_moments(e: Estimate, spec: FitSpec, in_memory: bool) -> ScoreMoments:
         return ScoreMoments(k, complete, saturated,
                             unavailable="a shrinkage estimate is not the maximum-likelihood "
                                         "estimate, so no likelihood-ratio statistic is scaled")
-    gamma = partial(_gamma_trace, e.rows, e.mean, e.cov) if complete and e.rows is not None \
+    gamma = partial(gamma_trace, e.rows, e.mean, e.cov) if complete and e.rows is not None \
         else None
     unavailable = None
     if not complete and not in_memory:
@@ -157,6 +176,6 @@ def scaling(moments: ScoreMoments, method: str) -> tuple[float, str]:
                 f"use {setting('scaled', 'yuan-bentler')}, lavaan's MLR.")
         if moments.saturated:
             return 0.0, "expected"
-        return moments.h1() - moments.trace("expected"), "expected"
-    return -moments.trace("observed"), "observed"
+        return moments.h1() - moments.trace(method), "expected"
+    return -moments.trace(method), "observed"
 
