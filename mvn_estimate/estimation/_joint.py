@@ -48,6 +48,7 @@ from ..missing import (
     Patterns,
     chained,
     e_step,
+    em,
     robust_meat,
     score_vector,
     start_values,
@@ -237,11 +238,30 @@ class JointModel:
         means = [m + d.shift for (m, _), d in zip(starts, self.groups, strict=True)]
         covs = [c for _, c in starts]
         n = np.array([d.patterns.total for d in self.groups])
+        if self.mean_shared and not self.cov_shared:
+            return self._common_mean_start(means, covs, n)
         if self.mean_shared:
             means = [np.average(means, axis=0, weights=n)] * len(means)
         if self.cov_shared:
             covs = [np.average(covs, axis=0, weights=n)] * len(covs)
         return means, covs
+
+    def _common_mean_start(self, means: list[FloatArray], covs: list[FloatArray],
+                           n: FloatArray) -> tuple[list[FloatArray], list[FloatArray]]:
+        """A common mean with a covariance per group: from each group's own (loose) EM fit,
+        the weighted mean of the group means and ``Σ̂_g + d_g d_gᵀ`` (``d_g`` the group
+        mean's distance to it), the covariance about the common mean. The likelihood has
+        several local maxima here; a diagonal start can end in a poor one (iris by
+        species)."""
+        fits = []
+        for d, m, c in zip(self.groups, means, covs, strict=True):
+            try:
+                own = em(d.patterns, tol=1e-6, max_iter=200)
+                fits.append((own.mean + d.shift, own.cov))
+            except MVNEstimateError:  # a group its own fit cannot estimate: the plain start
+                fits.append((m, c))
+        common = np.average([m for m, _ in fits], axis=0, weights=n)
+        return [common] * len(fits), [c + np.outer(m - common, m - common) for m, c in fits]
 
     def _iterate(self, means: list[FloatArray], covs: list[FloatArray]) -> JointEstimate:
         tol = self.tol
