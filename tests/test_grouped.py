@@ -83,3 +83,20 @@ def test_box_m_and_manova_use_the_rows_the_fits_used(rng):
     weighted = me.fit(frame.dropna().assign(w=2.0), by="g", columns=list("abc"), weights="w")
     with pytest.raises(me.exceptions.InvalidOptionError, match="weights"):
         weighted.manova()
+
+
+@pytest.mark.parametrize("equal", [None, ["cov"]])
+def test_grouped_results_pickle(equal):
+    """Results travel to other processes (multiprocessing, joblib): a pickled copy has the
+    same estimates and standard errors; the joint model's functions refuse with the reason."""
+    import pickle
+
+    iris = pd.read_csv("data/iris.csv")
+    fit = me.fit(iris, by="Species", equal=equal)
+    copy = pickle.loads(pickle.dumps(fit))
+    pd.testing.assert_series_equal(copy.params, fit.params)
+    pd.testing.assert_series_equal(copy.std_errors, fit.std_errors)
+    assert copy.loglike == fit.loglike and list(copy.groups) == list(fit.groups)
+    if equal:
+        with pytest.raises(me.exceptions.InvalidOptionError, match="pickle"):
+            copy.joint.meat()

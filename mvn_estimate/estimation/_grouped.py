@@ -4,7 +4,7 @@ with shared parameters (``equal=``, :mod:`._joint_fit`), and the grouped result.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from types import MappingProxyType
 from typing import Any
@@ -90,6 +90,16 @@ class GroupedResult:
     param_cov: ParamCovariance = field(repr=False, compare=False)
     equal: tuple[str, ...] = ()
     joint: JointInfo | None = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = {f.name: getattr(self, f.name) for f in fields(self)}
+        state["groups"] = dict(self.groups)  # a mapping proxy does not pickle
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, MappingProxyType(value) if name == "groups"
+                               else value)
 
     @property
     def labels(self) -> list[Any]:

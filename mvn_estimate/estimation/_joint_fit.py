@@ -22,7 +22,7 @@ import pandas as pd
 
 from .._typing import FloatArray
 from ..data import Chunked, Dataset, Groups, Tally, dataset_source
-from ..exceptions import MissingValueError, MVNEstimateError, setting
+from ..exceptions import InvalidOptionError, MissingValueError, MVNEstimateError, setting
 from ..inference import FromInformation, ParamCovariance, Sandwich, Scaled
 from ..model import Unstructured, param_names
 from ._digest import data_digest
@@ -78,6 +78,22 @@ class JointInfo:
     information_matrix: Callable[[str], FloatArray] = dataclasses.field(repr=False)
     meat: Callable[[], FloatArray] = dataclasses.field(repr=False)
     scores: ScoreMoments = dataclasses.field(repr=False)
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        """A pickled copy keeps the report and what the scaled tests computed, not the
+        model behind the two callables (they refuse with the reason; refit to use them)."""
+        dropped = _NotKept()
+        return (JointInfo, (self.iterations, self.newton_steps, self.converged,
+                            self.information, dropped, dropped, self.scores))
+
+
+class _NotKept:
+    """Stands for a joint model's function in a pickled copy: calling it says why not."""
+
+    def __call__(self, *args: object) -> FloatArray:
+        raise InvalidOptionError(
+            "This grouped fit is a copy made by pickle, which does not carry the joint model "
+            "its information and per-row scores are computed from; refit it.")
 
 
 @dataclass(frozen=True, eq=False)
