@@ -10,6 +10,18 @@ import pandas as pd
 import pytest
 
 
+@pytest.fixture(scope="session")
+def air_data() -> pd.DataFrame:
+    """R's airquality, as exported (read-only: copy before changing it)."""
+    return pd.read_csv("data/airquality.csv")
+
+
+@pytest.fixture(scope="session")
+def iris_data() -> pd.DataFrame:
+    """R's iris, as exported (read-only: copy before changing it)."""
+    return pd.read_csv("data/iris.csv")
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(20261122)

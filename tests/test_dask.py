@@ -117,7 +117,8 @@ def test_structures(iris):
     ({"columns": [*COLS[:2], "Species"]}, DtypeError, "Species"),
     ({"columns": COLS, "weights": np.ones(150)}, InvalidOptionError, "column"),
     ({"columns": COLS, "weights": "Species"}, DtypeError, "Species"),
-    ({"columns": COLS, "by": "Species"}, InvalidOptionError, "'by'"),
+    ({"columns": COLS, "by": np.arange(150) % 2}, InvalidOptionError,
+     "'by' argument must name a column of a Dask DataFrame.*Add the group labels"),
     ({"columns": COLS, "shrinkage": "oas"}, InvalidOptionError, "'shrinkage'"),
     ({"columns": COLS, "missing": "em", "cov_type": "robust"}, InvalidOptionError, "classic"),
 ])

@@ -72,6 +72,10 @@ def test_a_new_format_is_one_reader_in_the_registry(tmp_path, rng, monkeypatch):
     np.testing.assert_allclose(got.std_errors.to_numpy(), want.std_errors.to_numpy(),
                                rtol=1e-12)
 
+    with pytest.raises(FileFormatError, match=r"'by' argument needs a reader that reads "
+                                              r"groups, and the npy reader"):
+        me.fit_file(str(tmp_path / "x.npy"), by="c0")
+
 
 @pytest.mark.parametrize(("path", "match"), [
     (None, r"'path' argument must be a file path .*got NoneType None"),

@@ -4,7 +4,7 @@ Everything that touches the caller's data passes through here first; the layers 
 checked float64 arrays, aligned labels and :class:`SufficientStats`.
 """
 
-from ._dask import DaskRows, dask_rows, is_dask
+from ._dask import DaskRows, dask_group_rows, dask_rows, is_dask
 from ._dataset import (
     POINT_ADVICE,
     ROW_ADVICE,
@@ -17,16 +17,23 @@ from ._dataset import (
     select_columns,
     show_labels,
 )
-from ._groups import Groups, split_groups
+from ._groups import (
+    GroupRows,
+    Groups,
+    check_labels,
+    group_labels,
+    label_summary,
+    split_groups,
+)
 from ._policy import FIT_ADVICE, DataPolicy
-from ._rows import HEAD_ROWS, Chunk, Chunked, Rows, add
+from ._rows import HEAD_ROWS, Chunk, Chunked, Rows, Together, add
 from ._segments import one_blas_thread
 from ._source import Source, dataset_source, memory_source
 from ._stats import CHUNK_ELEMENTS, SufficientStats, stats_of
 from ._tally import Tally
 from ._units import needs_scale, powers_of_two, spread, unit_scale
 from ._weights import check_weights, normalise_weights, resolve_weights, weights_column
-from .io import READERS, Reader, Table, open_table, read_table, reader_for, spool_stdin
+from .io import READERS, Keys, Reader, Table, open_table, read_table, reader_for, spool_stdin
 
 __all__ = [
     "CHUNK_ELEMENTS",
@@ -40,22 +47,29 @@ __all__ = [
     "DaskRows",
     "DataPolicy",
     "Dataset",
+    "GroupRows",
     "Groups",
+    "Keys",
     "Reader",
     "Rows",
     "Source",
     "SufficientStats",
     "Table",
     "Tally",
+    "Together",
     "add",
     "align_matrix",
     "align_params",
     "as_dataset",
+    "check_labels",
     "check_weights",
+    "dask_group_rows",
     "dask_rows",
     "dataset_source",
+    "group_labels",
     "is_dask",
     "is_label",
+    "label_summary",
     "locate_nonfinite",
     "memory_source",
     "needs_scale",

@@ -17,12 +17,21 @@ import pandas as pd
 
 from .._optional import require
 from .._typing import FloatArray
-from ..exceptions import DtypeError, InvalidOptionError, ShapeError, arg, describe, ref
+from ..exceptions import (
+    DtypeError,
+    InvalidOptionError,
+    LabelError,
+    ShapeError,
+    arg,
+    describe,
+    ref,
+)
 from ._dataset import Dataset, as_dataset, is_label, show_labels
+from ._groups import group_labels, label_summary
 from ._rows import Chunk, add
 from ._weights import weights_column
 
-__all__ = ["DaskRows", "dask_rows", "is_dask"]
+__all__ = ["DaskRows", "dask_group_rows", "dask_rows", "is_dask"]
 
 SPLIT_EVERY = 8
 """Partitions' results merged per task of the reduction tree."""
@@ -33,8 +42,12 @@ def is_dask(data: Any) -> bool:
     return hasattr(data, "__dask_graph__") and type(data).__module__.split(".")[0] == "dask"
 
 
-def _frame_chunk(frame: pd.DataFrame, columns: list[Any], weights: Any) -> Chunk:
+def _frame_chunk(frame: pd.DataFrame, columns: list[Any], weights: Any,
+                 keys: tuple[Any, pd.Index] | None = None) -> Chunk:
     x = frame[columns].to_numpy(dtype=np.float64, na_value=np.nan)
+    if keys is not None:
+        codes = keys[1].get_indexer(pd.Index(frame[keys[0]])).astype(np.float64)
+        x = np.column_stack([x, codes])
     w = None if weights is None else frame[weights].to_numpy(dtype=np.float64, na_value=np.nan)
     return x, w
 
@@ -79,20 +92,24 @@ class DaskRows:
         return chunk
 
 
-def _frame_rows(data: Any, columns: Any, weights: Any) -> tuple[DaskRows, Dataset]:
+def _frame_rows(data: Any, columns: Any, weights: Any,
+                keys: tuple[Any, pd.Index] | None = None) -> tuple[DaskRows, Dataset]:
     meta = data._meta  # a pandas frame with no rows and the collection's dtypes
     if weights is not None and not is_label(weights, meta):
         raise InvalidOptionError(
             f"{arg('weights')} must name a column of the Dask DataFrame; got "
             f"{describe(weights)}. Its columns are {show_labels(meta.columns, 20)}. (Arrays and "
             "Series of weights cannot be matched to partitions: add them as a column.)")
+    by = None if keys is None else keys[0]
     ds = as_dataset(meta, columns=columns, min_rows=0,
-                    exclude=() if weights is None else (weights,))
+                    exclude=tuple(v for v in (weights, by) if v is not None))
     if weights is not None:
         weights_column(weights, meta, ds)
-    wanted = [*ds.labels, *([weights] if weights is not None else [])]
+    wanted = list(dict.fromkeys([*ds.labels, *([weights] if weights is not None else []),
+                                 *([by] if by is not None else [])]))
     parts = list(data[wanted].to_delayed())
-    return DaskRows(parts, partial(_frame_chunk, columns=list(ds.labels), weights=weights)), ds
+    return DaskRows(parts, partial(_frame_chunk, columns=list(ds.labels), weights=weights,
+                                   keys=keys)), ds
 
 
 def _array_rows(data: Any, weights: Any) -> tuple[DaskRows, Dataset]:
@@ -124,6 +141,34 @@ def _array_rows(data: Any, weights: Any) -> tuple[DaskRows, Dataset]:
     labels = pd.Index([f"x{i}" for i in range(data.shape[1])])
     ds = Dataset(np.empty((0, data.shape[1])), labels, None, False)
     return DaskRows([(b, w) for b, w in zip(blocks, wblocks, strict=True)], _array_chunk), ds
+
+
+def dask_group_rows(data: Any, by: Any, columns: Any = None,
+                    weights: Any = None) -> tuple[pd.Index, DaskRows, Dataset]:
+    """The groups of ``by`` (a column of a Dask DataFrame, read once for its labels, in order
+    of first appearance) and rows whose last column is each row's group code (see
+    :class:`~mvn_estimate.data.GroupRows`); the dataset holds the variables only."""
+    if hasattr(data, "columns") and np.ndim(by) == 0 and not is_label(by, data._meta):
+        raise LabelError(f"{arg('by')} must name a column of the Dask DataFrame; got "
+                         f"{describe(by)}. Its columns are "
+                         f"{show_labels(data._meta.columns, 20)}.")
+    if not hasattr(data, "columns") or not is_label(by, data._meta):
+        where = "a Dask DataFrame" if hasattr(data, "columns") else \
+            f"a Dask DataFrame ({ref('data')} is a Dask {type(data).__name__})"
+        raise InvalidOptionError(
+            f"{arg('by')} must name a column of {where}; got {describe(by)}. Add the group "
+            "labels as a column: labels outside the collection cannot be matched to its "
+            "partitions.")
+    if columns is not None and any(is_label(c, data._meta) and c == by for c in columns):
+        raise LabelError(
+            f"{arg('by')} {by!r} names the column that defines the groups, so it cannot also "
+            f"be one of the variables in {ref('columns')} {show_labels(list(columns))}. "
+            f"Leave it out of {ref('columns')}.")
+    delayed = require("dask", "Fitting a Dask collection").delayed
+    summaries = [delayed(label_summary)(part) for part in data[by].to_delayed()]
+    labels = group_labels(delayed(list)(summaries).compute())
+    rows, ds = _frame_rows(data, columns, weights, (by, labels))
+    return labels, rows, ds
 
 
 def dask_rows(data: Any, columns: Any = None, weights: Any = None) -> tuple[DaskRows, Dataset]:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .._typing import FloatArray
 from ..exceptions import LabelError, MissingValueError, ShapeError, arg, describe, ref
 from ._dataset import Dataset, as_dataset, is_label, show_labels
+from ._rows import Chunk, Rows, add
 
-__all__ = ["Groups", "split_groups"]
+__all__ = ["GroupRows", "Groups", "check_labels", "group_labels", "label_summary",
+           "split_groups"]
 
 
 @dataclass(frozen=True)
@@ -64,15 +69,8 @@ def split_groups(data: Any, by: Any, *, columns: Any = None, min_rows: int = 1) 
                          f"{show_labels(list(columns))}. Leave it out of {ref('columns')}.")
     ds = as_dataset(data, columns=columns, exclude=exclude)
     keys, name = _keys(data, by, ds.index, ds.nobs)
-    missing = pd.isna(keys)
-    if missing.any():
-        raise MissingValueError(
-            f"{arg('by')} has {int(missing.sum())} missing group labels; drop those rows "
-            "or give them a group.")
     codes, labels = pd.factorize(keys, sort=False)
-    if len(labels) < 2:
-        raise ShapeError(f"{arg('by')} must define at least two groups; got "
-                         f"{show_labels(list(labels))}.")
+    check_labels(list(labels), int(pd.isna(keys).sum()))
     rows = [np.flatnonzero(codes == g) for g in range(len(labels))]
     small = [(lab, r.size) for lab, r in zip(labels, rows, strict=True) if r.size < min_rows]
     if small:
@@ -82,3 +80,67 @@ def split_groups(data: Any, by: Any, *, columns: Any = None, min_rows: int = 1) 
     parts = [Dataset(ds.values[r], ds.labels, None if ds.index is None else ds.index[r],
                      ds.labelled) for r in rows]
     return Groups(name, list(labels), parts, rows)
+
+
+def check_labels(labels: list[Any], missing: int) -> None:
+    """Refuse missing group labels and fewer than two groups (:class:`MissingValueError`,
+    :class:`ShapeError`)."""
+    if missing:
+        raise MissingValueError(
+            f"{arg('by')} has {missing} missing group labels; drop those rows "
+            "or give them a group.")
+    if len(labels) < 2:
+        raise ShapeError(f"{arg('by')} must define at least two groups; got "
+                         f"{show_labels(list(labels))}.")
+
+
+def label_summary(values: pd.Series) -> tuple[np.ndarray, int]:
+    """A block of group labels summarised: its distinct labels in order of first appearance,
+    and how many are missing (what :func:`group_labels` merges)."""
+    return np.asarray(pd.unique(values.dropna())), int(values.isna().sum())
+
+
+def group_labels(summaries: Iterable[tuple[np.ndarray, int]]) -> pd.Index:
+    """The group labels of a ``by`` column read block by block (each block's
+    :func:`label_summary`, in row order), in order of first appearance; checked by
+    :func:`check_labels`.
+
+    Examples
+    --------
+    >>> blocks = [pd.Series(["b", "a"]), pd.Series(["a", "c"])]
+    >>> list(group_labels(label_summary(b) for b in blocks))
+    ['b', 'a', 'c']
+    """
+    seen: list[Any] = []
+    missing = 0
+    for distinct, nan in summaries:
+        missing += nan
+        seen.extend(distinct)
+    labels = list(pd.unique(pd.Series(seen, dtype=object))) if seen else []
+    check_labels(labels, missing)
+    return pd.Index(labels, dtype=object)
+
+
+def _of_group(x: FloatArray, w: FloatArray | None, fn: Callable[..., Any],
+              code: int) -> Any:
+    keep = x[:, -1] == code
+    return fn(x[keep, :-1], None if w is None else w[keep])
+
+
+class GroupRows:
+    """:class:`Rows` of one group, read from rows whose last column holds each row's group
+    code (its position among the labels): every pass reads all rows and keeps the group's.
+    The head is every group's first rows (a point near the data, for the origin).
+    """
+
+    def __init__(self, rows: Rows, code: int) -> None:
+        self.rows, self.code = rows, code
+
+    def total(self, fn: Callable[[FloatArray, FloatArray | None], Any],
+              merge: Callable[[Any, Any], Any] = add,
+              check: Callable[[Any], None] | None = None) -> Any:
+        return self.rows.total(partial(_of_group, fn=fn, code=self.code), merge, check)
+
+    def head(self) -> Chunk:
+        x, w = self.rows.head()
+        return x[:, :-1], w

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from .._typing import FloatArray
 
-__all__ = ["HEAD_ROWS", "Chunk", "Chunked", "Rows", "add"]
+__all__ = ["HEAD_ROWS", "Chunk", "Chunked", "Rows", "Together", "add"]
 
 HEAD_ROWS = 1000
 """Rows of the sample a source gives as its head (a point near the data, column types)."""
@@ -102,3 +102,23 @@ class Chunked:
             close = getattr(chunks, "close", None)
             if close is not None:
                 close()
+
+
+class Together:
+    """Several :class:`Rows` read as one (each in turn, the totals merged): the rows of all
+    groups, for what is common to them (units)."""
+
+    def __init__(self, parts: list[Rows]) -> None:
+        self.parts = parts
+
+    def total(self, fn: Callable[[FloatArray, FloatArray | None], Any],
+              merge: Callable[[Any, Any], Any] = add,
+              check: Callable[[Any], None] | None = None) -> Any:
+        out = None
+        for rows in self.parts:
+            part = rows.total(fn, merge)
+            out = part if out is None else out if part is None else merge(out, part)
+        return out
+
+    def head(self) -> Chunk:
+        return self.parts[0].head()

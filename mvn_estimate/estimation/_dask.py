@@ -5,22 +5,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..data import Source, dask_rows, is_dask
-from ..exceptions import InvalidOptionError, arg, describe
+from ..data import Source, dask_group_rows, dask_rows, is_dask
+from ..exceptions import API
+from ._group_sources import GroupSources
 
-__all__ = ["dask_source", "is_dask"]
+__all__ = ["dask_groups", "dask_source", "is_dask"]
+
+_KIND, _LOAD = "a Dask collection", "compute() them and call fit()"
 
 
-def dask_source(data: Any, columns: Any, weights: Any, by: Any = None) -> Source:
-    """The source of a Dask collection (``by=`` is refused: groups are not partitions).
+def dask_source(data: Any, columns: Any, weights: Any) -> Source:
+    """The source of a Dask collection.
 
     The numbers equal the in-memory fit's to rounding whatever the partitioning.
     """
-    if by is not None:
-        raise InvalidOptionError(
-            f"{arg('by')} is not available for a Dask collection; got "
-            f"{describe(by)}. Fit each group's rows separately (frame[frame[col] == g]), or "
-            "compute() data that fit in memory.")
     rows, ds = dask_rows(data, columns, weights)
-    return Source(ds.labels, rows, weighted=weights is not None, kind="a Dask collection",
-                  load="compute() them and call fit()")
+    return Source(ds.labels, rows, weighted=weights is not None, kind=_KIND, load=_LOAD)
+
+
+def dask_groups(data: Any, by: Any, columns: Any, weights: Any) -> GroupSources:
+    """The groups of ``by`` (a column of a Dask DataFrame; its labels read in one pass)."""
+    labels, rows, ds = dask_group_rows(data, by, columns, weights)
+    return GroupSources.of(by, labels, rows, ds.labels, weighted=weights is not None,
+                           terms=API, kind=_KIND, load=_LOAD)

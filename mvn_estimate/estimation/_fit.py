@@ -11,8 +11,8 @@ from typing import Any, overload
 
 from .._typing import CovType, Information, Missing, WeightsKind
 from ..data import memory_source
-from ._dask import dask_source, is_dask
-from ._grouped import GroupedResult, fit_groups
+from ._dask import dask_groups, dask_source, is_dask
+from ._grouped import GroupedResult, fit_group_sources, fit_groups
 from ._incomplete import joint_columns
 from ._pipeline import fit_rows
 from ._results import MVNResult
@@ -159,9 +159,11 @@ def fit(data: Any, *, columns: Any = None, missing: Missing = "raise", weights: 
                       max_iter=max_iter, structure=structure, shrinkage=shrinkage,
                       equal=equal, grouped=by is not None, auxiliary=auxiliary)
     if spec.auxiliary:
-        columns = joint_columns(data, columns, spec.auxiliary, weights)
+        columns = joint_columns(data, columns, spec.auxiliary, weights, by)
     if is_dask(data):
-        return fit_rows(dask_source(data, columns, weights, by), spec)
+        if by is not None:
+            return fit_group_sources(dask_groups(data, by, columns, weights), spec)
+        return fit_rows(dask_source(data, columns, weights), spec)
     if by is not None:
         return fit_groups(data, by, columns, weights, spec)
     return fit_rows(memory_source(data, columns, weights), spec)

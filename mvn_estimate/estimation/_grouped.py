@@ -14,7 +14,15 @@ import pandas as pd
 from scipy import stats as sps
 
 from .. import plots
-from ..data import as_dataset, dataset_source, is_label, resolve_weights, show_labels, split_groups
+from ..data import (
+    Source,
+    as_dataset,
+    dataset_source,
+    is_label,
+    resolve_weights,
+    show_labels,
+    split_groups,
+)
 from ..exceptions import (
     InvalidOptionError,
     LabelError,
@@ -27,14 +35,15 @@ from ..exceptions import (
 from ..inference import HypothesisTest, ManovaResult, ParamCovariance, box_m_test, manova
 from ._analysis import intervals, wald_test
 from ._digest import data_digest
+from ._group_sources import GroupSources
 from ._grouped_summary import grouped_dict, grouped_summary
-from ._joint_fit import JointInfo, fit_shared, group_name
+from ._joint_fit import JointInfo, fit_shared, fit_shared_sources, group_name
 from ._layout import Layout, Stacked
 from ._pipeline import fit_rows
 from ._results import MVNResult
 from ._spec import FitSpec
 
-__all__ = ["GroupedResult", "fit_groups", "grouped_nesting", "model_text"]
+__all__ = ["GroupedResult", "fit_group_sources", "fit_groups", "grouped_nesting", "model_text"]
 
 _NAMES = {"Box's M test": "box_m_test", "MANOVA": "manova"}
 
@@ -85,7 +94,7 @@ class GroupedResult:
 
     groups: Mapping[Any, MVNResult]
     by: str
-    source: tuple[Any, Any, Any] = field(repr=False, compare=False)
+    source: tuple[Any, Any, Any] | None = field(repr=False, compare=False)
     layout: Layout = field(repr=False, compare=False)
     param_cov: ParamCovariance = field(repr=False, compare=False)
     equal: tuple[str, ...] = ()
@@ -266,6 +275,11 @@ class GroupedResult:
                 f"{test} works on complete, unweighted rows; these groups were fitted with "
                 f"{why}, which the test cannot take into account. Run it on the rows you "
                 f"choose, e.g. mvn_estimate.{_NAMES[test]}(data.dropna(), by=...).")
+        if self.source is None:
+            raise InvalidOptionError(
+                f"{test} works on the rows in memory; these groups were read from a file or a "
+                f"Dask collection, whose rows the result does not keep. Run it on the data "
+                f"loaded into memory: mvn_estimate.{_NAMES[test]}(frame, by=...).")
         data, by, columns = self.source
         if first.missing != "drop":
             return data, by, columns
@@ -381,18 +395,37 @@ def fit_groups(data: Any, by: Any, columns: Any, weights: Any, spec: FitSpec) ->
         fits, layout, covariance, info = fit_shared(ds, w, groups, spec)
         return GroupedResult(MappingProxyType(fits), groups.name, source, layout, covariance,
                              spec.equal, info)
+    sources = [dataset_source(part, None if w is None else w[rows])
+               for part, rows in zip(groups.parts, groups.rows, strict=True)]
+    return _separately(groups.name, groups.labels, sources, spec, source, groups.sizes)
+
+
+def fit_group_sources(groups: GroupSources, spec: FitSpec) -> GroupedResult:
+    """Fit groups read from a file or a Dask collection (see :func:`fit_groups`); the rows
+    are not kept, so tests on them (Box's M, MANOVA) ask for the data in memory."""
+    _distinct(groups.labels)
+    if spec.equal:
+        fits, layout, covariance, info = fit_shared_sources(groups, spec)
+        return GroupedResult(MappingProxyType(fits), groups.name, None, layout, covariance,
+                             spec.equal, info)
+    return _separately(groups.name, groups.labels, groups.sources, spec, None, None)
+
+
+def _separately(by: str, labels: list[Any], sources: list[Source], spec: FitSpec,
+                source: tuple[Any, Any, Any] | None,
+                sizes: list[int] | None) -> GroupedResult:
+    """Each group on its own through the one pipeline."""
     separate = {}
-    for label, part, rows in zip(groups.labels, groups.parts, groups.rows, strict=True):
+    for g, (label, src) in enumerate(zip(labels, sources, strict=True)):
         try:
-            separate[label] = fit_rows(dataset_source(part, None if w is None else w[rows]),
-                                       spec)
+            separate[label] = fit_rows(src, spec)
         except MVNEstimateError as exc:
-            rows_ = f"{part.nobs} row{'' if part.nobs == 1 else 's'}"
-            exc.within(f"In group {group_name(groups.name, label)} ({rows_}; one of "
-                       f"{len(groups.labels)} groups)")
+            size = "" if sizes is None else \
+                f"{sizes[g]} row{'' if sizes[g] == 1 else 's'}; "
+            exc.within(f"In group {group_name(by, label)} ({size}one of {len(labels)} groups)")
             raise
     first = next(iter(separate.values()))
     names = list(first.params.index)
-    layout = Layout.of(groups.labels, names, list(first.param_kinds), first.nvars, ())
-    return GroupedResult(MappingProxyType(separate), groups.name, source, layout,
+    layout = Layout.of(labels, names, list(first.param_kinds), first.nvars, ())
+    return GroupedResult(MappingProxyType(separate), by, source, layout,
                          Stacked([r.param_cov for r in separate.values()], layout.positions))

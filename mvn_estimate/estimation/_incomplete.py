@@ -115,9 +115,9 @@ def check_auxiliary(auxiliary: Any, missing: str, structure: Any) -> tuple[Any, 
 
 
 def joint_columns(data: Any, columns: Any, auxiliary: tuple[Any, ...],
-                  weights: Any = None) -> list[Any]:
+                  weights: Any = None, by: Any = None) -> list[Any]:
     """The columns of the joint model, ``columns + auxiliary``, checked against ``data``'s
-    columns (default ``columns``: every other column but a ``weights`` column)."""
+    columns (default ``columns``: every other column but a ``weights`` or ``by`` column)."""
     available = getattr(data, "columns", None)
     if available is None:
         raise InvalidOptionError(
@@ -128,8 +128,8 @@ def joint_columns(data: Any, columns: Any, auxiliary: tuple[Any, ...],
         raise LabelError(f"{arg('auxiliary')} names {show_labels(absent)}, not in "
                          f"{ref('data')}. Available: {show_labels(available, 20)}.")
     if columns is None:
-        return [c for c in available if c not in auxiliary and not _same(c, weights)] \
-            + list(auxiliary)
+        return [c for c in available if c not in auxiliary and not _same(c, weights)
+                and not _same(c, by)] + list(auxiliary)
     if not isinstance(columns, list | pd.Index | np.ndarray):
         return columns  # type: ignore[no-any-return]  # refused by the data check
     both = [c for c in columns if c in auxiliary]

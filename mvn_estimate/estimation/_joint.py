@@ -35,6 +35,7 @@ from .._typing import FloatArray
 from ..data import Chunked, SufficientStats
 from ..exceptions import (
     ConvergenceWarning,
+    InvalidOptionError,
     MVNEstimateError,
     NotIdentifiedError,
     NotPositiveDefiniteError,
@@ -68,13 +69,22 @@ single-group EM)."""
 class GroupData:
     """One group's rows as the joint fit reads them: its patterns (in units, relative to their
     origin), that origin minus the common one, its rows and weights (in units; for the robust
-    pass) and its name for messages."""
+    pass; None for rows not in memory) and its name for messages."""
 
     patterns: Patterns
     shift: FloatArray
-    values: FloatArray
+    values: FloatArray | None
     weights: FloatArray | None
     name: str
+
+    @property
+    def rows(self) -> FloatArray:
+        """The rows in memory, for a per-row pass (refused for a file or Dask)."""
+        if self.values is None:
+            raise InvalidOptionError(
+                f"In group {self.name}: this needs every row of the groups in memory, and "
+                "they were read from a file or a Dask collection; fit the data in memory.")
+        return self.values
 
 
 @dataclass(frozen=True, eq=False)
@@ -200,7 +210,7 @@ class JointModel:
                                        strict=True):
             cov = self.structure.cov(theta)
             at = _sample_mean(d.patterns) if centred else mean - d.shift
-            full = robust_meat(d.patterns, d.values, d.weights, at, cov)
+            full = robust_meat(d.patterns, d.rows, d.weights, at, cov)
             if centred:
                 total = score_vector(d.patterns, at, cov)
                 full -= np.outer(total, total) / d.patterns.total
@@ -212,7 +222,7 @@ class JointModel:
         """``h = Σ_g tr(A(Σ̂_g)Γ_g)``, ``Γ_g`` about group ``g``'s sample mean (complete data;
         one pass over the rows)."""
         _, covs = self.unpack_moments(phi)
-        return float(sum(gamma_trace(Chunked.of(d.values, d.weights),
+        return float(sum(gamma_trace(Chunked.of(d.rows, d.weights),
                                      _sample_mean(d.patterns) + d.patterns.origin, cov)
                          for d, cov in zip(self.groups, covs, strict=True)))
 

@@ -21,20 +21,21 @@ import numpy as np
 import pandas as pd
 
 from .._typing import FloatArray
-from ..data import Chunked, Dataset, Groups, Tally, dataset_source
+from ..data import Chunked, Dataset, Groups, Source, Tally, Together, dataset_source
 from ..exceptions import InvalidOptionError, MissingValueError, MVNEstimateError, setting
 from ..inference import FromInformation, ParamCovariance, Sandwich, Scaled
 from ..model import Unstructured, param_names
 from ._digest import data_digest
+from ._group_sources import GroupSources
 from ._joint import GroupData, JointEstimate, JointModel
 from ._layout import Layout, Selected
-from ._reduce import Incomplete, reduce_patterns
+from ._reduce import Incomplete, complete_rows, reduce_patterns
 from ._results import EMInfo, MVNResult
 from ._scaled import ScoreMoments
 from ._scaling import Units, units_of
 from ._spec import FitSpec
 
-__all__ = ["JointInfo", "fit_shared", "group_name"]
+__all__ = ["JointInfo", "fit_shared", "fit_shared_sources", "group_name"]
 
 
 @dataclass(frozen=True)
@@ -98,13 +99,20 @@ class _NotKept:
 
 @dataclass(frozen=True, eq=False)
 class _Prepared:
-    """The groups after the policy: their data in data units, the rows' reductions, the
-    common units and the rows each group dropped."""
+    """The groups after the policy: the variables, their data in data units (None for rows
+    read from a file or Dask), the rows' reductions, the common units and the rows each group
+    dropped."""
 
-    parts: list[Dataset]
+    labels: pd.Index
+    parts: list[Dataset] | list[None]
     reduced: list[Incomplete]
     units: Units
     dropped: list[int]
+
+    @property
+    def in_memory(self) -> bool:
+        """Whether the groups' rows are held in memory (for per-row passes)."""
+        return self.parts[0] is not None
 
 
 def _apply_policy(ds: Dataset, w: FloatArray | None, groups: Groups,
@@ -130,19 +138,17 @@ def _apply_policy(ds: Dataset, w: FloatArray | None, groups: Groups,
     return parts, weights, dropped
 
 
-def _reduce(parts: list[Dataset], weights: list[FloatArray | None], spec: FitSpec,
-            names: list[str], units: Units | None) -> list[Incomplete]:
+def _reduce(sources: list[Source], spec: FitSpec, names: list[str],
+            units: Units | None) -> list[Incomplete]:
     """Each group's patterns, in ``units`` (None: the data's, rescaled if out of range)."""
     # the policy has been applied: the rows left are those the fit uses, as with "em"
     patterns_spec = dataclasses.replace(spec, missing="em")
     common = not isinstance(spec.structure, Unstructured)
     out = []
-    for part, w, name in zip(parts, weights, names, strict=True):
-        scaled = part if units is None else Dataset(units.data(part.values), part.labels,
-                                                    part.index, part.labelled)
+    for source, name in zip(sources, names, strict=True):
         try:
-            out.append(reduce_patterns(dataset_source(scaled, w), patterns_spec, common=common,
-                                       rescale=units is None))
+            out.append(reduce_patterns(source if units is None else units.source(source),
+                                       patterns_spec, common=common, rescale=units is None))
         except MVNEstimateError as exc:
             raise exc.within(f"In group {name}") from None
     return out
@@ -152,14 +158,42 @@ def _prepare(ds: Dataset, w: FloatArray | None, groups: Groups, spec: FitSpec,
              names: list[str]) -> _Prepared:
     """The policy, then the patterns of every group in one common set of units."""
     parts, weights, dropped = _apply_policy(ds, w, groups, spec)
-    reduced = _reduce(parts, weights, spec, names, None)
+    sources = [dataset_source(p, pw) for p, pw in zip(parts, weights, strict=True)]
+    reduced = _reduce(sources, spec, names, None)
     if all(r.units.identity for r in reduced):
-        return _Prepared(parts, reduced, Units.none(ds.nvars), dropped)
+        return _Prepared(ds.labels, parts, reduced, Units.none(ds.nvars), dropped)
     used = np.concatenate([p.values for p in parts])
-    rows = Chunked.of(used, None)
-    units = units_of(rows, dataset_source(Dataset(used, ds.labels, None, False)).origin(),
+    units = units_of(Chunked.of(used, None),
+                     dataset_source(Dataset(used, ds.labels, None, False)).origin(),
                      not isinstance(spec.structure, Unstructured))
-    return _Prepared(parts, _reduce(parts, weights, spec, names, units), units, dropped)
+    return _Prepared(ds.labels, parts, _reduce(sources, spec, names, units), units, dropped)
+
+
+def _prepare_sources(groups: GroupSources, spec: FitSpec, names: list[str]) -> _Prepared:
+    """:func:`_prepare` for groups read from a file or Dask: the policy group by group (one
+    warning for all), then the patterns in one common set of units."""
+    policy, sources = spec.policy, groups.sources
+    labels = sources[0].labels
+    dropped = [0] * len(sources)
+    if not policy.em:
+        rows = 0
+        for g, (source, name) in enumerate(zip(sources, names, strict=True)):
+            tally = source.rows.total(partial(Tally.of, drop=policy.drop,
+                                              origin=source.origin()))
+            try:
+                policy.check(tally, labels)
+            except MVNEstimateError as exc:
+                raise exc.within(f"In group {name}") from None
+            dropped[g], rows = tally.dropped, rows + tally.rows
+        policy.report(sum(dropped), rows)
+        sources = [dataclasses.replace(s, rows=complete_rows(s.rows)) for s in sources]
+    reduced = _reduce(sources, spec, names, None)
+    none: list[None] = [None] * len(sources)
+    if all(r.units.identity for r in reduced):
+        return _Prepared(labels, none, reduced, Units.none(len(labels)), dropped)
+    units = units_of(Together([s.rows for s in sources]), sources[0].origin(),
+                     not isinstance(spec.structure, Unstructured))
+    return _Prepared(labels, none, _reduce(sources, spec, names, units), units, dropped)
 
 
 def group_name(by: str, label: Any) -> str:
@@ -172,15 +206,35 @@ def fit_shared(ds: Dataset, w: FloatArray | None, groups: Groups,
     """The joint fit of ``groups`` sharing ``spec.equal``: each group's result, the layout of
     the parameters, their covariance of the estimates and how the fit went."""
     names = [group_name(groups.name, g) for g in groups.labels]
-    prep = _prepare(ds, w, groups, spec, names)
-    structure = spec.structure.bind(ds.labels)
-    strings = [str(c) for c in ds.labels]
-    layout = Layout.of(groups.labels, param_names(strings)[:ds.nvars]
-                       + structure.param_names(strings),
-                       ["free"] * ds.nvars + structure.param_kinds(), ds.nvars, spec.equal)
+    return _fit(_prepare(ds, w, groups, spec, names), groups.labels, names, spec)
+
+
+def fit_shared_sources(groups: GroupSources, spec: FitSpec
+                       ) -> tuple[dict[Any, MVNResult], Layout, ParamCovariance, JointInfo]:
+    """:func:`fit_shared` for groups read from a file or a Dask collection (their rows are
+    not kept: robust standard errors and scaled tests need them in memory)."""
+    if spec.cov_type == "robust":
+        load = groups.sources[0].load
+        raise InvalidOptionError(
+            f"{setting('cov_type', 'robust')} for groups that share parameters needs every "
+            f"row's score in a pass the joint model makes over rows in memory; {load}, or use "
+            f"{setting('cov_type', 'classic')}.")
+    names = [group_name(groups.name, g) for g in groups.labels]
+    return _fit(_prepare_sources(groups, spec, names), groups.labels, names, spec)
+
+
+def _fit(prep: _Prepared, labels: list[Any], names: list[str], spec: FitSpec
+         ) -> tuple[dict[Any, MVNResult], Layout, ParamCovariance, JointInfo]:
+    """The joint MLE of the prepared groups, its covariance and one result per group."""
+    structure = spec.structure.bind(prep.labels)
+    strings = [str(c) for c in prep.labels]
+    p = len(prep.labels)
+    layout = Layout.of(labels, param_names(strings)[:p] + structure.param_names(strings),
+                       ["free"] * p + structure.param_kinds(), p, spec.equal)
     origin = prep.reduced[0].patterns.origin
-    data = [GroupData(r.patterns, r.patterns.origin - origin, np.asarray(r.values), r.weights,
-                      name) for r, name in zip(prep.reduced, names, strict=True)]
+    data = [GroupData(r.patterns, r.patterns.origin - origin,
+                      None if r.values is None else np.asarray(r.values), r.weights, name)
+            for r, name in zip(prep.reduced, names, strict=True)]
     model = JointModel(data, layout, structure, spec.equal, spec.tol, spec.max_iter)
     est = model.fit()
     covariance = _covariance(model, est, spec)
@@ -191,17 +245,23 @@ def fit_shared(ds: Dataset, w: FloatArray | None, groups: Groups,
     covariance.diag()
     info = JointInfo(est.iterations, est.newton_steps, est.converged, spec.information,
                      lambda kind: model.information(est.phi, kind),
-                     lambda: model.meat(est.phi), _score_moments(model, est, spec))
+                     lambda: model.meat(est.phi), _score_moments(model, est, spec,
+                                                                 prep.in_memory))
     fits = {label: _group_result(prep, g, est, structure, origin, spec, info,
                                  Selected(covariance, layout.positions[g]))
-            for g, label in enumerate(groups.labels)}
+            for g, label in enumerate(labels)}
     return fits, layout, covariance, info
 
 
-def _score_moments(model: JointModel, est: JointEstimate, spec: FitSpec) -> ScoreMoments:
+def _score_moments(model: JointModel, est: JointEstimate, spec: FitSpec,
+                   in_memory: bool) -> ScoreMoments:
     """What a scaled test reads from the joint model (nothing is computed until one asks;
-    Satorra–Bentler's pieces only for complete data)."""
+    Satorra–Bentler's pieces only for complete data; nothing for rows not in memory)."""
     complete = spec.missing != "em"
+    if not in_memory:
+        return ScoreMoments(model.layout.size, complete, False, unavailable=(
+            "the joint model's per-row scores need the groups' rows in memory (a file or "
+            "Dask partitions are not kept); fit the data in memory"))
     return ScoreMoments(
         model.layout.size, complete, False, partial(model.information, est.phi),
         partial(model.meat, est.phi),
@@ -230,7 +290,7 @@ def _group_result(prep: _Prepared, g: int, est: JointEstimate, structure: Any,
     """Group ``g``'s result at the joint estimate, in data units, holding its rows and
     columns of the joint covariance of the estimates."""
     r, units, part = prep.reduced[g], prep.units, prep.parts[g]
-    labels = part.labels
+    labels = prep.labels
     cov = units.unscale_cov(est.covs[g], labels)
     cov = (cov + cov.T) / 2
     counts, means = _observed(r)

@@ -42,7 +42,7 @@ from ._scaling import Units, units_of
 if TYPE_CHECKING:
     from ._spec import FitSpec
 
-__all__ = ["Complete", "Incomplete", "reduce_complete", "reduce_patterns"]
+__all__ = ["Complete", "Incomplete", "complete_rows", "reduce_complete", "reduce_patterns"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,6 +76,11 @@ class _Used:
 
     def head(self) -> Any:
         return self.rows.head()
+
+
+def complete_rows(rows: Rows) -> Rows:
+    """``rows`` without the rows that have a missing value (read again at every pass)."""
+    return _Used(rows, 1.0)
 
 
 def _used(source: Source, tally: Tally,

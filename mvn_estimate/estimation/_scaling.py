@@ -12,6 +12,7 @@ when they are out of range the rows are read again in units (:func:`units_of`).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -20,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .._typing import FloatArray
-from ..data import Rows, add, powers_of_two, show_labels, spread
+from ..data import Dataset, Rows, Source, add, dataset_source, powers_of_two, show_labels, spread
 from ..exceptions import NumericalRangeError, ref
 from ..inference import ParamCovariance, Scaled
 from ..linalg import vech_indices
@@ -75,6 +76,16 @@ class Units:
     def rows(self, rows: Rows) -> Rows:
         """``rows`` read in these units."""
         return rows if self.identity else _Divided(rows, self.scale)
+
+    def source(self, source: Source) -> Source:
+        """``source`` read in these units (its in-memory data, if any, copied)."""
+        if self.identity:
+            return source
+        if source.dataset is None:
+            return dataclasses.replace(source, rows=self.rows(source.rows))
+        ds = source.dataset
+        return dataset_source(Dataset(self.data(ds.values), ds.labels, ds.index, ds.labelled),
+                              source.weights)
 
     def data(self, x: FloatArray) -> FloatArray:
         """An in-memory array in these units (a copy when rescaled)."""

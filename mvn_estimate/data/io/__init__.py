@@ -2,7 +2,8 @@
 chosen by the registry :data:`READERS` — the first reader that accepts a path opens it.
 
 A new format is one module with a :class:`Reader` (``accepts``, ``open``, ``read``) and a
-:class:`Table` subclass (``head``, ``chunks``, ``rows``), and one line in :data:`READERS`.
+:class:`Table` subclass (``head``, ``chunks``, ``rows``; ``values`` for ``by=``), and one
+line in :data:`READERS`.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ import pandas as pd
 
 from ._csv import CsvFormat, CsvReader, CsvTable, sniff_csv
 from ._parquet import ParquetReader, ParquetTable
-from ._table import Reader, Table, checked_path
+from ._table import Keys, Reader, Table, checked_path
 
-__all__ = ["READERS", "CsvFormat", "CsvTable", "ParquetTable", "Reader", "Table", "open_table",
+__all__ = ["READERS", "CsvFormat", "CsvTable", "Keys", "ParquetTable", "Reader", "Table",
+           "open_table",
            "read_table", "reader_for", "sniff_csv", "spool_stdin"]
 
 READERS: tuple[Reader, ...] = (ParquetReader(), CsvReader())

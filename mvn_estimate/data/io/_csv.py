@@ -18,13 +18,14 @@ from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
 
 from ..._typing import FloatArray
 from ...exceptions import FileFormatError, arg, setting
 from .._rows import HEAD_ROWS, Chunk, Chunked, Rows
 from .._segments import Segmented, Window, byte_ranges, quote_free, workers
-from ._table import Table, counted, floats, parse_detail
+from ._table import Keys, Table, counted, floats, key_codes, parse_detail
 
 __all__ = ["CsvFormat", "CsvReader", "CsvTable", "sniff_csv"]
 
@@ -203,29 +204,38 @@ class CsvTable(Table):
     def head(self, columns: list[str], weights: str | None) -> Chunk:
         return _block(self.sample, columns, weights, self.name)
 
-    def chunks(self, columns: list[str], weights: str | None, rows: int) -> Iterator[Chunk]:
-        for frame in _csv_frames(self, columns, weights, rows, None):
-            yield _block(frame, columns, weights, self.name)
+    def chunks(self, columns: list[str], weights: str | None, rows: int,
+               keys: Keys | None = None) -> Iterator[Chunk]:
+        for frame in _csv_frames(self, columns, weights, rows, None, keys):
+            yield _block(frame, columns, weights, self.name, keys)
 
     def rows(self, columns: list[str], weights: str | None, rows: int,
-             progress: Callable[[int], None] | None = None) -> Rows:
+             progress: Callable[[int], None] | None = None, keys: Keys | None = None) -> Rows:
         """Byte ranges read by parallel threads when the file has no quotes, else one
         reader."""
-        head = partial(self.head, columns, weights)
+        head = partial(self._head, columns, weights, keys)
         if not self.quote_free:
-            return Chunked(lambda: counted(self.chunks(columns, weights, rows), progress), head)
+            return Chunked(lambda: counted(self.chunks(columns, weights, rows, keys), progress),
+                           head)
         ranges = byte_ranges(self.path, self.fmt.data_start, 4 * workers())
-        parts = [partial(self._window, columns, weights, rows, r) for r in ranges]
+        parts = [partial(self._window, columns, weights, rows, r, keys) for r in ranges]
         return Segmented(parts or [lambda: iter([])], head, workers(), progress)
 
+    def values(self, column: str, rows: int) -> Iterator[pd.Series]:
+        for frame in _csv_frames(self, [column], None, rows, None):
+            yield frame[column]
+
+    def _head(self, columns: list[str], weights: str | None, keys: Keys | None) -> Chunk:
+        return _block(self.sample, columns, weights, self.name, keys)
+
     def _window(self, columns: list[str], weights: str | None, rows: int,
-                window: tuple[int, int]) -> Iterator[Chunk]:
-        for frame in _csv_frames(self, columns, weights, rows, window):
-            yield _block(frame, columns, weights, self.name)
+                window: tuple[int, int], keys: Keys | None = None) -> Iterator[Chunk]:
+        for frame in _csv_frames(self, columns, weights, rows, window, keys):
+            yield _block(frame, columns, weights, self.name, keys)
 
 
 def _block(frame: pd.DataFrame, columns: list[str], weights: str | None,
-           name: str) -> tuple[FloatArray, FloatArray | None]:
+           name: str, keys: Keys | None = None) -> tuple[FloatArray, FloatArray | None]:
     wanted = [*columns, *([weights] if weights is not None else [])]
     bad = [c for c in wanted if not pd.api.types.is_numeric_dtype(frame[c])
            or pd.api.types.is_bool_dtype(frame[c])]
@@ -242,15 +252,21 @@ def _block(frame: pd.DataFrame, columns: list[str], weights: str | None,
             f"first rows are numeric){' and in ' + str(bad[1:10]) if bad[1:] else ''}. If it "
             f"marks a missing value, pass {setting('na_values', [token])}; or clean the file, "
             f"or {leave}.")
-    return floats(frame, columns), None if weights is None else floats(frame, [weights])[:, 0]
+    x = floats(frame, columns)
+    codes = key_codes(frame[keys[0]], keys) if keys is not None else None
+    if codes is not None:
+        x = np.column_stack([x, codes])
+    return x, None if weights is None else floats(frame, [weights])[:, 0]
 
 
 def _csv_frames(table: CsvTable, columns: list[str], weights: str | None, rows: int,
-                window: tuple[int, int] | None) -> Iterator[pd.DataFrame]:
+                window: tuple[int, int] | None,
+                keys: Keys | None = None) -> Iterator[pd.DataFrame]:
     """The file's (or a byte window's) rows in frames of ``rows``, with only the wanted
-    columns, named as in the header."""
+    columns (and the ``keys`` column), named as in the header."""
     fmt = table.fmt
-    wanted = list(dict.fromkeys([*columns, *([weights] if weights else [])]))
+    wanted = list(dict.fromkeys([*columns, *([weights] if weights else []),
+                                 *([keys[0]] if keys else [])]))
     places = [i for i in range(len(fmt.header)) if i != fmt.index_col]
     where = dict(zip(table.columns, places, strict=False))
     absent = [c for c in wanted if c not in where]

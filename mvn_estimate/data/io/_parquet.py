@@ -16,7 +16,7 @@ from ..._typing import FloatArray
 from ...exceptions import FileFormatError
 from .._rows import HEAD_ROWS, Chunk, Rows
 from .._segments import Segmented, workers
-from ._table import Table, parse_detail
+from ._table import Keys, Table, key_codes, parse_detail
 
 __all__ = ["ParquetReader", "ParquetTable"]
 
@@ -33,16 +33,36 @@ class ParquetTable(Table):
         finally:
             batches.close()  # type: ignore[attr-defined]
 
-    def chunks(self, columns: list[str], weights: str | None, rows: int) -> Iterator[Chunk]:
-        yield from _parquet_blocks(self, columns, weights, rows, None, threads=True)
+    def chunks(self, columns: list[str], weights: str | None, rows: int,
+               keys: Keys | None = None) -> Iterator[Chunk]:
+        yield from _parquet_blocks(self, columns, weights, rows, None, threads=True, keys=keys)
 
     def rows(self, columns: list[str], weights: str | None, rows: int,
-             progress: Callable[[int], None] | None = None) -> Rows:
+             progress: Callable[[int], None] | None = None, keys: Keys | None = None) -> Rows:
         """Row groups read by parallel threads."""
-        parts = [partial(_parquet_blocks, self, columns, weights, rows, [g], threads=False)
+        parts = [partial(_parquet_blocks, self, columns, weights, rows, [g], threads=False,
+                         keys=keys)
                  for g in _parquet_groups(self)]
-        head = partial(self.head, columns, weights)
+        head = partial(self._head, columns, weights, keys)
         return Segmented(parts or [lambda: iter([])], head, workers(), progress)
+
+    def values(self, column: str, rows: int) -> Iterator[pd.Series]:
+        pq = require("pyarrow.parquet", "Reading Parquet")
+        try:
+            with pq.ParquetFile(self.path, memory_map=True) as file:
+                for batch in file.iter_batches(batch_size=rows, columns=[column]):
+                    yield batch.column(0).to_pandas()
+        except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, KeyError, ...
+            raise FileFormatError(f"cannot read '{self.name}' as Parquet: "
+                                  f"{parse_detail(exc)}") from exc
+
+    def _head(self, columns: list[str], weights: str | None, keys: Keys | None) -> Chunk:
+        batches = self.chunks(columns, weights, HEAD_ROWS, keys)
+        width = len(columns) + (keys is not None)
+        try:
+            return next(batches, (np.empty((0, width)), None))
+        finally:
+            batches.close()  # type: ignore[attr-defined]
 
 
 def _parquet_groups(table: Table) -> list[int]:
@@ -52,19 +72,21 @@ def _parquet_groups(table: Table) -> list[int]:
 
 
 def _parquet_blocks(table: Table, columns: list[str], weights: str | None, rows: int,
-                    groups: list[int] | None, *, threads: bool) -> Iterator[Chunk]:
+                    groups: list[int] | None, *, threads: bool,
+                    keys: Keys | None = None) -> Iterator[Chunk]:
     """Record batches (of the row ``groups``, default all) straight to float64 arrays;
     pyarrow's decoding threads only when the row groups are not already read in parallel
     (measured: 2 of ours plus pyarrow's on 2 cores 1.4× slower)."""
     pq = require("pyarrow.parquet", "Reading Parquet")
-    wanted = list(dict.fromkeys([*columns, *([weights] if weights else [])]))
+    wanted = list(dict.fromkeys([*columns, *([weights] if weights else []),
+                                 *([keys[0]] if keys else [])]))
     try:
         # a memory map released with each segment, and coalesced reads: 87 → 68 ms for
         # 1e6×20 on 2 cores (issue 12's benchmark)
         with pq.ParquetFile(table.path, memory_map=True, pre_buffer=True) as file:
             for batch in file.iter_batches(batch_size=rows, columns=wanted, row_groups=groups,
                                            use_threads=threads):
-                yield _arrow_block(batch, columns, weights)
+                yield _arrow_block(batch, columns, weights, keys)
     except FileFormatError:
         raise
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, KeyError, ...
@@ -72,10 +94,13 @@ def _parquet_blocks(table: Table, columns: list[str], weights: str | None, rows:
                               f"{parse_detail(exc)}") from exc
 
 
-def _arrow_block(batch: Any, columns: list[str], weights: str | None) -> Chunk:
-    x = np.empty((batch.num_rows, len(columns)), order="F")  # Arrow is columnar
+def _arrow_block(batch: Any, columns: list[str], weights: str | None,
+                 keys: Keys | None = None) -> Chunk:
+    x = np.empty((batch.num_rows, len(columns) + (keys is not None)), order="F")  # columnar
     for j, name in enumerate(columns):
         x[:, j] = _arrow_floats(batch.column(name))
+    if keys is not None:
+        x[:, -1] = key_codes(batch.column(keys[0]).to_pandas(), keys)
     w = None if weights is None else _arrow_floats(batch.column(weights))
     return x, w
 

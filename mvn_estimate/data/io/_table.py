@@ -15,7 +15,11 @@ from ..._typing import FloatArray
 from ...exceptions import FileFormatError, describe
 from .._rows import Chunk, Rows
 
-__all__ = ["Reader", "Table", "checked_path", "counted", "parse_detail"]
+__all__ = ["Keys", "Reader", "Table", "checked_path", "counted", "key_codes", "parse_detail"]
+
+Keys = tuple[str, pd.Index]
+"""A column and its group labels: each block gets the rows' codes (positions among the
+labels, −1 for none) as a last column, so that one group's rows can be picked out."""
 
 
 @dataclass(frozen=True)
@@ -53,9 +57,15 @@ class Table:
         raise NotImplementedError  # pragma: no cover - every reader implements it
 
     def rows(self, columns: list[str], weights: str | None, rows: int,
-             progress: Callable[[int], None] | None = None) -> Rows:
+             progress: Callable[[int], None] | None = None, keys: Keys | None = None) -> Rows:
         """The table as :class:`~mvn_estimate.data.Rows` of ``(x, w)`` chunks: the
-        ``columns`` as float64 (NaN for missing) and the ``weights`` column."""
+        ``columns`` as float64 (NaN for missing) and the ``weights`` column; with ``keys``,
+        ``x`` ends with the rows' group codes (:data:`Keys`)."""
+        raise NotImplementedError  # pragma: no cover - every reader implements it
+
+    def values(self, column: str, rows: int) -> Iterator[pd.Series]:
+        """One column's values as they are (text or numbers), in blocks of ``rows``, in
+        file order (the labels of ``by=`` groups)."""
         raise NotImplementedError  # pragma: no cover - every reader implements it
 
 
@@ -115,6 +125,20 @@ def counted(chunks: Iterator[Chunk], progress: Callable[[int], None] | None) -> 
 def parse_detail(exc: BaseException) -> str:
     """A reader's exception as one short line (for a :class:`FileFormatError`)."""
     return " ".join(str(exc).split())[:200]
+
+
+def key_codes(values: Any, keys: Keys | None) -> FloatArray | None:
+    """The codes of ``values`` among the labels of ``keys`` (−1 where absent), as floats;
+    None without keys.
+
+    Examples
+    --------
+    >>> key_codes(["b", "a", "z"], ("g", pd.Index(["a", "b"]))).tolist()
+    [1.0, 0.0, -1.0]
+    """
+    if keys is None:
+        return None
+    return keys[1].get_indexer(pd.Index(values)).astype(float)
 
 
 def floats(frame: pd.DataFrame, columns: list[str]) -> FloatArray:
