@@ -182,8 +182,8 @@ def _columns(args: argparse.Namespace, sample: pd.DataFrame) -> list[Any]:
 
 
 def _fit_memory(args: argparse.Namespace) -> Any:
-    """``--by``, ``--plot``, ``--shrinkage`` and robust errors with EM need the rows: read the
-    file into memory and fit."""
+    """``--by`` (Box's M, MANOVA), ``--plot`` and ``--shrinkage`` need the rows: read the file
+    into memory and fit."""
     frame = _read(args)
     columns = _columns(args, frame)
     return me.fit(frame, columns=columns, missing=args.missing, cov_type=args.cov_type,
@@ -373,8 +373,8 @@ def _fit_parser(sub: Any) -> None:
         "fit", help="fit an MVN to the numeric columns of a CSV/Parquet file",
         description="Fit a multivariate normal by maximum likelihood. The file is streamed in "
                     "chunks (memory flat in its length; column types judged on its first 1000 "
-                    "rows), except with --by, --plot, or --missing em with --cov-type robust, "
-                    "which need every row and read the file into memory.")
+                    "rows), except with --by, --plot or --shrinkage, which need every row and "
+                    "read the file into memory.")
     _file_options(fit)
     fit.add_argument("--columns", help="comma-separated column names to fit (default: every "
                                        "numeric column; the others are reported)")

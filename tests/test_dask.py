@@ -120,7 +120,6 @@ def test_structures(iris):
     ({"columns": COLS, "by": np.arange(150) % 2}, InvalidOptionError,
      "'by' argument must name a column of a Dask DataFrame.*Add the group labels"),
     ({"columns": COLS, "shrinkage": "oas"}, InvalidOptionError, "'shrinkage'"),
-    ({"columns": COLS, "missing": "em", "cov_type": "robust"}, InvalidOptionError, "classic"),
 ])
 def test_bad_options(iris, kwargs, error, match):
     with pytest.raises(error, match=match):
@@ -184,6 +183,18 @@ def test_series_and_analytic_em(rng):
                 missing="em")
     _same(em, me.fit(frame, weights="w", weights_kind="analytic", missing="em"), rtol=1e-9)
     assert em.nobs == pytest.approx(90.0)
+
+
+@pytest.mark.parametrize("kind", ["frequency", "analytic"])
+def test_em_robust_sums_the_scores_over_partitions(air, kind):
+    """The sandwich's meat from every row's observed-data score, partition by partition
+    (weights normalised as in memory; rows with nothing observed add nothing)."""
+    frame = air.assign(w=np.linspace(0.5, 2.0, len(air)))
+    frame.loc[[3, 40], AIR] = np.nan
+    options = dict(columns=AIR, missing="em", cov_type="robust", weights="w",
+                   weights_kind=kind)
+    got = me.fit(dd.from_pandas(frame, npartitions=6), **options)
+    _same(got, me.fit(frame, **options), rtol=1e-9)
 
 
 def test_refusals_give_the_right_advice(iris):

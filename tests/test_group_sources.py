@@ -150,22 +150,31 @@ def test_streamed_groups_at_extreme_scales_and_offsets(air, scale, offset):
                                             rel=1e-10)
 
 
-def test_streamed_results_keep_no_rows_and_say_what_needs_them(air, iris, files):
-    got = me.fit_file(files["air.csv"], columns=AIR, by="Month", missing="em",
-                      equal=["cov"])
-    free = me.fit_file(files["air.csv"], columns=AIR, by="Month", missing="em")
-    test = me.lr_test(got, free)
-    want = me.lr_test(me.fit(air, columns=AIR, by="Month", missing="em", equal=["cov"]),
-                      me.fit(air, columns=AIR, by="Month", missing="em"))
-    assert (test.statistic, test.df) == pytest.approx((want.statistic, want.df), rel=1e-10)
+def test_streamed_shared_fits_take_robust_errors_and_scaled_tests(air, iris, files):
+    """Per-row passes (the sandwich's meat, Yuan–Bentler's and Satorra–Bentler's traces) read
+    each group's rows again: the numbers of the fits in memory."""
+    options = dict(columns=AIR, by="Month", missing="em")
+    for kind, fit in _sources(air, files, "air"):
+        got = fit(equal=["cov"], cov_type="robust", **options)
+        want = me.fit(air, equal=["cov"], cov_type="robust", **options)
+        np.testing.assert_allclose(got.std_errors, want.std_errors, rtol=1e-8, err_msg=kind)
+        shared, free = fit(equal=["cov"], **options), fit(**options)
+        test = me.lr_test(shared, free, scaled="yuan-bentler")
+        ref = me.lr_test(me.fit(air, equal=["cov"], **options), me.fit(air, **options),
+                         scaled="yuan-bentler")
+        assert (test.statistic, test.df) == pytest.approx((ref.statistic, ref.df), rel=1e-9)
+    sb = me.lr_test(me.fit_file(files["iris.csv"], by="Species", equal=["cov"]),
+                    me.fit_file(files["iris.csv"], by="Species"), scaled="satorra-bentler")
+    want = me.lr_test(me.fit(iris, by="Species", equal=["cov"]), me.fit(iris, by="Species"),
+                      scaled="satorra-bentler")
+    assert sb.statistic == pytest.approx(want.statistic, rel=1e-10)
+
+
+def test_streamed_results_keep_no_rows_and_say_what_needs_them(iris, files):
     with pytest.raises(InvalidOptionError, match="Box's M test works on the rows in memory"):
         me.fit_file(files["iris.csv"], by="Species").box_m_test()
-    with pytest.raises(InvalidOptionError, match="per-row scores need the groups' rows"):
-        me.lr_test(got, free, scaled="yuan-bentler")
-    with pytest.raises(InvalidOptionError, match=r"cov_type='robust'.*read the file with "
-                                                 r"pandas"):
-        me.fit_file(files["air.csv"], columns=AIR, by="Month", missing="em",
-                    equal=["cov"], cov_type="robust")
+    with pytest.raises(InvalidOptionError, match="MANOVA works on the rows in memory"):
+        me.fit(dd.from_pandas(iris, npartitions=2), by="Species").manova()
 
 
 def test_separate_streamed_groups_take_robust_errors(iris, files):

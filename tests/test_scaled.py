@@ -121,12 +121,19 @@ def test_satorra_bentler_needs_complete_data():
         me.lr_test(cs, me.fit(orth, missing="em"), scaled="satorra-bentler")
 
 
-def test_missing_values_from_a_file_need_the_rows_in_memory():
+@pytest.mark.parametrize("chunksize", [1, 5])
+def test_missing_values_from_a_file_give_lavaans_mlr(chunksize):
+    """The per-row observed-data scores summed chunk by chunk (chunks of one row, and chunks
+    whose rows leave columns unobserved) give the exact-MLE hand computation of lavaan's
+    MLR with missing="ml", as the rows in memory do."""
     path = str(REFERENCE / "data" / "orthodont_wide_missing.csv")
-    cs = me.fit_file(path, columns=ORTH, structure="compound_symmetry", missing="em")
-    un = me.fit_file(path, columns=ORTH, missing="em")
-    with pytest.raises(InvalidOptionError, match="rows in memory"):
-        me.lr_test(cs, un, scaled="yuan-bentler")
+    cs = me.fit_file(path, columns=ORTH, structure="compound_symmetry", missing="em",
+                     chunksize=chunksize)
+    un = me.fit_file(path, columns=ORTH, missing="em", chunksize=chunksize)
+    test = me.lr_test(cs, un, scaled="yuan-bentler")
+    hand = REF["yb_orthodont_missing"]["hand"]
+    np.testing.assert_allclose(test.detail("scaling_factor"), hand["scaling_factor"], rtol=1e-9)
+    np.testing.assert_allclose(test.statistic, hand["chisq_scaled"], rtol=1e-9)
 
 
 def test_complete_data_from_a_file_is_the_in_memory_test(orthodont):

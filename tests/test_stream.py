@@ -21,7 +21,7 @@ from mvn_estimate.exceptions import (
     NumericalRangeError,
 )
 
-from .conftest import lavaan_table, reference
+from .conftest import lavaan_params, lavaan_table, reference
 
 COLS = ["Sepal.Length", "Sepal.Width", "Petal.Length", "Petal.Width"]
 RTOL = 1e-12
@@ -139,11 +139,22 @@ def test_em_matches_in_memory(air, tmp_path, information):
     np.testing.assert_allclose(got.em.missing_fraction, want.em.missing_fraction, rtol=1e-15)
 
 
-def test_em_robust_is_refused(air, tmp_path):
+@pytest.mark.parametrize("chunksize", [1, 17, 1000])
+def test_em_robust_streams_and_matches_lavaan(air, tmp_path, chunksize):
+    """Every row's observed-data score outer product, summed chunk by chunk (a chunk of one
+    row; chunks whose rows leave a column unobserved), equals lavaan's Huber–White FIML
+    standard errors and the in-memory sandwich."""
     path = tmp_path / "air.csv"
     air.to_csv(path, index=False)
-    with pytest.raises(InvalidOptionError, match="cov_type='classic'"):
-        me.fit_file(str(path), columns=["Ozone", "Wind"], missing="em", cov_type="robust")
+    cols = ["Ozone", "Solar.R", "Wind", "Temp"]
+    got = me.fit_file(str(path), columns=cols, missing="em", cov_type="robust",
+                      chunksize=chunksize)
+    entry = reference("structures")["fiml_air_robust_huber_white_observed"]
+    _, se = lavaan_params(entry, cols)
+    np.testing.assert_allclose(got.std_errors[se.index], se, rtol=1e-4)
+    want = me.fit(air, columns=cols, missing="em", cov_type="robust")
+    np.testing.assert_allclose(got.std_errors, want.std_errors, rtol=1e-9)
+    np.testing.assert_allclose(got.cov_params(), want.cov_params(), rtol=1e-8, atol=1e-12)
 
 
 def test_structure_matches_in_memory(iris, tmp_path):

@@ -71,9 +71,8 @@ def lr_test(restricted: Any, full: Any, *, scaled: ScaledTest | None = None) -> 
         it fits better than the full one (so it cannot be nested in it), or the scaled
         difference's factor is not positive.
     InvalidOptionError
-        A scaled test the fits cannot give: Satorra–Bentler with missing data, a shrinkage
-        fit, or ``missing="em"`` from a file or Dask (the per-row scores need the rows in
-        memory).
+        A scaled test the fits cannot give: Satorra–Bentler with missing data, or a shrinkage
+        fit.
     NotNestedError
         Also: a grouped fit against a single one.
 
@@ -104,10 +103,10 @@ def lr_test(restricted: Any, full: Any, *, scaled: ScaledTest | None = None) -> 
 
     **What the fits keep.** Every fit keeps a reference to its rows (the in-memory array —
     not a copy, unless the data had to be rescaled to stay within float64's range; for a
-    file, its path, read again; for Dask, the collection; for ``missing="em"``, the
-    per-pattern summaries it already holds). A scaled test makes one pass over them per
-    fit, ``O(n k²)`` time, and computes the ``k×k`` information and score outer products
-    (``k`` the fit's free parameters: ``8k²`` bytes each, 8.5 MB at ``p = 20``
+    file, its path, read again; for Dask, the collection — with ``missing="em"`` too: the
+    per-row observed-data scores are summed chunk by chunk). A scaled test makes one pass
+    over them per fit, ``O(n k²)`` time, and computes the ``k×k`` information and score outer
+    products (``k`` the fit's free parameters: ``8k²`` bytes each, 8.5 MB at ``p = 20``
     unstructured; a structured model's ``k`` is much smaller), keeping only the traces. For
     complete data the unstructured model needs neither matrix: its trace is one ``O(np²)``
     pass. Grouped fits keep each group's rows (the in-memory data, not a copy) and their

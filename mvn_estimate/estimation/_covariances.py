@@ -11,7 +11,7 @@ family             cov_type    estimator of ``Cov(θ̂)``                       
 ``structured``     classic     inverse information of the model (chain rule)    no           yes
 ``structured``     robust      sandwich with per-row scores                     yes          yes
 ``em``             classic     inverse observed (or expected) information       no           yes
-``em``             robust      sandwich with per-row observed-data scores       yes          no
+``em``             robust      sandwich with per-row observed-data scores       yes          yes
 ``shrinkage``      classic     none: a shrinkage estimate is not the MLE        no           yes
 ``t``              classic     inverse observed information of the t (with ν)   yes          yes
 =================  ==========  ===============================================  ===========  =======
@@ -85,8 +85,7 @@ BUILDERS: dict[tuple[str, str], Builder] = {(b.family, b.cov_type): b for b in (
     Builder("structured", "classic", _information),
     Builder("structured", "robust", _sandwich, second_pass=True),
     Builder("em", "classic", _information),
-    Builder("em", "robust", _sandwich, second_pass=True, streams=False,
-            needs="every row's observed-data score"),
+    Builder("em", "robust", _sandwich, second_pass=True),
     Builder("shrinkage", "classic", _none),
     Builder("t", "classic", _information, second_pass=True),
 )}

@@ -105,4 +105,4 @@ def assemble(source: Source, spec: FitSpec, e: Estimate,
         weights_kind=spec.weights_kind if spec.weighted else None, structure=e.structure,
         theta=np.asarray(theta, dtype=float), at_bounds=e.at_bounds, data_id=e.data_id,
         param_cov=covariance, data=e.kept if source.in_memory else None,
-        shrinkage=e.shrinkage, scores=score_moments(e, spec, source.in_memory))
+        shrinkage=e.shrinkage, scores=score_moments(e, spec))

@@ -25,7 +25,7 @@ from ..exceptions import (
 from ..guards import ShrinkageResult, shrink_stats, unscaled
 from ..inference import ParamCovariance, score_meat
 from ..linalg import PDFactor
-from ..missing import EMModel, chained, em, robust_meat
+from ..missing import EMModel, chained, em
 from ..model import (
     CovarianceStructure,
     Unstructured,
@@ -40,7 +40,7 @@ from ..model import (
 from ._digest import data_digest
 from ._estimate import Estimate, Estimator, assemble
 from ._incomplete import restrict
-from ._reduce import Complete, reduce_complete, reduce_patterns
+from ._reduce import Complete, observed_meat, reduce_complete, reduce_patterns
 from ._results import EMInfo, MVNResult
 from ._scaling import Units
 
@@ -184,8 +184,7 @@ class ExpectationMaximisation(Estimator):
             return chained(model, pat, out.mean, out.theta, kind)[1]
 
         def meat() -> FloatArray:
-            assert inc.values is not None  # the builder needs the rows in memory
-            full = robust_meat(pat, inc.values, inc.weights, out.mean, out.cov)
+            full = observed_meat(inc, out.mean, out.cov)
             if model.saturated:
                 return full
             t = chain_matrix(structure, out.theta, pat.p)

@@ -32,10 +32,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._typing import FloatArray
-from ..data import Chunked, SufficientStats
+from ..data import SufficientStats
 from ..exceptions import (
     ConvergenceWarning,
-    InvalidOptionError,
     MVNEstimateError,
     NotIdentifiedError,
     NotPositiveDefiniteError,
@@ -50,12 +49,12 @@ from ..missing import (
     chained,
     e_step,
     em,
-    robust_meat,
     score_vector,
     start_values,
 )
 from ..model import CovarianceStructure, chain_matrix, factor_or_explain
 from ._layout import Layout
+from ._reduce import Incomplete, observed_meat
 from ._scaled import gamma_trace
 
 __all__ = ["GroupData", "JointEstimate", "JointModel"]
@@ -67,24 +66,18 @@ single-group EM)."""
 
 @dataclass(frozen=True, eq=False)
 class GroupData:
-    """One group's rows as the joint fit reads them: its patterns (in units, relative to their
-    origin), that origin minus the common one, its rows and weights (in units; for the robust
-    pass; None for rows not in memory) and its name for messages."""
+    """One group's rows as the joint fit reads them: its reduction (patterns in units,
+    relative to their origin, and the rows for per-row passes), that origin minus the common
+    one, and its name for messages."""
 
-    patterns: Patterns
+    reduced: Incomplete
     shift: FloatArray
-    values: FloatArray | None
-    weights: FloatArray | None
     name: str
 
     @property
-    def rows(self) -> FloatArray:
-        """The rows in memory, for a per-row pass (refused for a file or Dask)."""
-        if self.values is None:
-            raise InvalidOptionError(
-                f"In group {self.name}: this needs every row of the groups in memory, and "
-                "they were read from a file or a Dask collection; fit the data in memory.")
-        return self.values
+    def patterns(self) -> Patterns:
+        """The group's missingness patterns."""
+        return self.reduced.patterns
 
 
 @dataclass(frozen=True, eq=False)
@@ -210,7 +203,7 @@ class JointModel:
                                        strict=True):
             cov = self.structure.cov(theta)
             at = _sample_mean(d.patterns) if centred else mean - d.shift
-            full = robust_meat(d.patterns, d.rows, d.weights, at, cov)
+            full = observed_meat(d.reduced, at, cov)
             if centred:
                 total = score_vector(d.patterns, at, cov)
                 full -= np.outer(total, total) / d.patterns.total
@@ -222,7 +215,7 @@ class JointModel:
         """``h = Σ_g tr(A(Σ̂_g)Γ_g)``, ``Γ_g`` about group ``g``'s sample mean (complete data;
         one pass over the rows)."""
         _, covs = self.unpack_moments(phi)
-        return float(sum(gamma_trace(Chunked.of(d.rows, d.weights),
+        return float(sum(gamma_trace(d.reduced.row_source(),
                                      _sample_mean(d.patterns) + d.patterns.origin, cov)
                          for d, cov in zip(self.groups, covs, strict=True)))
 

@@ -109,11 +109,6 @@ class _Prepared:
     units: Units
     dropped: list[int]
 
-    @property
-    def in_memory(self) -> bool:
-        """Whether the groups' rows are held in memory (for per-row passes)."""
-        return self.parts[0] is not None
-
 
 def _apply_policy(ds: Dataset, w: FloatArray | None, groups: Groups,
                   spec: FitSpec) -> tuple[list[Dataset], list[FloatArray | None], list[int]]:
@@ -211,14 +206,8 @@ def fit_shared(ds: Dataset, w: FloatArray | None, groups: Groups,
 
 def fit_shared_sources(groups: GroupSources, spec: FitSpec
                        ) -> tuple[dict[Any, MVNResult], Layout, ParamCovariance, JointInfo]:
-    """:func:`fit_shared` for groups read from a file or a Dask collection (their rows are
-    not kept: robust standard errors and scaled tests need them in memory)."""
-    if spec.cov_type == "robust":
-        load = groups.sources[0].load
-        raise InvalidOptionError(
-            f"{setting('cov_type', 'robust')} for groups that share parameters needs every "
-            f"row's score in a pass the joint model makes over rows in memory; {load}, or use "
-            f"{setting('cov_type', 'classic')}.")
+    """:func:`fit_shared` for groups read from a file or a Dask collection (per-row passes,
+    for robust errors and scaled tests, read the rows again)."""
     names = [group_name(groups.name, g) for g in groups.labels]
     return _fit(_prepare_sources(groups, spec, names), groups.labels, names, spec)
 
@@ -232,8 +221,7 @@ def _fit(prep: _Prepared, labels: list[Any], names: list[str], spec: FitSpec
     layout = Layout.of(labels, param_names(strings)[:p] + structure.param_names(strings),
                        ["free"] * p + structure.param_kinds(), p, spec.equal)
     origin = prep.reduced[0].patterns.origin
-    data = [GroupData(r.patterns, r.patterns.origin - origin,
-                      None if r.values is None else np.asarray(r.values), r.weights, name)
+    data = [GroupData(r, r.patterns.origin - origin, name)
             for r, name in zip(prep.reduced, names, strict=True)]
     model = JointModel(data, layout, structure, spec.equal, spec.tol, spec.max_iter)
     est = model.fit()
@@ -245,23 +233,17 @@ def _fit(prep: _Prepared, labels: list[Any], names: list[str], spec: FitSpec
     covariance.diag()
     info = JointInfo(est.iterations, est.newton_steps, est.converged, spec.information,
                      lambda kind: model.information(est.phi, kind),
-                     lambda: model.meat(est.phi), _score_moments(model, est, spec,
-                                                                 prep.in_memory))
+                     lambda: model.meat(est.phi), _score_moments(model, est, spec))
     fits = {label: _group_result(prep, g, est, structure, origin, spec, info,
                                  Selected(covariance, layout.positions[g]))
             for g, label in enumerate(labels)}
     return fits, layout, covariance, info
 
 
-def _score_moments(model: JointModel, est: JointEstimate, spec: FitSpec,
-                   in_memory: bool) -> ScoreMoments:
+def _score_moments(model: JointModel, est: JointEstimate, spec: FitSpec) -> ScoreMoments:
     """What a scaled test reads from the joint model (nothing is computed until one asks;
-    Satorra–Bentler's pieces only for complete data; nothing for rows not in memory)."""
+    Satorra–Bentler's pieces only for complete data)."""
     complete = spec.missing != "em"
-    if not in_memory:
-        return ScoreMoments(model.layout.size, complete, False, unavailable=(
-            "the joint model's per-row scores need the groups' rows in memory (a file or "
-            "Dask partitions are not kept); fit the data in memory"))
     return ScoreMoments(
         model.layout.size, complete, False, partial(model.information, est.phi),
         partial(model.meat, est.phi),

@@ -34,7 +34,9 @@ from ..missing import (
     Patterns,
     PatternTally,
     build_patterns,
+    chunk_meat,
     patterns_from_summaries,
+    robust_meat,
     start_values,
 )
 from ._scaling import Units, units_of
@@ -42,7 +44,8 @@ from ._scaling import Units, units_of
 if TYPE_CHECKING:
     from ._spec import FitSpec
 
-__all__ = ["Complete", "Incomplete", "complete_rows", "reduce_complete", "reduce_patterns"]
+__all__ = ["Complete", "Incomplete", "complete_rows", "observed_meat", "reduce_complete",
+           "reduce_patterns"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,23 +59,25 @@ class Complete:
     dropped: int
 
 
-def _kept(x: FloatArray, w: FloatArray | None, fn: Any, factor: float) -> Any:
-    keep = ~np.isnan(x).any(axis=1)
-    if not keep.all():
-        x, w = x[keep], None if w is None else w[keep]
+def _kept(x: FloatArray, w: FloatArray | None, fn: Any, factor: float,
+          complete: bool = True) -> Any:
+    if complete:
+        keep = ~np.isnan(x).any(axis=1)
+        if not keep.all():
+            x, w = x[keep], None if w is None else w[keep]
     return fn(x, w if w is None or factor == 1.0 else w * factor)
 
 
 class _Used:
-    """The rows a complete-data fit uses, read again: rows with NaN dropped and analytic
+    """The rows a fit uses, read again: rows with NaN dropped (``complete``) and analytic
     weights scaled, in the task that reads each chunk."""
 
-    def __init__(self, rows: Rows, factor: float) -> None:
-        self.rows, self.factor = rows, factor
+    def __init__(self, rows: Rows, factor: float, complete: bool = True) -> None:
+        self.rows, self.factor, self.complete = rows, factor, complete
 
     def total(self, fn: Any, merge: Any = add, check: Any = None) -> Any:
-        return self.rows.total(partial(_kept, fn=fn, factor=self.factor), merge=merge,
-                               check=check)
+        return self.rows.total(partial(_kept, fn=fn, factor=self.factor,
+                                       complete=self.complete), merge=merge, check=check)
 
     def head(self) -> Any:
         return self.rows.head()
@@ -143,6 +148,26 @@ class Incomplete:
     values: FloatArray | None
     weights: FloatArray | None
     """In memory: the data in units and their (normalised) weights, for row-level passes."""
+    rows: Rows | None = None
+    """Read in chunks: the rows in units with their normalised weights, for row-level
+    passes (per-row scores summed chunk by chunk)."""
+
+    def row_source(self) -> Rows:
+        """The rows in units with their normalised weights, in memory or read again."""
+        if self.values is not None:
+            return Chunked.of(self.values, self.weights)
+        assert self.rows is not None
+        return self.rows
+
+
+def observed_meat(inc: Incomplete, mean: FloatArray, cov: FloatArray) -> FloatArray:
+    """``B = Σᵢ wᵢsᵢsᵢᵀ`` from the per-row observed-data scores at ``(μ, Σ)`` (``mean``
+    relative to the patterns' origin): from the rows in memory, or one more pass over a
+    stream, chunk by chunk."""
+    if inc.values is not None:
+        return robust_meat(inc.patterns, inc.values, inc.weights, mean, cov)
+    assert inc.rows is not None
+    return inc.rows.total(partial(chunk_meat, mean=mean + inc.patterns.origin, cov=cov))
 
 
 def _in_range(pat: Patterns, power: int) -> bool:
@@ -206,4 +231,6 @@ def reduce_patterns(source: Source, spec: FitSpec, *, common: bool,
         units = units_of(source.rows, origin, common)
         pat, counts = _streamed_patterns(source, spec, units.rows(source.rows),
                                          origin / units.scale)
-    return Incomplete(pat, units, counts.tally.nan / counts.tally.rows, None, None)
+    rows = _Used(units.rows(source.rows), _factor(spec, counts.nonzero, counts.weight_sum),
+                 complete=False)
+    return Incomplete(pat, units, counts.tally.nan / counts.tally.rows, None, None, rows)

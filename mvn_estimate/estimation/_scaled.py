@@ -144,7 +144,7 @@ def gamma_trace(rows: Rows, mean: FloatArray, cov: FloatArray) -> float:
     return float(np.trace(ps) + 0.5 * (q2 / n - np.trace(ps @ ps)))
 
 
-def score_moments(e: Estimate, spec: FitSpec, in_memory: bool) -> ScoreMoments:
+def score_moments(e: Estimate, spec: FitSpec) -> ScoreMoments:
     """The :class:`ScoreMoments` of an estimate (nothing is computed until a test asks)."""
     k = int(e.free.sum()) if e.free is not None else e.mean.size + e.theta.size
     saturated = isinstance(e.structure, Unstructured)
@@ -155,11 +155,7 @@ def score_moments(e: Estimate, spec: FitSpec, in_memory: bool) -> ScoreMoments:
                                         "estimate, so no likelihood-ratio statistic is scaled")
     gamma = partial(gamma_trace, e.rows, e.mean, e.cov) if complete and e.rows is not None \
         else None
-    unavailable = None
-    if not complete and not in_memory:
-        unavailable = ("its per-row observed-data scores need the rows in memory (a stream "
-                       "or partitions do not keep them); fit the data in memory")
-    return ScoreMoments(k, complete, saturated, e.information, e.meat, gamma, unavailable)
+    return ScoreMoments(k, complete, saturated, e.information, e.meat, gamma)
 
 
 def scaling(moments: ScoreMoments, method: str) -> tuple[float, str]:

@@ -60,7 +60,7 @@ class FitSpec:
     >>> spec = FitSpec.of(missing="em")
     >>> spec.estimator, spec.information, spec.streams
     ('em', 'observed', True)
-    >>> FitSpec.of(missing="em", cov_type="robust").streams
+    >>> FitSpec.of(shrinkage="oas").streams
     False
     >>> FitSpec.of(equal=["cov", "mean"], grouped=True).equal
     ('mean', 'cov')

@@ -122,8 +122,8 @@ def fit_file(path: str | Table, *, columns: Any = None, missing: Missing = "rais
         Columns to fit (default: every column but ``weights``; they must be numeric).
     missing, weights_kind, cov_type, information, tol, max_iter, structure, auxiliary
         As in :func:`mvn_estimate.fit`; ``weights`` is a column name. ``missing="em"`` reads
-        the file once into per-pattern statistics; its robust standard errors are not
-        available from a stream.
+        the file once into per-pattern statistics (robust standard errors read it once more,
+        summing the per-row observed-data scores chunk by chunk).
     chunksize : int, optional
         Rows per chunk (default about 2 million values).
     progress : bool, optional
@@ -137,8 +137,7 @@ def fit_file(path: str | Table, *, columns: Any = None, missing: Missing = "rais
         A column of the file whose values (text or numbers) define groups, as
         :func:`mvn_estimate.fit`'s ``by``: each group fitted on its own, or jointly with
         ``equal``. The column is read once for the labels; every pass then reads the file once
-        per group. Standard errors of shared parameters come from the joint information
-        (``cov_type="robust"`` and scaled tests need the rows in memory).
+        per group. Box's M and MANOVA need the rows in memory.
     equal : list of {"mean", "cov"}, optional
         With ``by``: parameters the groups share (see :func:`mvn_estimate.fit`).
 

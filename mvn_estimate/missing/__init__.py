@@ -32,6 +32,7 @@ from ._fill import fill as fill
 from ._fill import fill_bounded as fill_bounded
 from ._fill import row_groups as row_groups
 from ._little import LittleResult, little_mcar_test
+from ._observed import chunk_meat as chunk_meat
 from ._observed import information, loglike, score
 from ._observed import information_matrix as information_matrix
 from ._observed import robust_meat as robust_meat

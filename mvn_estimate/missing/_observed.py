@@ -30,7 +30,7 @@ import pandas as pd
 from .._docs import fill_doc
 from .._typing import FloatArray, Information, IntArray
 from .._validate import check_choice
-from ..data import as_dataset
+from ..data import Dataset, as_dataset
 from ..linalg import vech_multiplicity
 from ..model import LOG_2PI, checked_point, param_names, refuse_dense, sym_score
 from ._conditional import (
@@ -46,8 +46,8 @@ from ._conditional import (
 )
 from ._patterns import Patterns, build_patterns
 
-__all__ = ["information", "information_matrix", "loglike", "robust_meat", "row_mahalanobis",
-           "row_terms", "score", "score_and_information", "score_vector"]
+__all__ = ["chunk_meat", "information", "information_matrix", "loglike", "robust_meat",
+           "row_mahalanobis", "row_terms", "score", "score_and_information", "score_vector"]
 
 
 def _unvech(v: FloatArray, p: int) -> FloatArray:
@@ -209,6 +209,27 @@ def robust_meat(pat: Patterns, x: FloatArray, w: FloatArray | None, mean: FloatA
         weights = np.ones(idx.size) if w is None else w[idx]
         meat += (s * weights[:, None]).T @ s
     return (meat + meat.T) / 2
+
+
+def chunk_meat(x: FloatArray, w: FloatArray | None, mean: FloatArray,
+               cov: FloatArray) -> FloatArray:
+    """:func:`robust_meat` of one chunk of rows (``mean`` in the rows' own coordinates): the
+    score outer products add up over any split of the rows, so a stream sums these.
+
+    Examples
+    --------
+    >>> x = np.array([[0.0, np.nan], [1.0, 2.0], [np.nan, 1.0], [2.0, 0.5]])
+    >>> m, c = np.array([1.0, 1.0]), np.eye(2)
+    >>> np.allclose(chunk_meat(x[:2], None, m, c) + chunk_meat(x[2:], None, m, c),
+    ...             chunk_meat(x, None, m, c))
+    True
+    """
+    p = x.shape[1]
+    if not (~np.isnan(x)).any():
+        k = p + p * (p + 1) // 2
+        return np.zeros((k, k))
+    pat = build_patterns(Dataset(x, pd.RangeIndex(p), None, False), w, identify=False)
+    return robust_meat(pat, x, w, mean - pat.origin, cov)
 
 
 def _prepared(data: Any, mean: Any, cov: Any) -> tuple[Patterns, FloatArray, FloatArray,

@@ -245,13 +245,16 @@ def _sorted_patterns(keys: np.ndarray) -> tuple[np.ndarray, IntArray, IntArray, 
 
 
 def build_patterns(ds: Dataset, w: FloatArray | None, *,
-                   summarise_above: int | None = None) -> Patterns:
+                   summarise_above: int | None = None, identify: bool = True) -> Patterns:
     """Reduce ``ds`` (NaN = missing) to per-pattern statistics in one pass (plus the rows of
     rare patterns).
 
     A pattern with more than ``summarise_above`` rows (default ``p``) is summarised by its
     statistics; the others keep their rows. Both give the same numbers (tested); the choice
     only bounds memory (a ``p×p`` scatter costs no more than the rows it replaces).
+
+    ``identify=False`` leaves out the checks that the data identify the model (for a chunk of
+    rows whose statistics are added to others').
 
     Raises
     ------
@@ -266,7 +269,8 @@ def build_patterns(ds: Dataset, w: FloatArray | None, *,
     used = np.flatnonzero(anyobs)
     uniq, inverse, nrows, order = _sorted_patterns(keys[used])
     masks = _masks_of(uniq, p)
-    _identified(ds.labels, masks, nrows)
+    if identify:
+        _identified(ds.labels, masks, nrows)
     row_pattern = np.full(x.shape[0], -1, dtype=np.intp)
     row_pattern[used] = inverse
     order = used[order]
@@ -294,7 +298,8 @@ def build_patterns(ds: Dataset, w: FloatArray | None, *,
         g_n[rare] = tot[rare]
         g_mean[rare] = sums[rare] / np.where(tot[rare] > 0, tot[rare], 1.0)[:, None]
     scatter = np.stack(scatters) if scatters else np.zeros((0, p, p))
-    _weighted(ds.labels, masks, g_n)
+    if identify:
+        _weighted(ds.labels, masks, g_n)
     groups = _groups(masks, summary, raw_pattern)
     return Patterns(masks, g_n, nrows, g_mean, scatter, raw_x, raw_w, raw_pattern, row_pattern,
                     origin, groups, ds.labels, int(x.shape[0] - used.size))
