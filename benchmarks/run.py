@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import cases, regression, robust_t
+from . import cases, regression, robust_t, streams
 from . import groups as group_cases
 from . import impute as impute_cases
 from . import scale as scale_cases
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--only", help="comma-separated groups: fit, loglike, backend, nearest, "
                                        "em, robust, cores, file, dask, regress, groups, impute, "
-                                       "robust2")
+                                       "robust2, streams")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(12345)
     scale = 10 if args.quick else 1
@@ -74,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
         "robust2": [lambda: robust_t.t_case(rng, 100_000 // scale, repeat=max(3, rep // 2)),
                     lambda: robust_t.mcd_case(rng, 100_000 // scale, repeat=max(3, rep // 2)),
                     lambda: robust_t.mcd_wide_case(rng)],
+        "streams": [lambda: streams.em_robust_stream_case(rng, 1_000_000 // scale, 20,
+                                                          max(3, rep // 2)),
+                    lambda: streams.groups_stream_case(rng, 1_000_000 // scale, 10,
+                                                       max(3, rep // 2))],
     }
     chosen = args.only.split(",") if args.only else list(groups)
     unknown = [c for c in chosen if c not in groups]

@@ -367,6 +367,8 @@ def describe(value: Any) -> str:
     """
     if isinstance(value, np.ndarray):
         return f"ndarray of shape {value.shape} and dtype {value.dtype}"
+    if hasattr(value, "__dask_graph__"):  # lazy: its length is not known without computing
+        return f"a Dask {type(value).__name__}"
     shape = getattr(value, "shape", None)
     if shape is not None and hasattr(value, "dtypes"):
         return f"{type(value).__name__} of shape {tuple(shape)}"

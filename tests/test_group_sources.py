@@ -234,3 +234,77 @@ def test_a_group_that_drop_empties_is_named(air):
     with pytest.raises(MissingValueError, match=r"Month = 6"), warnings.catch_warnings():
         warnings.simplefilter("ignore", DroppedRowsWarning)  # month 5's, fitted first
         me.fit(dd.from_pandas(frame, npartitions=3), columns=AIR, by="Month", missing="drop")
+
+
+# --------------------------------------------------------- found by a review as a new user
+def test_csv_labels_are_typed_for_the_whole_column_not_per_chunk(iris, tmp_path):
+    """A chunk holding only "1"/"2" would read them as numbers: every chunk reads the column
+    as text, and the labels get the type pandas gives the whole column."""
+    frame = iris.drop(columns="Species").assign(g=np.tile(["1", "2", "x"], 50))
+    path = tmp_path / "mixed.csv"
+    frame.to_csv(path, index=False)
+    got = me.fit_file(path, by="g", chunksize=2)
+    want = me.fit(pd.read_csv(path), by="g")
+    assert list(got.groups) == list(want.groups) == ["1", "2", "x"]
+    assert [g.nobs for g in got.groups.values()] == [50.0, 50.0, 50.0]
+    np.testing.assert_allclose(got.params, want.params, rtol=1e-12)
+    for labels in (np.tile([True, False], 75), np.tile([1.5, 2.0], 75), np.tile([3, 1], 75)):
+        path = tmp_path / "typed.csv"
+        iris.assign(g=labels).to_csv(path, index=False)
+        got = me.fit_file(path, by="g", columns=["Sepal.Length"], chunksize=7)
+        want = me.fit(pd.read_csv(path), by="g", columns=["Sepal.Length"])
+        assert list(got.groups) == list(want.groups)
+        assert [type(k) for k in got.groups] == [type(k) for k in want.groups]
+
+
+@pytest.mark.parametrize("value", [2.9, 5.0, 1 / 3, 0.1])
+def test_a_column_constant_within_a_group_is_refused_as_in_memory(iris, value):
+    """The group's statistics are formed about its own first rows, found by a pass when the
+    first partition holds none of them: a constant column has exactly zero scatter."""
+    frame = iris.copy()
+    frame.loc[frame["Species"] == "virginica", "Sepal.Width"] = value
+    with pytest.raises(me.exceptions.SingularCovarianceError, match=r"Sepal\.Width"):
+        me.fit(frame, by="Species")
+    for partitions in (1, 4, 7):
+        with pytest.raises(me.exceptions.SingularCovarianceError, match=r"Sepal\.Width"):
+            me.fit(dd.from_pandas(frame, npartitions=partitions), by="Species")
+
+
+def test_grouped_outliers_of_a_fit_that_kept_no_rows(iris, files):
+    got = me.fit_file(files["iris.csv"], by="Species")
+    table = got.outliers(0.01, data=iris)
+    want = pd.concat([me.fit(iris[iris["Species"] == g].drop(columns="Species"))
+                      .outliers(0.01, data=iris[iris["Species"] == g]) for g in got.groups])
+    np.testing.assert_allclose(table["distance"], want["distance"], rtol=1e-10)
+    assert list(table["group"].unique()) == ["setosa", "versicolor", "virginica"]
+    with pytest.raises(LabelError, match="group column 'Species'"):
+        got.outliers(data=iris.drop(columns="Species"))
+    with pytest.raises(LabelError, match=r"groups \['other'\]"):
+        got.outliers(data=iris.assign(Species="other"))
+
+
+def test_by_may_not_double_as_weights_variable_or_auxiliary(iris, air):
+    frame = iris.assign(w=1.0)
+    with pytest.raises(LabelError, match=r"'by' argument and 'weights' both name the column"):
+        me.fit(frame, by="w", weights="w")
+    with pytest.raises(LabelError, match=r"'by' argument and 'weights' both name the column"):
+        me.fit(dd.from_pandas(frame, npartitions=2), by="w", weights="w")
+    with pytest.raises(LabelError, match="cannot also be one of the variables"):
+        me.fit(iris, columns=["Sepal.Length", "Species"], by="Species")
+    with pytest.raises(LabelError, match="'auxiliary' argument names 'Month', the column"):
+        me.fit(air, by="Month", missing="em", auxiliary=["Month"])
+
+
+def test_by_needs_a_dask_dataframe(iris):
+    frame = dd.from_pandas(iris, npartitions=2)
+    with pytest.raises(InvalidOptionError, match="'data' is a Dask Series"):
+        me.fit(frame["Sepal.Length"], by="Species")
+    with pytest.raises(InvalidOptionError, match=r"got a Dask Series\. Add the group labels"):
+        me.fit(frame, by=frame["Species"])
+
+
+def test_results_compare_by_identity(iris):
+    one, two = me.fit(iris, by="Species"), me.fit(iris, by="Species")
+    assert one == one and one != two  # not an element-wise comparison that raises
+    assert (one.groups["setosa"] == one.groups["setosa"]) is True
+    assert len({one, two}) == 2

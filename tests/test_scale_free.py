@@ -163,3 +163,49 @@ def test_em_robust_at_moderate_extremes(sample, c):
     want = me.fit(y, missing="em", cov_type="robust")
     got = me.fit(y * c, missing="em", cov_type="robust")
     _close(got.std_errors.to_numpy()[:3] / c, want.std_errors.to_numpy()[:3], rtol=1e-8)
+
+
+# -------------------------------------------------- every scale between, not only the extremes
+BETWEEN = [1e-120, 1e-60, 1e-20, 1e20, 1e60, 1e120]
+"""Scales at which the data need no rescaling for the estimates, but the information
+(``∝ Σ⁻¹⊗Σ⁻¹``) or the standard errors' squares do, and where an information matrix whose
+blocks differ by ``c²`` must still be inverted accurately."""
+
+
+def _powers(names) -> np.ndarray:
+    """How each parameter scales with the data: means 1, (co)variances 2."""
+    return np.array([2.0 if n.startswith("cov") else 1.0 for n in names])
+
+
+@pytest.fixture(scope="module")
+def air():
+    import pandas as pd
+
+    frame = pd.read_csv("data/airquality.csv")
+    return frame[["Ozone", "Solar.R", "Wind", "Temp", "Month"]]
+
+
+@pytest.mark.parametrize("c", BETWEEN)
+@pytest.mark.parametrize("options", [
+    {"missing": "em"},
+    {"missing": "em", "information": "expected"},
+    {"missing": "em", "cov_type": "robust"},
+    {"missing": "drop"},
+    {"missing": "em", "by": "Month"},
+    {"missing": "em", "by": "Month", "equal": ["cov"]},
+    {"missing": "drop", "by": "Month", "equal": ["mean"]},
+], ids=["em", "em-expected", "em-robust", "drop", "by", "by-equal-cov", "by-equal-mean"])
+def test_estimates_and_standard_errors_scale_exactly(air, c, options):
+    """The fit of ``c·x`` is the fit of ``x`` scaled: means by ``c``, covariances by ``c²``,
+    and their standard errors alike (the squares of some exceed float64 at 1e±120: the
+    standard errors are formed without them)."""
+    cols = ["Ozone", "Solar.R", "Wind", "Temp"]
+    scaled = air.copy()
+    scaled[cols] = scaled[cols] * c
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", me.exceptions.DroppedRowsWarning)
+        base = me.fit(air, columns=cols, **options)
+        got = me.fit(scaled, columns=cols, **options)
+    k = _powers(got.params.index)
+    _close(got.params.to_numpy() / c ** k, base.params.to_numpy(), rtol=1e-9)
+    _close(got.std_errors.to_numpy() / c ** k, base.std_errors.to_numpy(), rtol=1e-9)

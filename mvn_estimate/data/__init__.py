@@ -20,6 +20,7 @@ from ._dataset import (
 from ._groups import (
     GroupRows,
     Groups,
+    check_by,
     check_labels,
     group_labels,
     label_summary,
@@ -61,6 +62,7 @@ __all__ = [
     "align_matrix",
     "align_params",
     "as_dataset",
+    "check_by",
     "check_labels",
     "check_weights",
     "dask_group_rows",

@@ -27,7 +27,7 @@ from ..exceptions import (
     ref,
 )
 from ._dataset import Dataset, as_dataset, is_label, show_labels
-from ._groups import group_labels, label_summary
+from ._groups import check_by, group_labels, label_summary
 from ._rows import Chunk, add
 from ._weights import weights_column
 
@@ -148,22 +148,21 @@ def dask_group_rows(data: Any, by: Any, columns: Any = None,
     """The groups of ``by`` (a column of a Dask DataFrame, read once for its labels, in order
     of first appearance) and rows whose last column is each row's group code (see
     :class:`~mvn_estimate.data.GroupRows`); the dataset holds the variables only."""
-    if hasattr(data, "columns") and np.ndim(by) == 0 and not is_label(by, data._meta):
-        raise LabelError(f"{arg('by')} must name a column of the Dask DataFrame; got "
-                         f"{describe(by)}. Its columns are "
-                         f"{show_labels(data._meta.columns, 20)}.")
-    if not hasattr(data, "columns") or not is_label(by, data._meta):
-        where = "a Dask DataFrame" if hasattr(data, "columns") else \
-            f"a Dask DataFrame ({ref('data')} is a Dask {type(data).__name__})"
+    if not isinstance(getattr(data, "_meta", None), pd.DataFrame):
         raise InvalidOptionError(
-            f"{arg('by')} must name a column of {where}; got {describe(by)}. Add the group "
-            "labels as a column: labels outside the collection cannot be matched to its "
-            "partitions.")
-    if columns is not None and any(is_label(c, data._meta) and c == by for c in columns):
-        raise LabelError(
-            f"{arg('by')} {by!r} names the column that defines the groups, so it cannot also "
-            f"be one of the variables in {ref('columns')} {show_labels(list(columns))}. "
-            f"Leave it out of {ref('columns')}.")
+            f"{arg('by')} needs a Dask DataFrame holding the group labels as a column; "
+            f"{ref('data')} is a Dask {type(data).__name__}. Fit a DataFrame with the "
+            "variables and the group column: frame[[*variables, group]], by=group.")
+    if not is_label(by, data._meta):
+        if np.ndim(by) == 0 and not hasattr(by, "__dask_graph__"):
+            raise LabelError(f"{arg('by')} must name a column of the Dask DataFrame; got "
+                             f"{describe(by)}. Its columns are "
+                             f"{show_labels(data._meta.columns, 20)}.")
+        raise InvalidOptionError(
+            f"{arg('by')} must name a column of a Dask DataFrame; got {describe(by)}. Add "
+            "the group labels as a column: labels outside the collection cannot be matched "
+            "to its partitions.")
+    check_by(by, columns, weights)
     delayed = require("dask", "Fitting a Dask collection").delayed
     summaries = [delayed(label_summary)(part) for part in data[by].to_delayed()]
     labels = group_labels(delayed(list)(summaries).compute())

@@ -15,7 +15,7 @@ from ..exceptions import LabelError, MissingValueError, ShapeError, arg, describ
 from ._dataset import Dataset, as_dataset, is_label, show_labels
 from ._rows import Chunk, Rows, add
 
-__all__ = ["GroupRows", "Groups", "check_labels", "group_labels", "label_summary",
+__all__ = ["GroupRows", "Groups", "check_by", "check_labels", "group_labels", "label_summary",
            "split_groups"]
 
 
@@ -62,11 +62,8 @@ def split_groups(data: Any, by: Any, *, columns: Any = None, min_rows: int = 1) 
     than ``min_rows`` rows (named).
     """
     exclude = (by,) if is_label(by, data) else ()
-    if exclude and columns is not None and any(is_label(c, data) and c == by
-                                               for c in columns):
-        raise LabelError(f"{arg('by')} {by!r} names the column that defines the groups, so it "
-                         f"cannot also be one of the variables in {ref('columns')} "
-                         f"{show_labels(list(columns))}. Leave it out of {ref('columns')}.")
+    if exclude:
+        check_by(by, columns, None)
     ds = as_dataset(data, columns=columns, exclude=exclude)
     keys, name = _keys(data, by, ds.index, ds.nobs)
     codes, labels = pd.factorize(keys, sort=False)
@@ -80,6 +77,20 @@ def split_groups(data: Any, by: Any, *, columns: Any = None, min_rows: int = 1) 
     parts = [Dataset(ds.values[r], ds.labels, None if ds.index is None else ds.index[r],
                      ds.labelled) for r in rows]
     return Groups(name, list(labels), parts, rows)
+
+
+def check_by(by: Any, columns: Any, weights: Any) -> None:
+    """Refuse a ``by`` column that is also one of the variables or the weights
+    (:class:`LabelError`)."""
+    listed = columns is not None and not isinstance(columns, str) and np.ndim(columns) == 1
+    if listed and any(np.ndim(c) == 0 and c == by for c in columns):
+        raise LabelError(f"{arg('by')} {by!r} names the column that defines the groups, so it "
+                         f"cannot also be one of the variables in {ref('columns')} "
+                         f"{show_labels(list(columns))}. Leave it out of {ref('columns')}.")
+    if weights is not None and np.ndim(weights) == 0 and weights == by:
+        raise LabelError(f"{arg('by')} and {ref('weights')} both name the column {by!r}: a "
+                         "column defines the groups or weighs the rows, not both. Name a "
+                         f"different column for one of them.")
 
 
 def check_labels(labels: list[Any], missing: int) -> None:
@@ -130,11 +141,14 @@ def _of_group(x: FloatArray, w: FloatArray | None, fn: Callable[..., Any],
 class GroupRows:
     """:class:`Rows` of one group, read from rows whose last column holds each row's group
     code (its position among the labels): every pass reads all rows and keeps the group's.
-    The head is every group's first rows (a point near the data, for the origin).
+    The head is the group's first rows (found by one pass when the first rows read hold none
+    of them): the point about which its statistics are formed is near the group's data, as
+    in memory — so a column constant within the group has exactly zero scatter.
     """
 
     def __init__(self, rows: Rows, code: int) -> None:
         self.rows, self.code = rows, code
+        self._head: Chunk | None = None
 
     def total(self, fn: Callable[[FloatArray, FloatArray | None], Any],
               merge: Callable[[Any, Any], Any] = add,
@@ -142,5 +156,23 @@ class GroupRows:
         return self.rows.total(partial(_of_group, fn=fn, code=self.code), merge, check)
 
     def head(self) -> Chunk:
-        x, w = self.rows.head()
-        return x[:, :-1], w
+        if self._head is None:
+            found = _group_head(*self.rows.head(), code=self.code)
+            if found is None:
+                found = self.rows.total(partial(_group_head, code=self.code), merge=_earlier)
+            assert found is not None  # every group has a row (its label was read from one)
+            self._head = found
+        return self._head
+
+
+def _group_head(x: FloatArray, w: FloatArray | None, code: int) -> Chunk | None:
+    """The rows of group ``code`` in a chunk (None if it has none)."""
+    keep = x[:, -1] == code
+    if not keep.any():
+        return None
+    return x[keep, :-1], None if w is None else w[keep]
+
+
+def _earlier(a: Chunk | None, b: Chunk | None) -> Chunk | None:
+    """The first of two chunks in row order that holds rows."""
+    return a if a is not None else b

@@ -17,6 +17,7 @@ from .. import plots
 from ..data import (
     Source,
     as_dataset,
+    check_by,
     dataset_source,
     is_label,
     resolve_weights,
@@ -29,6 +30,7 @@ from ..exceptions import (
     MVNEstimateError,
     NotNestedError,
     arg,
+    describe,
     ref,
     setting,
 )
@@ -48,7 +50,7 @@ __all__ = ["GroupedResult", "fit_group_sources", "fit_groups", "grouped_nesting"
 _NAMES = {"Box's M test": "box_m_test", "MANOVA": "manova"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class GroupedResult:
     """The same model fitted to each group of ``by``: on its own, or jointly with parameters
     the groups share (``fit(..., by=..., equal=[...])``).
@@ -299,9 +301,28 @@ class GroupedResult:
         data, by, columns = self._rows_used("MANOVA")
         return manova(data, by=by, columns=columns)
 
-    def outliers(self, alpha: float = 0.05) -> pd.DataFrame:
-        """Each group's :meth:`MVNResult.outliers`, stacked, with a ``group`` column."""
-        parts = [r.outliers(alpha).assign(group=g) for g, r in self.groups.items()]
+    def outliers(self, alpha: float = 0.05, *, data: Any = None) -> pd.DataFrame:
+        """Each group's :meth:`MVNResult.outliers`, stacked, with a ``group`` column.
+
+        ``data``: a DataFrame with the ``by`` column and the fitted columns, for fits that
+        kept no rows (files, Dask); each group's rows are judged against that group's fit
+        (p-values as for rows the fit did not keep: χ²).
+        """
+        if data is None:
+            parts = [r.outliers(alpha).assign(group=g) for g, r in self.groups.items()]
+            return pd.concat(parts)
+        if not isinstance(data, pd.DataFrame) or self.by not in data.columns:
+            raise LabelError(
+                f"{arg('data')} must be a DataFrame with the group column {self.by!r} and the "
+                f"fitted columns; got {describe(data)}. Pass the rows the groups were fitted "
+                "to.")
+        keys = data[self.by]
+        unknown = [g for g in pd.unique(keys) if g not in self.groups]
+        if unknown:
+            raise LabelError(f"{arg('data')} has rows of groups {show_labels(unknown)} this "
+                             f"fit does not have (it has {show_labels(self.labels)}).")
+        parts = [r.outliers(alpha, data=data.loc[(keys == g).to_numpy()]).assign(group=g)
+                 for g, r in self.groups.items() if (keys == g).any()]
         return pd.concat(parts)
 
     # -- presentation ------------------------------------------------------------------------
@@ -384,6 +405,8 @@ def _distinct(labels: list[Any]) -> None:
 def fit_groups(data: Any, by: Any, columns: Any, weights: Any, spec: FitSpec) -> GroupedResult:
     """Fit the groups of ``by`` with ``spec``: each on its own (one pipeline per group), or
     jointly when ``spec.equal`` names parameters they share."""
+    if is_label(by, data):
+        check_by(by, columns, weights)
     exclude = tuple(v for v in (weights, by) if is_label(v, data))
     ds = as_dataset(data, columns=columns, exclude=exclude)
     w = resolve_weights(weights, data, ds)

@@ -123,6 +123,10 @@ def joint_columns(data: Any, columns: Any, auxiliary: tuple[Any, ...],
         raise InvalidOptionError(
             f"{arg('auxiliary')} names DataFrame columns; got an array for {ref('data')}. "
             "Pass a DataFrame (pd.DataFrame(x, columns=[...])).")
+    if by is not None and np.ndim(by) == 0 and any(_same(a, by) for a in auxiliary):
+        raise LabelError(f"{arg('auxiliary')} names {by!r}, the column that defines the "
+                         f"groups ({ref('by')}); an auxiliary variable informs the fit of "
+                         "every group. Leave it out of auxiliary.")
     absent = [c for c in auxiliary if c not in available]
     if absent:
         raise LabelError(f"{arg('auxiliary')} names {show_labels(absent)}, not in "

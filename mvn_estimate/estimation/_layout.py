@@ -101,7 +101,7 @@ class Selected(ParamCovariance):
         return self.base.diag()[self.index]
 
     def std(self) -> FloatArray:
-        return np.sqrt(self.diag())
+        return self.base.std()[self.index]  # not sqrt(diag): a variance may overflow
 
     def _dense(self) -> FloatArray:
         return self.base.dense()[np.ix_(self.index, self.index)]
@@ -127,7 +127,10 @@ class Stacked(ParamCovariance):
         return out
 
     def std(self) -> FloatArray:
-        return np.sqrt(self.diag())
+        out = np.zeros(self.k)  # each part's own: a variance (std²) may overflow
+        for part, pos in zip(self.parts, self.positions, strict=True):
+            out[pos] = part.std()
+        return out
 
     def _dense(self) -> FloatArray:
         out = np.zeros((self.k, self.k))

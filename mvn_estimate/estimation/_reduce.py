@@ -128,7 +128,7 @@ def reduce_complete(source: Source, spec: FitSpec, *, common: bool,
     stats = SufficientStats(tally.stats.n * factor, origin + tally.stats.mean,
                             tally.stats.scatter * factor)
     units = Units.none(source.nvars)
-    if rescale and needs_scale(stats, _power(spec)):
+    if rescale and needs_scale(stats, POWER):
         units = units_of(rows, origin, common)
         if not units.identity:
             about = rows.total(partial(stats_of, origin=origin, scale=units.scale))
@@ -209,25 +209,28 @@ def _streamed_patterns(source: Source, spec: FitSpec, rows: Rows,
     return patterns_from_summaries(labels, origin, out.scaled(factor), out.excluded), out
 
 
-def _power(spec: FitSpec) -> int:
-    """2 when the fit forms fourth moments of the rows (robust errors, shrinkage), else 1."""
-    return 2 if spec.cov_type == "robust" or spec.shrinkage is not None else 1
+POWER = 2
+"""Every fit forms second powers of its moments — the information of ``Σ`` (``∝ Σ⁻¹⊗Σ⁻¹``,
+behind classic and EM standard errors) and the fourth moments of robust errors and
+shrinkage — so those squares must stay within float64's range, or the rows are read in
+units of powers of two."""
 
 
 def reduce_patterns(source: Source, spec: FitSpec, *, common: bool,
                     rescale: bool = True) -> Incomplete:
-    """Per-pattern summaries for EM (see the module notes)."""
+    """Per-pattern summaries for EM (see the module notes); rescaled when the squares of the
+    moments (:data:`POWER`) leave float64's range."""
     units = Units.none(source.nvars)
     if source.dataset is not None:
         pat, values, w = _memory_patterns(source, spec, units)
-        if rescale and not _in_range(pat, _power(spec)):
+        if rescale and not _in_range(pat, POWER):
             units = units_of(source.rows, source.origin(), common)
             pat, values, w = _memory_patterns(source, spec, units)
         frac = np.isnan(source.dataset.values).mean(axis=0)
         return Incomplete(pat, units, frac, values, w)
     origin = source.origin()
     pat, counts = _streamed_patterns(source, spec, source.rows, origin)
-    if rescale and not _in_range(pat, _power(spec)):
+    if rescale and not _in_range(pat, POWER):
         units = units_of(source.rows, origin, common)
         pat, counts = _streamed_patterns(source, spec, units.rows(source.rows),
                                          origin / units.scale)

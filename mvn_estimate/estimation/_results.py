@@ -74,7 +74,7 @@ class EMInfo:
     newton_steps: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class MVNResult:
     """Maximum-likelihood fit of a multivariate normal.
 

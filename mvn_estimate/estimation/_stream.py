@@ -21,6 +21,7 @@ from ..data import (
     Table,
     add,
     as_dataset,
+    check_by,
     group_labels,
     is_label,
     label_summary,
@@ -35,7 +36,6 @@ from ..exceptions import (
     MVNEstimateError,
     arg,
     describe,
-    ref,
 )
 from ._group_sources import GroupSources
 from ._grouped import GroupedResult, fit_group_sources
@@ -219,10 +219,7 @@ def table_groups(table: Table, by: Any, columns: Any, weights: Any, chunksize: A
         got = repr(by) if isinstance(by, str) else describe(by)
         raise LabelError(f"{arg('by')} must name a column of '{table.name}'; got {got}. Its "
                          f"columns are {show_labels(table.prototype.columns, 20)}.")
-    if columns is not None and any(c == by for c in columns if isinstance(c, str)):
-        raise LabelError(f"{arg('by')} {by!r} names the column that defines the groups, so it "
-                         f"cannot also be one of the variables in {ref('columns')} "
-                         f"{show_labels(list(columns))}. Leave it out of {ref('columns')}.")
+    check_by(by, columns, weights)
     if type(table).values is Table.values or \
             "keys" not in inspect.signature(table.rows).parameters:
         raise FileFormatError(
@@ -230,7 +227,8 @@ def table_groups(table: Table, by: Any, columns: Any, weights: Any, chunksize: A
             f"reader of '{table.name}' does not: its Table needs values(column, rows) and "
             "rows(..., keys=). Read the file with pandas and use fit(frame, by=...).")
     chosen = _columns(table, columns, weights, exclude=by)
-    labels = group_labels(label_summary(v) for v in table.values(by, 1 << 20))
-    rows = _reading(table, chosen, weights, chunksize, progress, (by, labels))
-    return GroupSources.of(by, labels, rows, pd.Index(chosen), weighted=weights is not None,
-                           terms=FileTerms(table.name), kind=_KIND, load=_LOAD)
+    read = group_labels(label_summary(v) for v in table.values(by, 1 << 20))
+    rows = _reading(table, chosen, weights, chunksize, progress, (by, read))
+    return GroupSources.of(by, table.typed(read), rows, pd.Index(chosen),
+                           weighted=weights is not None, terms=FileTerms(table.name),
+                           kind=_KIND, load=_LOAD)

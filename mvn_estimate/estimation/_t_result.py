@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["TResult", "t_result"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TResult:
     """Maximum-likelihood fit of a multivariate t distribution (see
     :func:`mvn_estimate.fit_t`).

@@ -28,7 +28,7 @@ LAMBDA_FLOOR = 1e-4
 """mice's floor on ``λ`` in the Barnard–Rubin degrees of freedom."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PooledResult:
     """Estimates pooled over multiply imputed data by Rubin's rules (see
     :meth:`Imputations.pool`).

@@ -333,7 +333,9 @@ class Embedded(ParamCovariance):
         return out
 
     def std(self) -> FloatArray:
-        return np.sqrt(self.diag())
+        out = np.full(self.k, np.nan)
+        out[self.free] = self.base.std()  # not sqrt(diag): a variance may overflow
+        return out
 
     def _dense(self) -> FloatArray:
         out = np.full((self.k, self.k), np.nan)

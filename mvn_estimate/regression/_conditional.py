@@ -58,7 +58,7 @@ def _values(given: Any) -> pd.DataFrame:
     return frame
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ConditionalNormal:
     """The normal distribution of the other columns given values of some (from
     :meth:`MVNResult.conditional <mvn_estimate.MVNResult.conditional>`).

@@ -42,7 +42,7 @@ class MultivariateTests:
     df_resid: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RegressionResult:
     """A multivariate regression ``y = a + C x + e``, ``e ~ N(0, Ψ)``.
 

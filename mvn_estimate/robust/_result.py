@@ -65,7 +65,7 @@ class Reference:
     d2: FloatArray
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class MCDResult:
     """The minimum covariance determinant estimate (see :func:`mvn_estimate.mcd`).
 

@@ -222,8 +222,15 @@ class CsvTable(Table):
         return Segmented(parts or [lambda: iter([])], head, workers(), progress)
 
     def values(self, column: str, rows: int) -> Iterator[pd.Series]:
-        for frame in _csv_frames(self, [column], None, rows, None):
+        """The column as text (each chunk would guess its own type: ``1`` a number in one,
+        text in another); :meth:`typed` gives the labels the type pandas gives the column."""
+        for frame in _csv_frames(self, [column], None, rows, None, (column, pd.Index([]))):
             yield frame[column]
+
+    def typed(self, labels: pd.Index) -> pd.Index:
+        """Text labels as ``pandas.read_csv`` types the whole column: integers, floats or
+        booleans when every label reads as one, else text."""
+        return typed_labels(labels)
 
     def _head(self, columns: list[str], weights: str | None, keys: Keys | None) -> Chunk:
         return _block(self.sample, columns, weights, self.name, keys)
@@ -276,6 +283,8 @@ def _csv_frames(table: CsvTable, columns: list[str], weights: str | None, rows: 
     positions = sorted(where[c] for c in wanted)
     names = [next(c for c in wanted if where[c] == i) for i in positions]
     options: dict[str, Any] = {**fmt.read_options, "chunksize": rows}
+    if keys is not None:  # group labels as text in every chunk (matched to the labels' text)
+        options["dtype"] = {where[keys[0]] if window is not None else keys[0]: str}
     if len(positions) < len(fmt.header):  # usecols halves the parser's speed: only if needed
         options["usecols"] = positions
     source: Any = table.path
@@ -296,6 +305,29 @@ def _csv_frames(table: CsvTable, columns: list[str], weights: str | None, rows: 
     finally:
         if window is not None:
             source.close()
+
+
+_TRUE, _FALSE = {"True", "TRUE", "true"}, {"False", "FALSE", "false"}
+
+
+def typed_labels(labels: pd.Index) -> pd.Index:
+    """Labels read as text, typed as ``pandas.read_csv`` types a column holding them.
+
+    Examples
+    --------
+    >>> [int(v) for v in typed_labels(pd.Index(["5", "6"]))]
+    [5, 6]
+    >>> list(typed_labels(pd.Index(["a", "1"])))
+    ['a', '1']
+    """
+    text = [str(v) for v in labels]
+    if text and all(t in _TRUE | _FALSE for t in text):
+        return pd.Index(list(np.array([t in _TRUE for t in text])), dtype=object)
+    try:
+        numbers = pd.to_numeric(pd.Series(text))
+    except (ValueError, TypeError):
+        return labels
+    return pd.Index(list(numbers.to_numpy()), dtype=object)  # numpy scalars, as pandas gives
 
 
 def _lines_before(path: str, offset: int) -> int:

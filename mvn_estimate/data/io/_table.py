@@ -68,6 +68,11 @@ class Table:
         file order (the labels of ``by=`` groups)."""
         raise NotImplementedError  # pragma: no cover - every reader implements it
 
+    def typed(self, labels: pd.Index) -> pd.Index:
+        """The labels :meth:`values` gave, with the type the column has (a format without a
+        schema reads text: its reader types the labels as pandas would)."""
+        return labels
+
 
 class Reader(Protocol):
     """A table format: whether a path is one, how to open it for streaming, how to read it."""
