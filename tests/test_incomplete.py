@@ -207,6 +207,25 @@ def test_conditional_means_keep_the_frame(air, air_fit):
     np.testing.assert_allclose(out[AIR4].to_numpy(), expected, rtol=1e-10)
 
 
+def test_conditional_means_of_a_dask_frame_are_filled_per_partition(air):
+    """A fit read from partitions fills the same partitions, lazily: the closed form, the
+    frame's other columns and index kept, bad columns refused before computing."""
+    dd = pytest.importorskip("dask.dataframe")  # in the [test] extra: present in CI
+    frame = dd.from_pandas(air, npartitions=5)
+    fit = me.fit(frame, columns=AIR4, missing="em")
+    out = fit.impute(frame)
+    assert hasattr(out, "__dask_graph__")  # still lazy
+    got = out.compute()
+    expected = _closed_form(air[AIR4].to_numpy(), fit.mean.to_numpy(), fit.cov.to_numpy())
+    np.testing.assert_allclose(got[AIR4].to_numpy(), expected, rtol=1e-10)
+    assert got.index.equals(air.index) and got["Month"].equals(air["Month"])
+    with pytest.raises(LabelError, match="Temp"):
+        fit.impute(frame.drop(columns="Temp"))
+    with pytest.raises(InvalidOptionError, match=r"must be a Dask DataFrame holding the "
+                                                 r"fitted columns .*; got a Dask Series"):
+        fit.impute(frame["Ozone"])
+
+
 def test_conditional_means_of_the_fitted_rows_by_default(air, air_fit):
     pd.testing.assert_frame_equal(air_fit.impute(), air_fit.impute(air[AIR4]), check_dtype=False)
 

@@ -241,9 +241,11 @@ def as_dataset(data: Any, *, name: str = "data", columns: Any = None, min_rows: 
     return Dataset(values, labels, index, labelled)
 
 
-def select_columns(data: Any, labels: pd.Index, *, name: str = "data") -> Dataset:
+def select_columns(data: Any, labels: pd.Index, *, name: str = "data",
+                   min_rows: int = 1) -> Dataset:
     """The columns ``labels`` of ``data``, by label from a DataFrame (other columns ignored,
-    whatever their type) or by position from an array (which must have exactly those columns).
+    whatever their type) or by position from an array (which must have exactly those columns);
+    at least ``min_rows`` rows (0 for a partition, which may be empty).
 
     Raises :class:`LabelError` when a label is absent (with a hint when it exists as another
     type), :class:`ShapeError` when an array has another number of columns.
@@ -263,8 +265,8 @@ def select_columns(data: Any, labels: pd.Index, *, name: str = "data") -> Datase
             )
         chosen = data.columns[data.columns.isin(labels)]
         _check_unique(chosen, name, "labels for the fitted columns")
-        return as_dataset(data, name=name, columns=list(labels))
-    ds = as_dataset(data, name=name)
+        return as_dataset(data, name=name, columns=list(labels), min_rows=min_rows)
+    ds = as_dataset(data, name=name, min_rows=min_rows)
     if ds.nvars != len(labels):
         raise ShapeError(
             f"{arg(name)} must have {len(labels)} columns (the fitted variables "

@@ -18,7 +18,14 @@ import numpy as np
 import pandas as pd
 
 from .._typing import FloatArray, IntArray
-from ..data import Dataset, locate_nonfinite, powers_of_two, select_columns, show_labels
+from ..data import (
+    Dataset,
+    is_dask,
+    locate_nonfinite,
+    powers_of_two,
+    select_columns,
+    show_labels,
+)
 from ..exceptions import InvalidOptionError, LabelError, arg, describe, ref, setting
 from ..inference import ParamCovariance, classic_variance
 from ..linalg import vech_indices
@@ -32,9 +39,10 @@ __all__ = ["Selected", "check_auxiliary", "conditional_means", "fraction_missing
            "joint_columns", "restrict"]
 
 
-def conditional_means(res: MVNResult, data: Any) -> pd.DataFrame | FloatArray:
+def conditional_means(res: MVNResult, data: Any) -> Any:
     """``data`` (default: the fitted rows) with each missing entry of the fitted columns
-    replaced by ``E[x_m | x_o]`` under the fit (see :meth:`MVNResult.impute`)."""
+    replaced by ``E[x_m | x_o]`` under the fit (see :meth:`MVNResult.impute`); a Dask
+    DataFrame gives a Dask DataFrame, filled partition by partition when computed."""
     if data is None:
         if res.data is None:
             raise InvalidOptionError(
@@ -43,13 +51,21 @@ def conditional_means(res: MVNResult, data: Any) -> pd.DataFrame | FloatArray:
         ds = res.data
         frame: Any = pd.DataFrame(ds.values, index=ds.index, columns=ds.labels) \
             if ds.labelled else ds.values
-    else:
-        ds, frame = select_columns(data, res.labels), data
+        return _filled(frame, ds, res.mean.to_numpy(), res.cov.to_numpy())
+    if is_dask(data):
+        return _dask_means(res, data)
+    return _filled(data, select_columns(data, res.labels), res.mean.to_numpy(),
+                   res.cov.to_numpy())
+
+
+def _filled(frame: Any, ds: Dataset, mean: FloatArray, cov: FloatArray) -> Any:
+    """``frame`` (a DataFrame or an array, whose fitted columns ``ds`` holds) with its missing
+    entries replaced by their conditional means under ``N(mean, cov)``."""
     if np.isinf(ds.values).any():
         locate_nonfinite(ds, allow_nan=True)
     missing = np.isnan(ds.values)
-    filled = fill(ds.values, res.mean.to_numpy(), res.cov.to_numpy(), row_groups(~missing)) \
-        if missing.any() else ds.values.copy()
+    filled = fill(ds.values, mean, cov, row_groups(~missing)) if missing.any() \
+        else ds.values.copy()
     if not isinstance(frame, pd.DataFrame):
         return filled
     out = frame.copy()
@@ -57,6 +73,23 @@ def conditional_means(res: MVNResult, data: Any) -> pd.DataFrame | FloatArray:
     for j in np.flatnonzero(missing.any(axis=0)).tolist():  # only these change (dtypes kept)
         out.isetitem(int(at[j]), filled[:, j])
     return out
+
+
+def _fill_partition(frame: pd.DataFrame, mean: FloatArray, cov: FloatArray,
+                    labels: list[Any]) -> pd.DataFrame:
+    return _filled(frame, select_columns(frame, pd.Index(labels), min_rows=0), mean, cov)
+
+
+def _dask_means(res: MVNResult, data: Any) -> Any:
+    """A Dask DataFrame filled lazily, partition by partition (its columns checked now)."""
+    meta = getattr(data, "_meta", None)
+    if not isinstance(meta, pd.DataFrame):
+        raise InvalidOptionError(
+            f"{arg('data')} must be a Dask DataFrame holding the fitted columns (matched by "
+            f"label); got {describe(data)}. Convert it with to_dask_dataframe(columns=[...]).")
+    select_columns(meta, res.labels, min_rows=0)  # bad columns: refused before computing
+    return data.map_partitions(_fill_partition, res.mean.to_numpy(), res.cov.to_numpy(),
+                               list(res.labels), meta=meta)
 
 
 def fraction_missing_information(res: MVNResult) -> pd.Series:

@@ -463,15 +463,17 @@ class MVNResult:
         """
         return outliers(self, alpha, data, method)
 
-    def impute(self, data: Any = None) -> pd.DataFrame | FloatArray:
+    def impute(self, data: Any = None) -> Any:
         """A copy of ``data`` (default: the fitted rows) with each missing value of the fitted
         columns replaced by its conditional mean given the row's observed values,
         ``μ̂_m + Σ̂_mo Σ̂_oo⁻¹(x_o − μ̂_o)`` (``μ̂`` for a row with nothing observed).
 
         A DataFrame keeps its index and every column (the fitted ones matched by label,
         only they are filled); an array must have the fitted columns, in order, and an array
-        comes back. One imputation understates the spread of the missing values: for
-        inference use :func:`mvn_estimate.impute`.
+        comes back. A Dask DataFrame gives a Dask DataFrame, filled partition by partition
+        when it is computed (so a fit of data larger than memory can fill them: pass the
+        collection, e.g. ``dd.read_parquet(...)``, the fit read). One imputation understates
+        the spread of the missing values: for inference use :func:`mvn_estimate.impute`.
 
         Examples
         --------
