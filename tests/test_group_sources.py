@@ -228,7 +228,8 @@ def test_missing_labels_and_a_single_group_are_refused(air, tmp_path):
 def test_a_group_that_drop_empties_is_named(air):
     frame = air.copy()
     frame.loc[frame["Month"] == 6, "Ozone"] = np.nan
-    with pytest.raises(MissingValueError, match=r"In group Month = 6.*would drop all 30 rows"):
+    with pytest.raises(MissingValueError, match=r"In group Month = 6: missing='drop' drops "
+                                                r"all 30 rows of this group"):
         me.fit(dd.from_pandas(frame, npartitions=3), columns=AIR, by="Month", missing="drop",
                equal=["cov"])
     with pytest.raises(MissingValueError, match=r"Month = 6"), warnings.catch_warnings():

@@ -123,14 +123,19 @@ def _apply_policy(ds: Dataset, w: FloatArray | None, groups: Groups,
     for label, part, rows in zip(groups.labels, groups.parts, groups.rows, strict=True):
         sel = np.ones(rows.size, dtype=bool) if keep is None else keep[rows]
         if not sel.any():
-            raise MissingValueError(
-                f"In group {group_name(groups.name, label)}: {setting('missing', 'drop')} "
-                f"drops all {rows.size} rows of this group (every one has a missing value). "
-                f"Use {setting('missing', 'em')}, fewer columns, or leave the group out.")
+            _emptied(group_name(groups.name, label), rows.size)
         parts.append(part if sel.all() else part.rows(sel))
         weights.append(None if w is None else w[rows][sel])
         dropped.append(int(rows.size - sel.sum()))
     return parts, weights, dropped
+
+
+def _emptied(name: str, rows: int) -> None:
+    """The refusal of a group that ``missing="drop"`` empties."""
+    raise MissingValueError(
+        f"In group {name}: {setting('missing', 'drop')} drops all {rows} rows of this group "
+        f"(every one has a missing value). Use {setting('missing', 'em')}, fewer columns, or "
+        "leave the group out.")
 
 
 def _reduce(sources: list[Source], spec: FitSpec, names: list[str],
@@ -175,6 +180,8 @@ def _prepare_sources(groups: GroupSources, spec: FitSpec, names: list[str]) -> _
         for g, (source, name) in enumerate(zip(sources, names, strict=True)):
             tally = source.rows.total(partial(Tally.of, drop=policy.drop,
                                               origin=source.origin()))
+            if policy.drop and tally.rows and tally.dropped == tally.rows:
+                _emptied(name, tally.rows)
             try:
                 policy.check(tally, labels)
             except MVNEstimateError as exc:
