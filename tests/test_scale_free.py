@@ -209,3 +209,54 @@ def test_estimates_and_standard_errors_scale_exactly(air, c, options):
     k = _powers(got.params.index)
     _close(got.params.to_numpy() / c ** k, base.params.to_numpy(), rtol=1e-9)
     _close(got.std_errors.to_numpy() / c ** k, base.std_errors.to_numpy(), rtol=1e-9)
+
+
+# ----------------------------------------------------- one column on its own scale (a review)
+@pytest.mark.parametrize("c", [1e-40, 1e-20, 1e10, 1e40, 1e70])
+@pytest.mark.parametrize("column", ["Ozone", "Wind"])
+def test_em_with_one_column_on_another_scale(air, c, column):
+    """Columns 1e20 apart (dollars and proportions): EM runs in units brought together
+    column by column, and its start is each column's own variance (a floor shared by all
+    columns had lifted the small ones to the large one's scale: 'singular at iteration 1')."""
+    cols = ["Ozone", "Solar.R", "Wind", "Temp"]
+    base = me.fit(air, columns=cols, missing="em")
+    got = me.fit(air.assign(**{column: air[column] * c}), columns=cols, missing="em")
+    power = np.array([(n.count(column)) for n in got.params.index], dtype=float)
+    _close(got.params.to_numpy() / c ** power, base.params.to_numpy(), rtol=1e-8)
+    _close(got.std_errors.to_numpy() / c ** power, base.std_errors.to_numpy(), rtol=1e-7)
+    reg = me.regress(air.assign(**{column: air[column] * c}), y=["Ozone"], x=["Wind", "Temp"],
+                     missing="em")
+    want = me.regress(air, y=["Ozone"], x=["Wind", "Temp"], missing="em")
+    _close(reg.rsquared.to_numpy(), want.rsquared.to_numpy(), rtol=1e-8)
+    _close(reg.tvalues.to_numpy(), want.tvalues.to_numpy(), rtol=1e-7)
+
+
+def test_fixed_df_t_and_marginals_at_extreme_scales(air):
+    """A fixed ν is not a parameter of the rescaled covariance of the estimates; a
+    marginal's standard errors are its parent's (never √ of an overflowing variance)."""
+    import pandas as pd
+
+    iris = pd.read_csv("data/iris.csv").iloc[:, :4]
+    base = me.fit_t(iris, df=5)
+    got = me.fit_t(iris * 1e80, df=5)
+    k = _powers([n.replace("scatter", "cov") for n in got.params.index])
+    _close(got.params.to_numpy() / 1e80 ** k, base.params.to_numpy(), rtol=1e-8)
+    _close(got.std_errors.to_numpy() / 1e80 ** k, base.std_errors.to_numpy(), rtol=1e-8)
+    cols = ["Ozone", "Solar.R", "Wind", "Temp"]
+    for c in (1e80, 1e-90):
+        fit = me.fit(air[cols] * c, missing="em").marginal(["Ozone", "Temp"])
+        want = me.fit(air[cols], missing="em").marginal(["Ozone", "Temp"])
+        k = _powers(fit.params.index)
+        _close(fit.std_errors.to_numpy() / c ** k, want.std_errors.to_numpy(), rtol=1e-9)
+
+
+def test_an_information_beyond_range_is_named(air):
+    """One column 1e80 apart in a structured model (one common unit): refused by name, not
+    as an argument the caller never passed."""
+    import pandas as pd
+
+    iris = pd.read_csv("data/iris.csv").iloc[:, :4]
+    wide = iris.assign(**{"Petal.Width": iris["Petal.Width"] * 1e80})
+    with pytest.raises(me.exceptions.NumericalRangeError,
+                       match=r"information matrix of the diagonal model .* beyond float64"):
+        me.fit(wide, structure="diagonal")

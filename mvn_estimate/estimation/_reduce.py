@@ -170,15 +170,26 @@ def observed_meat(inc: Incomplete, mean: FloatArray, cov: FloatArray) -> FloatAr
     return inc.rows.total(partial(chunk_meat, mean=mean + inc.patterns.origin, cov=cov))
 
 
-def _in_range(pat: Patterns, power: int) -> bool:
+SPREAD_RATIO = 2.0**32
+"""Variances further apart than this are brought together (column by column, in powers of
+two) before EM: the E-step's conditional moments subtract products of the precision matrix,
+and with variances 1e16 apart that cancellation loses every digit of the small ones."""
+
+
+def _in_range(pat: Patterns, power: int, common: bool = True) -> bool:
     """Whether the patterns' statistics (to the ``power`` of the moments the fit forms) are
-    within float64's comfortable range."""
+    within float64's comfortable range — and, when the units may differ column by column
+    (``common=False``), whether the variances are within :data:`SPREAD_RATIO` of each
+    other."""
     stats = [pat.mean, pat.scatter, pat.raw_x]
     if not all(np.all(np.isfinite(s)) for s in stats):
         return False
     with np.errstate(all="ignore"):
         _, cov = start_values(pat)
-        var = np.diag(cov) ** power
+        var = np.diag(cov)
+        if not common and np.all(var > 0) and var.max() > SPREAD_RATIO * var.min():
+            return False
+        var = var ** power
     tiny = np.finfo(float).tiny
     return bool(np.all(np.isfinite(var)) and np.all(var < 1e300) and np.all(var > 1e16 * tiny))
 
@@ -223,14 +234,14 @@ def reduce_patterns(source: Source, spec: FitSpec, *, common: bool,
     units = Units.none(source.nvars)
     if source.dataset is not None:
         pat, values, w = _memory_patterns(source, spec, units)
-        if rescale and not _in_range(pat, POWER):
+        if rescale and not _in_range(pat, POWER, common):
             units = units_of(source.rows, source.origin(), common)
             pat, values, w = _memory_patterns(source, spec, units)
         frac = np.isnan(source.dataset.values).mean(axis=0)
         return Incomplete(pat, units, frac, values, w)
     origin = source.origin()
     pat, counts = _streamed_patterns(source, spec, source.rows, origin)
-    if rescale and not _in_range(pat, POWER):
+    if rescale and not _in_range(pat, POWER, common):
         units = units_of(source.rows, origin, common)
         pat, counts = _streamed_patterns(source, spec, units.rows(source.rows),
                                          origin / units.scale)

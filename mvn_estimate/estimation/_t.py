@@ -54,10 +54,15 @@ NU_BOUNDS = (0.05, 1000.0)
 
 @dataclass(frozen=True)
 class TUnits(Units):
-    """The units of a t fit: the unstructured model's, and ``ν`` (unit-free) last."""
+    """The units of a t fit: the unstructured model's, and ``ν`` (unit-free) last when it is
+    estimated (a fixed ``ν`` is not a parameter)."""
+
+    estimated: bool = True
 
     def factors(self, structure: CovarianceStructure) -> tuple[FloatArray, FloatArray]:
         first, second = super().factors(structure)
+        if not self.estimated:
+            return first, second
         return np.append(first, 1.0), np.append(second, 1.0)
 
 
@@ -180,8 +185,9 @@ class StudentT(Estimator):
         digest = data_digest(source.labels, np.array([stats.n]), stats.mean * red.units.scale)
         info = EMInfo(out.iterations, out.converged, 1,
                       pd.Series(0.0, index=source.labels, name="missing"), 0, "observed")
-        return self._estimate(out, spec, structure, red.rows, TUnits(red.units.scale), digest,
-                              red.dropped, red.kept, stats.n, info)
+        units = TUnits(red.units.scale, spec.nu is None)
+        return self._estimate(out, spec, structure, red.rows, units, digest, red.dropped,
+                              red.kept, stats.n, info)
 
     def _incomplete(self, source: Source, spec: FitSpec,
                     structure: CovarianceStructure) -> Estimate:
@@ -198,8 +204,9 @@ class StudentT(Estimator):
         info = EMInfo(out.iterations, out.converged, pat.npatterns,
                       pd.Series(inc.missing_fraction, index=source.labels, name="missing"),
                       pat.excluded, "observed")
-        return self._estimate(out, spec, structure, rows, TUnits(inc.units.scale), digest,
-                              pat.excluded, source.dataset, counts, info)
+        units = TUnits(inc.units.scale, spec.nu is None)
+        return self._estimate(out, spec, structure, rows, units, digest, pat.excluded,
+                              source.dataset, counts, info)
 
     def _estimate(self, out: TFit, spec: FitSpec, structure: CovarianceStructure, rows: Rows,
                   units: TUnits, digest: str, dropped: int, kept: Any, observed: Any,

@@ -238,6 +238,12 @@ class Robust(ParamCovariance):
 
 
 def _factor_information(information: FloatArray, names: str) -> PDFactor:
+    if not np.all(np.isfinite(information)):
+        raise NumericalRangeError(
+            f"The information matrix of {names} at the estimate is beyond float64's range: the "
+            "data's columns differ in scale by more than one model's information can hold "
+            "(about 1e75 between the largest and smallest spread). Rescale the columns (e.g. "
+            "multiply some by a power of ten) and scale the estimates back.")
     fac = PDFactor.maybe(information, name="information")
     if fac is None:
         lowest = float(np.linalg.eigvalsh((information + information.T) / 2)[0])

@@ -53,6 +53,9 @@ class Selected(ParamCovariance):
     def diag(self) -> FloatArray:
         return self.base.diag()[self.index]
 
+    def std(self) -> FloatArray:
+        return self.base.std()[self.index]  # not sqrt(diag): a variance may overflow
+
     def _dense(self) -> FloatArray:
         return self.base.dense()[np.ix_(self.index, self.index)]
 

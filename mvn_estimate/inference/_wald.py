@@ -16,6 +16,7 @@ from ..exceptions import (
     InvalidOptionError,
     NonFiniteError,
     NotPositiveDefiniteError,
+    NumericalRangeError,
     ShapeError,
     arg,
     describe,
@@ -145,7 +146,19 @@ def wald(params: FloatArray, cov: FloatArray, R: Any, r: Any = None) -> Hypothes
         raise ShapeError(f"{arg('r')} must have {mat.shape[0]} entries, one per row of "
                          f"'R'; got {describe(r)}.")
     d = mat @ params - rhs
-    middle = mat @ cov @ mat.T
+    used = np.flatnonzero(np.any(mat != 0, axis=0))  # the parameters the restrictions involve
+    part = cov[np.ix_(used, used)]
+    if np.isnan(part).any():
+        raise InvalidOptionError(
+            "The restrictions involve parameters without a standard error (held at a bound); "
+            "leave them out of the hypothesis.")
+    with np.errstate(over="ignore", invalid="ignore"):
+        middle = mat[:, used] @ part @ mat[:, used].T
+    if not np.all(np.isfinite(middle)):
+        raise NumericalRangeError(
+            "The covariance of the estimates the restrictions involve is beyond float64's "
+            "range at the data's scale. Rescale the data (e.g. multiply the columns by a "
+            "power of ten) and test the rescaled hypothesis.")
     try:
         stat = float(d @ PDFactor.of((middle + middle.T) / 2, name="R V Rᵀ").solve(d))
     except NotPositiveDefiniteError as exc:

@@ -106,8 +106,10 @@ def start_values(pat: Patterns) -> tuple[FloatArray, FloatArray]:
         between = ((rare[:, None] * mask) * pat.mean**2).sum(axis=0)
         second += within - between
     var = second / count - mean**2
+    # only a variance that is not positive (a constant column, or rounding) takes a floor: a
+    # floor shared by all columns lifted every variance to the largest column's scale
     floor = 1e-3 * max(float(np.mean(np.abs(var))), np.finfo(float).tiny)
-    return mean, np.diag(np.maximum(var, floor))
+    return mean, np.diag(np.where(var > 0, var, floor))
 
 
 def _change(mean_a: FloatArray, cov_a: FloatArray, mean_b: FloatArray, cov_b: FloatArray) -> float:

@@ -112,14 +112,17 @@ def structure_information(structure: CovarianceStructure, theta: FloatArray, n: 
     p = fac.dim
     delta = _derivative_matrices(jac, p)
     prec = fac.inverse()
-    pd_ = prec[None, :, :] @ delta  # P Δ_k
-    out = 0.5 * n * _traces(pd_, pd_)
-    if kind == "observed":
-        q = n * fac.solve(fac.solve(s).T)
-        qd = ((q + q.T) / 2)[None, :, :] @ delta  # Q Δ_k
-        out = _traces(qd, pd_) - out
-        out -= np.tensordot(vech_score(n, s, fac), structure.hessian(theta), axes=1)
-    return (out + out.T) / 2
+    # beyond float64's range (columns far apart in one common unit) the entries are inf: the
+    # covariance of the estimates refuses such an information by name
+    with np.errstate(over="ignore", invalid="ignore"):
+        pd_ = prec[None, :, :] @ delta  # P Δ_k
+        out = 0.5 * n * _traces(pd_, pd_)
+        if kind == "observed":
+            q = n * fac.solve(fac.solve(s).T)
+            qd = ((q + q.T) / 2)[None, :, :] @ delta  # Q Δ_k
+            out = _traces(qd, pd_) - out
+            out -= np.tensordot(vech_score(n, s, fac), structure.hessian(theta), axes=1)
+        return (out + out.T) / 2
 
 
 def _traces(a: FloatArray, b: FloatArray) -> FloatArray:
